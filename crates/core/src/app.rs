@@ -1,0 +1,103 @@
+//! The application context the HTTP edge calls into.
+
+use std::sync::Arc;
+
+use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
+
+use crate::admin_token;
+use crate::error::Error;
+use crate::keys::KeyRing;
+use crate::store::Store;
+use crate::Clock;
+
+/// Settings the domain needs (the server crate builds them from configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The credential issuer identifier: the public base URL, without a trailing slash.
+    pub public_url: String,
+    /// An admin token fixed by configuration, if any (accepted beside the stored ones).
+    pub admin_token: Option<SecretString>,
+}
+
+/// Sigil's services, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Sigil {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+    keys: KeyRing,
+    settings: Arc<Settings>,
+    admin_token_hash: Option<[u8; 32]>,
+}
+
+/// What starting produced besides the application.
+#[derive(Debug)]
+pub struct Started {
+    /// The application.
+    pub sigil: Sigil,
+    /// The initial admin token, on the deployment's very first start with none configured. Shown
+    /// once to the operator; only its hash is stored.
+    pub initial_admin_token: Option<SecretString>,
+}
+
+impl Sigil {
+    /// Loads (or on first start creates) the issuer keys and, when no admin token is configured,
+    /// the initial admin token.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn SecureRandom>,
+        master_key: Arc<MasterKey>,
+        settings: Settings,
+    ) -> Result<Started, Error> {
+        let keys =
+            KeyRing::load_or_create(store.as_ref(), &master_key, rng.as_ref(), clock.as_ref())
+                .await?;
+        let initial_admin_token = match settings.admin_token {
+            Some(_) => None,
+            None => admin_token::bootstrap(store.as_ref(), clock.as_ref(), rng.as_ref()).await?,
+        };
+        let admin_token_hash = settings
+            .admin_token
+            .as_ref()
+            .map(|t| sha256(t.expose().as_bytes()));
+        Ok(Started {
+            sigil: Self {
+                store,
+                clock,
+                rng,
+                master_key,
+                keys,
+                settings: Arc::new(settings),
+                admin_token_hash,
+            },
+            initial_admin_token,
+        })
+    }
+
+    /// Accepts or refuses a presented admin bearer token.
+    pub async fn authenticate_admin(&self, presented: &str) -> Result<(), Error> {
+        admin_token::authenticate(
+            self.store.as_ref(),
+            self.admin_token_hash.as_ref(),
+            presented,
+        )
+        .await
+    }
+
+    /// Whether the database answers.
+    pub async fn ready(&self) -> bool {
+        self.store.ping().await.is_ok()
+    }
+
+    /// The issuer keys.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}

@@ -1,0 +1,494 @@
+//! Credential configurations: the template each issued credential is built from (format, type,
+//! claim mappings per seed 004, display, validity).
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+use sigil_proto::admin::credential_configuration::{
+    Branding, CredentialConfigurationRequest, CredentialConfigurationResponse, ExpiresIn,
+};
+use sigil_proto::admin::page::Page;
+
+use crate::claim_mapping::{ClaimMappingError, ClaimMappings, map_claims, parse_claim_mappings};
+use crate::error::{Error, Resource};
+use crate::ids::{is_id, new_id};
+use crate::outbound_url::OutboundUrl;
+use crate::page::PageRequest;
+use crate::store::{CredentialConfigurationRecord, StoreError};
+use crate::validation::{Problems, text};
+use crate::Sigil;
+
+/// Most claim mappings in one configuration.
+pub const MAX_CLAIM_MAPPINGS: usize = 500;
+/// Longest validity a configuration may give (100 years).
+pub const MAX_EXPIRES_IN_SECS: i64 = 100 * 365 * 86_400;
+
+/// The credential formats of OID4VCI 1.0 Appendix A and seed 002's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// IETF SD-JWT VC (`dc+sd-jwt`).
+    DcSdJwt,
+    /// W3C VC as a JWT without JSON-LD (`jwt_vc_json`).
+    JwtVcJson,
+    /// ISO/IEC 18013-5 mdoc (`mso_mdoc`).
+    MsoMdoc,
+    /// W3C VC with a Data Integrity proof (`ldp_vc`).
+    LdpVc,
+    /// A CWT carrying a VC (`cwt_vc`).
+    CwtVc,
+    /// A CWT with claims at top level (`cwt`).
+    Cwt,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 6] = [
+        Format::DcSdJwt,
+        Format::JwtVcJson,
+        Format::MsoMdoc,
+        Format::LdpVc,
+        Format::CwtVc,
+        Format::Cwt,
+    ];
+
+    /// The format identifier on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::DcSdJwt => "dc+sd-jwt",
+            Format::JwtVcJson => "jwt_vc_json",
+            Format::MsoMdoc => "mso_mdoc",
+            Format::LdpVc => "ldp_vc",
+            Format::CwtVc => "cwt_vc",
+            Format::Cwt => "cwt",
+        }
+    }
+
+    /// Parses a format identifier.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// Claim names the format sets itself, which mappings may not use.
+    pub fn reserved_claims(self) -> &'static [&'static str] {
+        match self {
+            // RFC 9901 §4.1 / SD-JWT VC §3.2.2: registered claims and SD machinery.
+            Format::DcSdJwt => &[
+                "iss", "nbf", "exp", "iat", "cnf", "vct", "vct#integrity", "status", "_sd",
+                "_sd_alg", "...",
+            ],
+            // credentialSubject.id is the holder's identifier, taken from the proof.
+            Format::JwtVcJson | Format::LdpVc | Format::CwtVc => &["id"],
+            // RFC 8392 §3.1 registered claims, and cnf (RFC 8747).
+            Format::Cwt => &["iss", "sub", "aud", "exp", "nbf", "iat", "cti", "cnf"],
+            Format::MsoMdoc => &[],
+        }
+    }
+
+    fn uses_type(self) -> bool {
+        matches!(
+            self,
+            Format::JwtVcJson | Format::LdpVc | Format::CwtVc | Format::Cwt
+        )
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The claims of a configuration: flat for JSON formats, per namespace for mdoc.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claims {
+    /// `claim → mapping`.
+    Flat(ClaimMappings),
+    /// `namespace → element → mapping` (mso_mdoc).
+    Namespaced(Vec<(String, ClaimMappings)>),
+}
+
+/// A validated credential configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialConfiguration {
+    /// Id.
+    pub id: String,
+    /// Format.
+    pub format: Format,
+    /// OAuth scope (`<format>:<type, vct or doctype>`), unique per deployment.
+    pub scope: String,
+    /// Claim mappings.
+    pub claims: Claims,
+    /// Validity in seconds, when set.
+    pub expires_in_secs: Option<i64>,
+    /// The request as accepted, echoed by the API.
+    pub request: CredentialConfigurationRequest,
+}
+
+impl CredentialConfiguration {
+    /// Validates `request` for `id`, reporting every problem with its `param`.
+    pub fn parse(id: String, request: CredentialConfigurationRequest) -> Result<Self, Error> {
+        let mut p = Problems::default();
+        text(&mut p, "name", &request.name, 256);
+        if let Some(d) = &request.description {
+            text(&mut p, "description", d, 2048);
+        }
+        let format = Format::parse(&request.format);
+        let Some(format) = format else {
+            let allowed: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            p.body(
+                "format",
+                format!("must be one of: {}", allowed.join(", ")),
+                Value::from(request.format.clone()),
+            );
+            return Err(p.into_error());
+        };
+        let rule = |present: bool, wanted: bool, field: &str, p: &mut Problems, v: Value| {
+            match (present, wanted) {
+                (false, true) => p.body(field, format!("is required for format {format}"), Value::Null),
+                (true, false) => p.body(field, format!("does not apply to format {format}"), v),
+                _ => {}
+            }
+        };
+        rule(
+            request.type_.is_some(),
+            format.uses_type(),
+            "type",
+            &mut p,
+            Value::from(request.type_.clone()),
+        );
+        rule(
+            request.vct.is_some(),
+            format == Format::DcSdJwt,
+            "vct",
+            &mut p,
+            Value::from(request.vct.clone()),
+        );
+        rule(
+            request.doctype.is_some(),
+            format == Format::MsoMdoc,
+            "doctype",
+            &mut p,
+            Value::from(request.doctype.clone()),
+        );
+        if request.additional_types.is_some()
+            && !matches!(format, Format::JwtVcJson | Format::LdpVc | Format::CwtVc)
+        {
+            p.body("additionalTypes", format!("does not apply to format {format}"), Value::Null);
+        }
+        if request.contexts.is_some()
+            && !matches!(format, Format::JwtVcJson | Format::LdpVc | Format::CwtVc)
+        {
+            p.body("contexts", format!("does not apply to format {format}"), Value::Null);
+        }
+        if let Some(t) = &request.type_ {
+            identifier(&mut p, "type", t, 128);
+        }
+        if let Some(v) = &request.vct {
+            identifier(&mut p, "vct", v, 2048);
+        }
+        if let Some(d) = &request.doctype {
+            identifier(&mut p, "doctype", d, 256);
+        }
+        list(&mut p, "additionalTypes", request.additional_types.as_deref(), |p, param, t| {
+            identifier(p, param, t, 128)
+        });
+        list(&mut p, "contexts", request.contexts.as_deref(), |p, param, c| {
+            if url::Url::parse(c).is_err() {
+                p.body(param, "must be an absolute URL", Value::from(c));
+            }
+        });
+        let claims = claims(&mut p, format, &request.claim_mappings);
+        if let Some(b) = &request.branding {
+            branding(&mut p, b);
+        }
+        let expires_in_secs = request.expires_in.as_ref().and_then(|e| expires_in(&mut p, e));
+        let scope = format!(
+            "{format}:{}",
+            request
+                .type_
+                .as_deref()
+                .or(request.vct.as_deref())
+                .or(request.doctype.as_deref())
+                .unwrap_or_default()
+        );
+        p.finish(Self {
+            id,
+            format,
+            scope,
+            claims,
+            expires_in_secs,
+            request,
+        })
+    }
+
+    /// The configuration as the API shows it.
+    pub fn to_response(&self) -> CredentialConfigurationResponse {
+        let r = self.request.clone();
+        CredentialConfigurationResponse {
+            id: self.id.clone(),
+            name: r.name,
+            description: r.description,
+            format: r.format,
+            type_: r.type_,
+            additional_types: r.additional_types,
+            contexts: r.contexts,
+            vct: r.vct,
+            doctype: r.doctype,
+            claim_mappings: r.claim_mappings,
+            branding: r.branding,
+            expires_in: r.expires_in,
+            scope: self.scope.clone(),
+        }
+    }
+
+    /// Computes the credential's claims from the user object (seed 004). For mdoc the result is
+    /// `{namespace: {element: value}}`.
+    pub fn map_claims(&self, user: &Value) -> Result<Map<String, Value>, ClaimMappingError> {
+        match &self.claims {
+            Claims::Flat(mappings) => map_claims(mappings, user),
+            Claims::Namespaced(namespaces) => namespaces
+                .iter()
+                .map(|(ns, m)| Ok((ns.clone(), Value::Object(map_claims(m, user)?))))
+                .collect(),
+        }
+    }
+
+    fn from_record(record: &CredentialConfigurationRecord) -> Result<Self, Error> {
+        let request = serde_json::from_str(&record.document)
+            .map_err(|e| StoreError::Corrupt(format!("credential configuration {}: {e}", record.id)))?;
+        Self::parse(record.id.clone(), request).map_err(|e| {
+            Error::Store(StoreError::Corrupt(format!(
+                "credential configuration {} no longer validates: {e}",
+                record.id
+            )))
+        })
+    }
+
+    fn to_record(&self, created_at: i64, updated_at: i64) -> Result<CredentialConfigurationRecord, Error> {
+        Ok(CredentialConfigurationRecord {
+            id: self.id.clone(),
+            format: self.format.as_str().into(),
+            scope: self.scope.clone(),
+            document: serde_json::to_string(&self.request)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            created_at,
+            updated_at,
+        })
+    }
+}
+
+fn identifier(p: &mut Problems, param: &str, value: &str, max: usize) {
+    if value.is_empty() || value.chars().count() > max {
+        p.body(param, format!("must be 1 to {max} characters"), Value::from(value));
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
+        p.body(param, "must not contain whitespace, quotes or backslashes", Value::from(value));
+    }
+}
+
+fn list(
+    p: &mut Problems,
+    param: &str,
+    items: Option<&[String]>,
+    check: impl Fn(&mut Problems, &str, &str),
+) {
+    let Some(items) = items else { return };
+    if items.len() > 20 {
+        p.body(param, "must have at most 20 entries", Value::from(items.len()));
+    }
+    for (i, item) in items.iter().enumerate() {
+        check(p, &format!("{param}.{i}"), item);
+    }
+}
+
+fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Claims {
+    let count: usize = match format {
+        Format::MsoMdoc => object
+            .values()
+            .map(|v| v.as_object().map_or(1, Map::len))
+            .sum(),
+        _ => object.len(),
+    };
+    if count > MAX_CLAIM_MAPPINGS {
+        p.body(
+            "claimMappings",
+            format!("must have at most {MAX_CLAIM_MAPPINGS} mappings"),
+            Value::from(count),
+        );
+        return Claims::Flat(ClaimMappings::default());
+    }
+    if format != Format::MsoMdoc {
+        return Claims::Flat(parse_claim_mappings(
+            p,
+            "claimMappings",
+            object,
+            format.reserved_claims(),
+        ));
+    }
+    let mut namespaces = Vec::new();
+    for (ns, elements) in object {
+        let param = format!("claimMappings.{ns}");
+        identifier(p, &param, ns, 256);
+        match elements.as_object() {
+            Some(elements) => {
+                namespaces.push((ns.clone(), parse_claim_mappings(p, &param, elements, &[])));
+            }
+            None => p.body(
+                param,
+                "must be an object of element identifier → claim mapping (mso_mdoc claims are grouped by namespace)",
+                elements.clone(),
+            ),
+        }
+    }
+    Claims::Namespaced(namespaces)
+}
+
+fn branding(p: &mut Problems, b: &Branding) {
+    for (param, color) in [
+        ("branding.backgroundColor", &b.background_color),
+        ("branding.textColor", &b.text_color),
+    ] {
+        if let Some(c) = color {
+            let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|x| x.is_ascii_hexdigit()));
+            if hex.is_none() {
+                p.body(param, "must be a colour in the form #RRGGBB", Value::from(c.clone()));
+            }
+        }
+    }
+    if let Some(l) = &b.locale
+        && (l.is_empty()
+            || l.len() > 35
+            || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
+        p.body("branding.locale", "must be a BCP 47 language tag such as en-US", Value::from(l.clone()));
+    }
+    let image = |p: &mut Problems, param: &str, url: &str| {
+        if let Err(why) = OutboundUrl::parse(url) {
+            p.body(param, why, Value::from(url));
+        }
+    };
+    if let Some(w) = &b.watermark_image {
+        image(p, "branding.watermarkImage", w);
+    }
+    if let Some(logo) = &b.logo {
+        image(p, "branding.logo.url", &logo.url);
+        if let Some(alt) = &logo.alt_text {
+            text(p, "branding.logo.altText", alt, 256);
+        }
+    }
+}
+
+fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
+    let parts = [
+        ("years", e.years, 365 * 86_400),
+        ("months", e.months, 30 * 86_400),
+        ("weeks", e.weeks, 7 * 86_400),
+        ("days", e.days, 86_400),
+        ("hours", e.hours, 3_600),
+        ("minutes", e.minutes, 60),
+        ("seconds", e.seconds, 1),
+    ];
+    let mut total: i64 = 0;
+    for (name, value, unit) in parts {
+        let Some(v) = value else { continue };
+        if v < 0 {
+            p.body(format!("expiresIn.{name}"), "must not be negative", Value::from(v));
+            return None;
+        }
+        total = v.checked_mul(unit).and_then(|s| total.checked_add(s)).unwrap_or(i64::MAX);
+    }
+    if total == 0 || total > MAX_EXPIRES_IN_SECS {
+        p.body(
+            "expiresIn",
+            "must add up to more than 0 seconds and at most 100 years",
+            Value::from(total),
+        );
+        return None;
+    }
+    Some(total)
+}
+
+impl Sigil {
+    /// `POST /v1/openid/credential-configurations`.
+    pub async fn create_credential_configuration(
+        &self,
+        request: CredentialConfigurationRequest,
+    ) -> Result<CredentialConfigurationResponse, Error> {
+        let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
+        let config = CredentialConfiguration::parse(id, request)?;
+        let now = self.clock.now();
+        self.store
+            .insert_credential_configuration(&config.to_record(now, now)?)
+            .await
+            .map_err(|e| scope_conflict(e, &config.scope))?;
+        Ok(config.to_response())
+    }
+
+    /// One credential configuration, as the domain sees it.
+    pub async fn credential_configuration(&self, id: &str) -> Result<CredentialConfiguration, Error> {
+        let not_found = Error::NotFound(Resource::CredentialConfiguration);
+        if !is_id(id) {
+            return Err(not_found);
+        }
+        let record = self
+            .store
+            .get_credential_configuration(id)
+            .await?
+            .ok_or(not_found)?;
+        CredentialConfiguration::from_record(&record)
+    }
+
+    /// `GET /v1/openid/credential-configurations`.
+    pub async fn list_credential_configurations(
+        &self,
+        page: &PageRequest,
+    ) -> Result<Page<CredentialConfigurationResponse>, Error> {
+        let rows = self
+            .store
+            .list_credential_configurations(page.after.as_deref(), page.fetch_limit())
+            .await?;
+        let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+        let data = rows
+            .iter()
+            .map(|r| CredentialConfiguration::from_record(r).map(|c| c.to_response()))
+            .collect::<Result<_, _>>()?;
+        Ok(Page { next_cursor, data })
+    }
+
+    /// `PUT /v1/openid/credential-configurations/{id}`: replaces the configuration.
+    pub async fn update_credential_configuration(
+        &self,
+        id: &str,
+        request: CredentialConfigurationRequest,
+    ) -> Result<CredentialConfigurationResponse, Error> {
+        let existing = self.credential_configuration(id).await?;
+        let config = CredentialConfiguration::parse(existing.id, request)?;
+        let now = self.clock.now();
+        let updated = self
+            .store
+            .update_credential_configuration(&config.to_record(now, now)?)
+            .await
+            .map_err(|e| scope_conflict(e, &config.scope))?;
+        if !updated {
+            return Err(Error::NotFound(Resource::CredentialConfiguration));
+        }
+        Ok(config.to_response())
+    }
+
+    /// `DELETE /v1/openid/credential-configurations/{id}`.
+    pub async fn delete_credential_configuration(&self, id: &str) -> Result<(), Error> {
+        if is_id(id) && self.store.delete_credential_configuration(id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Resource::CredentialConfiguration))
+        }
+    }
+}
+
+fn scope_conflict(error: StoreError, scope: &str) -> Error {
+    match error {
+        StoreError::Conflict(_) => Error::Conflict(format!(
+            "a credential configuration with scope `{scope}` already exists; each format and type (or vct, or doctype) is configured once"
+        )),
+        other => Error::Store(other),
+    }
+}

@@ -1,0 +1,26 @@
+//! Sigil's domain: the entities the management API configures (interaction hook, credential
+//! configurations, users, admin tokens, issuer keys), their validation (parse, don't validate),
+//! seed 004's claim mapping, the store traits that `sigil-store` implements, and the services the
+//! HTTP edge calls.
+//!
+//! Must not depend on axum, sqlx or the process environment: time comes from [`Clock`],
+//! randomness from [`sigil_crypto::SecureRandom`], persistence through [`store::Store`].
+
+pub mod admin_token;
+pub mod app;
+pub mod claim_mapping;
+pub mod clock;
+pub mod credential_configuration;
+pub mod error;
+pub mod ids;
+pub mod interaction_hook;
+pub mod keys;
+pub mod outbound_url;
+pub mod page;
+pub mod store;
+pub mod user;
+pub mod validation;
+
+pub use app::{Settings, Sigil};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, FieldError, Location};

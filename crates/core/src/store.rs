@@ -1,0 +1,221 @@
+//! The persistence boundary. `sigil-store` implements [`Store`] for SQLite and PostgreSQL; the
+//! records here are plain rows so that both engines store exactly the same thing.
+//!
+//! Rules every implementation keeps (ARCHITECTURE.md §3): one-time artefacts are consumed by one
+//! statement; secrets arrive already hashed or sealed; timestamps are Unix seconds.
+
+use async_trait::async_trait;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// A uniqueness rule was violated; the text names the rule.
+    #[error("unique constraint violated: {0}")]
+    Conflict(String),
+    /// A stored value could not be read back (corruption, or a newer schema).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database failed or is unreachable.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// An admin API token, stored as its SHA-256 only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminTokenRecord {
+    /// Token id (not secret).
+    pub id: String,
+    /// Operator's label.
+    pub name: String,
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// The interaction hook row (one per deployment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionHookRecord {
+    /// Hook URL.
+    pub url: String,
+    /// JSON array of claim names.
+    pub claims: String,
+    /// Session timeout, if set.
+    pub session_timeout_secs: Option<i64>,
+    /// Whether the hook is skipped.
+    pub disabled: bool,
+    /// Id of the master key that sealed the secret.
+    pub secret_key_id: String,
+    /// The sealed 32-byte secret.
+    pub secret_ciphertext: Vec<u8>,
+    /// First configured.
+    pub created_at: i64,
+    /// Last changed.
+    pub updated_at: i64,
+}
+
+/// A credential configuration row: the validated request document plus indexed columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialConfigurationRecord {
+    /// Id.
+    pub id: String,
+    /// Format identifier.
+    pub format: String,
+    /// OAuth scope; unique.
+    pub scope: String,
+    /// The configuration as JSON.
+    pub document: String,
+    /// Created.
+    pub created_at: i64,
+    /// Last changed.
+    pub updated_at: i64,
+}
+
+/// A user row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Id.
+    pub id: String,
+    /// Identity provider URL, if known; unique with `subject_id`.
+    pub provider_url: Option<String>,
+    /// Subject at that provider.
+    pub subject_id: Option<String>,
+    /// JSON object of claims.
+    pub claims: String,
+    /// Created.
+    pub created_at: i64,
+    /// Last changed.
+    pub updated_at: i64,
+}
+
+/// Filter for listing users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Only this provider URL.
+    pub provider_url: Option<String>,
+    /// Only this subject.
+    pub subject_id: Option<String>,
+}
+
+/// An issuer signing key: public JWK in clear, private key sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    /// Key id (RFC 7638 thumbprint).
+    pub kid: String,
+    /// JOSE algorithm name.
+    pub algorithm: String,
+    /// The public JWK as JSON.
+    pub public_jwk: String,
+    /// Id of the master key that sealed the private key.
+    pub private_key_key_id: String,
+    /// The sealed PKCS#8 private key.
+    pub private_key_ciphertext: Vec<u8>,
+    /// `active` or `retired`.
+    pub status: String,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The engine behind this store.
+    fn engine(&self) -> Engine;
+    /// Checks the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Claims a one-time bootstrap step by name; `true` for exactly one caller ever, across
+    /// processes (used to create and print the first admin token once).
+    async fn claim_bootstrap(&self, name: &str, at: i64) -> Result<bool, StoreError>;
+
+    /// Inserts an admin token.
+    async fn insert_admin_token(&self, token: &AdminTokenRecord) -> Result<(), StoreError>;
+    /// Finds an unrevoked admin token by hash.
+    async fn find_admin_token_by_hash(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<AdminTokenRecord>, StoreError>;
+    /// All admin tokens, oldest first.
+    async fn list_admin_tokens(&self) -> Result<Vec<AdminTokenRecord>, StoreError>;
+    /// Revokes a token; `false` when no unrevoked token has that id.
+    async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError>;
+
+    /// The interaction hook, if configured.
+    async fn get_interaction_hook(&self) -> Result<Option<InteractionHookRecord>, StoreError>;
+    /// Creates or updates the hook in one statement. On update every field but the secret and
+    /// `created_at` is replaced, so the secret of the first configuration is kept even when two
+    /// first PUTs race. Returns the row as stored.
+    async fn put_interaction_hook(
+        &self,
+        hook: &InteractionHookRecord,
+    ) -> Result<InteractionHookRecord, StoreError>;
+    /// Replaces the hook secret; `None` when no hook is configured.
+    async fn rotate_interaction_hook_secret(
+        &self,
+        secret_key_id: &str,
+        secret_ciphertext: &[u8],
+        at: i64,
+    ) -> Result<Option<InteractionHookRecord>, StoreError>;
+    /// Removes the hook; `false` when there was none.
+    async fn delete_interaction_hook(&self) -> Result<bool, StoreError>;
+
+    /// Inserts a credential configuration (`Conflict` on a duplicate scope).
+    async fn insert_credential_configuration(
+        &self,
+        record: &CredentialConfigurationRecord,
+    ) -> Result<(), StoreError>;
+    /// One credential configuration.
+    async fn get_credential_configuration(
+        &self,
+        id: &str,
+    ) -> Result<Option<CredentialConfigurationRecord>, StoreError>;
+    /// Credential configurations with id greater than `after`, in id order.
+    async fn list_credential_configurations(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CredentialConfigurationRecord>, StoreError>;
+    /// Replaces format, scope, document and `updated_at`; `false` when the id is unknown.
+    async fn update_credential_configuration(
+        &self,
+        record: &CredentialConfigurationRecord,
+    ) -> Result<bool, StoreError>;
+    /// Deletes; `false` when the id is unknown.
+    async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Inserts a user (`Conflict` on a duplicate provider and subject).
+    async fn insert_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+    /// One user.
+    async fn get_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Users matching `filter` with id greater than `after`, in id order.
+    async fn list_users(
+        &self,
+        filter: &UserFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<UserRecord>, StoreError>;
+    /// Replaces provider, subject, claims and `updated_at`; `false` when the id is unknown.
+    async fn update_user(&self, user: &UserRecord) -> Result<bool, StoreError>;
+    /// Deletes; `false` when the id is unknown.
+    async fn delete_user(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Inserts a signing key unless an active key for its algorithm exists (two nodes starting
+    /// together create one key, not two). Returns whether it was inserted.
+    async fn insert_signing_key_if_absent(
+        &self,
+        key: &SigningKeyRecord,
+    ) -> Result<bool, StoreError>;
+    /// All signing keys, oldest first.
+    async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+}

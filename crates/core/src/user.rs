@@ -1,0 +1,164 @@
+//! Users: the object claim mappings read (seed 004): `{authenticationProvider {url, subjectId},
+//! claims}`. Unique by (provider url, subject).
+
+use serde_json::{Map, Value};
+use sigil_proto::admin::page::Page;
+use sigil_proto::admin::user::{AuthenticationProviderRef, UserListQuery, UserRequest, UserResponse};
+
+use crate::error::{Error, Resource};
+use crate::ids::{is_id, new_id};
+use crate::page::PageRequest;
+use crate::store::{StoreError, UserFilter, UserRecord};
+use crate::validation::{Problems, text};
+use crate::Sigil;
+
+/// A validated user body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserInput {
+    provider: Option<AuthenticationProviderRef>,
+    claims: Map<String, Value>,
+}
+
+impl UserInput {
+    /// Validates a user body.
+    pub fn parse(request: UserRequest) -> Result<Self, Error> {
+        let mut p = Problems::default();
+        if let Some(ap) = &request.authentication_provider {
+            check_provider_url(&mut p, "authenticationProvider.url", &ap.url, true);
+            text(&mut p, "authenticationProvider.subjectId", &ap.subject_id, 1024);
+        }
+        p.finish(Self {
+            provider: request.authentication_provider,
+            claims: request.claims,
+        })
+    }
+}
+
+fn check_provider_url(p: &mut Problems, param: &str, value: &str, body: bool) {
+    let ok = url::Url::parse(value)
+        .ok()
+        .is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+    if !ok {
+        let e = if body {
+            crate::FieldError::body(param, "must be an absolute http(s) URL", Value::from(value))
+        } else {
+            crate::FieldError::query(param, "must be an absolute http(s) URL", Value::from(value))
+        };
+        p.push(e);
+    }
+}
+
+fn to_response(record: &UserRecord) -> Result<UserResponse, Error> {
+    let claims = match serde_json::from_str::<Value>(&record.claims) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(StoreError::Corrupt(format!("claims of user {}", record.id)).into()),
+    };
+    let authentication_provider = match (&record.provider_url, &record.subject_id) {
+        (Some(url), Some(subject_id)) => Some(AuthenticationProviderRef {
+            url: url.clone(),
+            subject_id: subject_id.clone(),
+        }),
+        _ => None,
+    };
+    Ok(UserResponse {
+        id: record.id.clone(),
+        authentication_provider,
+        claims,
+    })
+}
+
+/// The user object claim mappings read: `{id, authenticationProvider, claims}`.
+pub fn user_object(user: &UserResponse) -> Value {
+    serde_json::to_value(user).unwrap_or(Value::Null)
+}
+
+fn duplicate(error: StoreError) -> Error {
+    match error {
+        StoreError::Conflict(_) => Error::Conflict(
+            "a user with this authenticationProvider url and subjectId already exists".into(),
+        ),
+        other => Error::Store(other),
+    }
+}
+
+impl Sigil {
+    /// `POST /v1/users`.
+    pub async fn create_user(&self, request: UserRequest) -> Result<UserResponse, Error> {
+        let input = UserInput::parse(request)?;
+        let now = self.clock.now();
+        let record = self.user_record(new_id(self.clock.as_ref(), self.rng.as_ref())?, input, now)?;
+        self.store.insert_user(&record).await.map_err(duplicate)?;
+        to_response(&record)
+    }
+
+    /// `GET /v1/users/{id}`.
+    pub async fn user(&self, id: &str) -> Result<UserResponse, Error> {
+        let not_found = Error::NotFound(Resource::User);
+        if !is_id(id) {
+            return Err(not_found);
+        }
+        let record = self.store.get_user(id).await?.ok_or(not_found)?;
+        to_response(&record)
+    }
+
+    /// `GET /v1/users`, filtered by provider URL and/or subject.
+    pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<UserResponse>, Error> {
+        let mut p = Problems::default();
+        let page = PageRequest::parse(query.limit, query.cursor.as_deref()).map_err(|errors| {
+            errors.into_iter().for_each(|e| p.push(e));
+        });
+        if let Some(url) = &query.authentication_provider_url {
+            check_provider_url(&mut p, "authenticationProviderUrl", url, false);
+        }
+        let page = match page {
+            Ok(page) => p.finish(page)?,
+            Err(()) => return Err(p.into_error()),
+        };
+        let filter = UserFilter {
+            provider_url: query.authentication_provider_url.clone(),
+            subject_id: query.subject_id.clone(),
+        };
+        let rows = self
+            .store
+            .list_users(&filter, page.after.as_deref(), page.fetch_limit())
+            .await?;
+        let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+        let data = rows.iter().map(to_response).collect::<Result<_, _>>()?;
+        Ok(Page { next_cursor, data })
+    }
+
+    /// `PUT /v1/users/{id}`: replaces the user's provider reference and claims.
+    pub async fn update_user(&self, id: &str, request: UserRequest) -> Result<UserResponse, Error> {
+        let not_found = Error::NotFound(Resource::User);
+        if !is_id(id) {
+            return Err(not_found);
+        }
+        let input = UserInput::parse(request)?;
+        let record = self.user_record(id.to_string(), input, self.clock.now())?;
+        if !self.store.update_user(&record).await.map_err(duplicate)? {
+            return Err(not_found);
+        }
+        to_response(&record)
+    }
+
+    /// `DELETE /v1/users/{id}`.
+    pub async fn delete_user(&self, id: &str) -> Result<(), Error> {
+        if is_id(id) && self.store.delete_user(id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Resource::User))
+        }
+    }
+
+    fn user_record(&self, id: String, input: UserInput, now: i64) -> Result<UserRecord, Error> {
+        Ok(UserRecord {
+            id,
+            provider_url: input.provider.as_ref().map(|p| p.url.clone()),
+            subject_id: input.provider.map(|p| p.subject_id),
+            claims: serde_json::to_string(&input.claims)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}

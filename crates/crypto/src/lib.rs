@@ -1,0 +1,24 @@
+//! Sigil's cryptography: issuer signing keys behind the [`Signer`] trait, public JWKs and
+//! RFC 7638 thumbprints, the master key that encrypts private material at rest, hashing of
+//! bearer secrets, and the injectable [`SecureRandom`].
+//!
+//! Everything here runs on aws-lc-rs. This crate knows nothing of HTTP, storage or configuration
+//! files; it must not depend on any other Sigil crate.
+
+mod encoding;
+mod error;
+mod hash;
+mod jwk;
+mod master_key;
+mod random;
+mod secret;
+mod signer;
+
+pub use encoding::{b64, b64url};
+pub use error::CryptoError;
+pub use hash::{constant_time_eq, sha256};
+pub use jwk::{Jwks, PublicJwk};
+pub use master_key::{MasterKey, MasterKeyId, SealedBox};
+pub use random::{SecureRandom, SystemRandom, random_array, random_token};
+pub use secret::SecretString;
+pub use signer::{SigningAlgorithm, Signer, SoftwareSigner, generate_pkcs8};

@@ -1,0 +1,6 @@
+//! Management API bodies (`/v1/...`, admin bearer token).
+
+pub mod configuration;
+pub mod credential_configuration;
+pub mod page;
+pub mod user;

@@ -1,0 +1,55 @@
+//! `POST/GET /v1/users`, `GET/PUT/DELETE /v1/users/{id}` (seed 004's user object).
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Where a user authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthenticationProviderRef {
+    /// The identity provider's issuer URL.
+    pub url: String,
+    /// The user's subject identifier at that provider.
+    pub subject_id: String,
+}
+
+/// A user as sent by the issuer (`POST` creates, `PUT` replaces).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserRequest {
+    /// The provider and subject the user is known by; unique per (url, subjectId).
+    pub authentication_provider: Option<AuthenticationProviderRef>,
+    /// The user's claims, read by claim mappings as `claims.<path>`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    /// The user's id.
+    pub id: String,
+    /// The provider and subject, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_provider: Option<AuthenticationProviderRef>,
+    /// The user's claims.
+    #[schema(value_type = Object)]
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Filters and paging for `GET /v1/users`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Page size, 1–1000 (default 100).
+    pub limit: Option<u32>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only users authenticated by this provider URL.
+    pub authentication_provider_url: Option<String>,
+    /// Only users with this subject identifier.
+    pub subject_id: Option<String>,
+}

@@ -1,0 +1,426 @@
+//! The statements, written once and expanded for each engine's pool type.
+
+use sigil_core::store::StoreError;
+
+/// Maps a sqlx error, turning unique violations into [`StoreError::Conflict`].
+pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+        }
+        _ => StoreError::Backend(error.to_string()),
+    }
+}
+
+macro_rules! impl_store {
+    ($store:ty, $engine:expr) => {
+        #[async_trait::async_trait]
+        impl sigil_core::store::Store for $store {
+            fn engine(&self) -> sigil_core::store::Engine {
+                $engine
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+            }
+
+            async fn claim_bootstrap(&self, name: &str, at: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO bootstrap_steps (name, completed_at) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(name)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_admin_token(
+                &self,
+                t: &sigil_core::store::AdminTokenRecord,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO admin_tokens (id, name, token_hash, created_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&t.id)
+                .bind(&t.name)
+                .bind(&t.token_hash)
+                .bind(t.created_at)
+                .bind(t.revoked_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn find_admin_token_by_hash(
+                &self,
+                hash: &[u8],
+            ) -> Result<Option<sigil_core::store::AdminTokenRecord>, StoreError> {
+                let row = sqlx::query_as::<_, (String, String, Vec<u8>, i64, Option<i64>)>(
+                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
+                     WHERE token_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(id, name, token_hash, created_at, revoked_at)| {
+                    sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
+                }))
+            }
+
+            async fn list_admin_tokens(
+                &self,
+            ) -> Result<Vec<sigil_core::store::AdminTokenRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, (String, String, Vec<u8>, i64, Option<i64>)>(
+                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
+                     ORDER BY created_at, id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, name, token_hash, created_at, revoked_at)| {
+                        sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
+                    })
+                    .collect())
+            }
+
+            async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn get_interaction_hook(
+                &self,
+            ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                    "SELECT ", $crate::sql::hook_columns!(), " FROM interaction_hooks WHERE tenant = 'default'"
+                ))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::hook_record))
+            }
+
+            async fn put_interaction_hook(
+                &self,
+                h: &sigil_core::store::InteractionHookRecord,
+            ) -> Result<sigil_core::store::InteractionHookRecord, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                    "INSERT INTO interaction_hooks (tenant, url, claims, session_timeout_secs, disabled, \
+                     secret_key_id, secret_ciphertext, created_at, updated_at) \
+                     VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (tenant) DO UPDATE SET url = excluded.url, claims = excluded.claims, \
+                     session_timeout_secs = excluded.session_timeout_secs, disabled = excluded.disabled, \
+                     updated_at = excluded.updated_at RETURNING ",
+                    $crate::sql::hook_columns!()
+                ))
+                .bind(&h.url)
+                .bind(&h.claims)
+                .bind(h.session_timeout_secs)
+                .bind(h.disabled)
+                .bind(&h.secret_key_id)
+                .bind(&h.secret_ciphertext)
+                .bind(h.created_at)
+                .bind(h.updated_at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok($crate::sql::hook_record(row))
+            }
+
+            async fn rotate_interaction_hook_secret(
+                &self,
+                secret_key_id: &str,
+                secret_ciphertext: &[u8],
+                at: i64,
+            ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                    "UPDATE interaction_hooks SET secret_key_id = $1, secret_ciphertext = $2, \
+                     updated_at = $3 WHERE tenant = 'default' RETURNING ",
+                    $crate::sql::hook_columns!()
+                ))
+                .bind(secret_key_id)
+                .bind(secret_ciphertext)
+                .bind(at)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::hook_record))
+            }
+
+            async fn delete_interaction_hook(&self) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_credential_configuration(
+                &self,
+                c: &sigil_core::store::CredentialConfigurationRecord,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO credential_configurations \
+                     (id, format, scope, document, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&c.id)
+                .bind(&c.format)
+                .bind(&c.scope)
+                .bind(&c.document)
+                .bind(c.created_at)
+                .bind(c.updated_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn get_credential_configuration(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::CredentialConfigurationRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::ConfigRow>(
+                    "SELECT id, format, scope, document, created_at, updated_at \
+                     FROM credential_configurations WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::config_record))
+            }
+
+            async fn list_credential_configurations(
+                &self,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<sigil_core::store::CredentialConfigurationRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::ConfigRow>(
+                    "SELECT id, format, scope, document, created_at, updated_at \
+                     FROM credential_configurations WHERE ($1 IS NULL OR id > $1) \
+                     ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::config_record).collect())
+            }
+
+            async fn update_credential_configuration(
+                &self,
+                c: &sigil_core::store::CredentialConfigurationRecord,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE credential_configurations SET format = $2, scope = $3, document = $4, \
+                     updated_at = $5 WHERE id = $1",
+                )
+                .bind(&c.id)
+                .bind(&c.format)
+                .bind(&c.scope)
+                .bind(&c.document)
+                .bind(c.updated_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM credential_configurations WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_user(&self, u: &sigil_core::store::UserRecord) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&u.id)
+                .bind(&u.provider_url)
+                .bind(&u.subject_id)
+                .bind(&u.claims)
+                .bind(u.created_at)
+                .bind(u.updated_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn get_user(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::UserRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::UserRow>(
+                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at \
+                     FROM users WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::user_record))
+            }
+
+            async fn list_users(
+                &self,
+                filter: &sigil_core::store::UserFilter,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<sigil_core::store::UserRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::UserRow>(
+                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
+                     WHERE ($1 IS NULL OR provider_url = $1) AND ($2 IS NULL OR subject_id = $2) \
+                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4",
+                )
+                .bind(&filter.provider_url)
+                .bind(&filter.subject_id)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::user_record).collect())
+            }
+
+            async fn update_user(&self, u: &sigil_core::store::UserRecord) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE users SET provider_url = $2, subject_id = $3, claims = $4, updated_at = $5 \
+                     WHERE id = $1",
+                )
+                .bind(&u.id)
+                .bind(&u.provider_url)
+                .bind(&u.subject_id)
+                .bind(&u.claims)
+                .bind(u.updated_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_signing_key_if_absent(
+                &self,
+                k: &sigil_core::store::SigningKeyRecord,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
+                     private_key_ciphertext, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&k.kid)
+                .bind(&k.algorithm)
+                .bind(&k.public_jwk)
+                .bind(&k.private_key_key_id)
+                .bind(&k.private_key_ciphertext)
+                .bind(&k.status)
+                .bind(k.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_signing_keys(
+                &self,
+            ) -> Result<Vec<sigil_core::store::SigningKeyRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::KeyRow>(
+                    "SELECT kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, \
+                     status, created_at FROM signing_keys ORDER BY created_at, kid",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::key_record).collect())
+            }
+        }
+    };
+}
+pub(crate) use impl_store;
+
+macro_rules! hook_columns {
+    () => {
+        "url, claims, session_timeout_secs, disabled, secret_key_id, secret_ciphertext, created_at, updated_at"
+    };
+}
+pub(crate) use hook_columns;
+
+pub(crate) type HookRow = (String, String, Option<i64>, bool, String, Vec<u8>, i64, i64);
+
+pub(crate) fn hook_record(r: HookRow) -> sigil_core::store::InteractionHookRecord {
+    let (url, claims, session_timeout_secs, disabled, secret_key_id, secret_ciphertext, created_at, updated_at) = r;
+    sigil_core::store::InteractionHookRecord {
+        url,
+        claims,
+        session_timeout_secs,
+        disabled,
+        secret_key_id,
+        secret_ciphertext,
+        created_at,
+        updated_at,
+    }
+}
+
+pub(crate) type ConfigRow = (String, String, String, String, i64, i64);
+
+pub(crate) fn config_record(r: ConfigRow) -> sigil_core::store::CredentialConfigurationRecord {
+    let (id, format, scope, document, created_at, updated_at) = r;
+    sigil_core::store::CredentialConfigurationRecord { id, format, scope, document, created_at, updated_at }
+}
+
+pub(crate) type UserRow = (String, Option<String>, Option<String>, String, i64, i64);
+
+pub(crate) fn user_record(r: UserRow) -> sigil_core::store::UserRecord {
+    let (id, provider_url, subject_id, claims, created_at, updated_at) = r;
+    sigil_core::store::UserRecord { id, provider_url, subject_id, claims, created_at, updated_at }
+}
+
+pub(crate) type KeyRow = (String, String, String, String, Vec<u8>, String, i64);
+
+pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
+    let (kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, status, created_at) = r;
+    sigil_core::store::SigningKeyRecord {
+        kid,
+        algorithm,
+        public_jwk,
+        private_key_key_id,
+        private_key_ciphertext,
+        status,
+        created_at,
+    }
+}
