@@ -328,7 +328,10 @@ fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Clai
     for (ns, elements) in object {
         let param = format!("claimMappings.{ns}");
         identifier(p, &param, ns, 256);
-        match elements.as_object() {
+        let looks_like_a_mapping = elements.as_object().is_some_and(|e| {
+            ["mapFrom", "defaultValue", "required"].iter().any(|k| e.contains_key(*k))
+        });
+        match elements.as_object().filter(|_| !looks_like_a_mapping) {
             Some(elements) => {
                 namespaces.push((ns.clone(), parse_claim_mappings(p, &param, elements, &[])));
             }

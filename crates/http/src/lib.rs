@@ -1,1 +1,88 @@
-//! placeholder
+//! Sigil's HTTP edge: the axum routers (public protocol routes and the management API), the
+//! extractors that turn untrusted bytes into typed requests, the one conversion from domain
+//! errors to HTTP responses, and the OpenAPI document.
+//!
+//! Handlers are thin: parse, call a `sigil_core::Sigil` service, render. No SQL, no key handling,
+//! no configuration files here.
+
+mod admin;
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod jwks;
+mod openapi;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use sigil_core::Sigil;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use openapi::openapi_json;
+
+/// Edge limits and options.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The public routes: health, JWKS, the OpenAPI document (and, as flows arrive, the protocol).
+pub fn public_router(sigil: Sigil, options: &HttpOptions) -> Router {
+    finish(public_routes(sigil), options)
+}
+
+/// The management API (`/v1/...` behind the admin bearer token).
+pub fn admin_router(sigil: Sigil, options: &HttpOptions) -> Router {
+    finish(admin_routes(sigil), options)
+}
+
+/// Public and management routes on one listener (the default).
+pub fn router(sigil: Sigil, options: &HttpOptions) -> Router {
+    finish(public_routes(sigil.clone()).merge(admin_routes(sigil)), options)
+}
+
+fn public_routes(sigil: Sigil) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(jwks::routes())
+        .merge(openapi::routes())
+        .with_state(sigil)
+}
+
+fn admin_routes(sigil: Sigil) -> Router {
+    admin::routes()
+        .route_layer(axum::middleware::from_fn_with_state(
+            sigil.clone(),
+            auth::require_admin,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(sigil)
+}
+
+fn finish(router: Router, options: &HttpOptions) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::Extension(extract::BodyLimit(options.max_body_bytes)))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

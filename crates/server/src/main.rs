@@ -1,1 +1,191 @@
-fn main() {}
+//! `sigil`: the command line. `sigil serve` runs the issuer; `sigil admin-token` manages the
+//! management API's bearer tokens.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use sigil::config::{self, Config, LogFormat, Overrides};
+use sigil::{Server, StartError, open_store};
+use sigil_core::{SystemClock, admin_token};
+use sigil_crypto::SystemRandom;
+
+/// Sigil: an OpenID4VCI 1.0 credential issuer.
+#[derive(Debug, Parser)]
+#[command(name = "sigil", version)]
+struct Cli {
+    /// Configuration file [default: ./sigil.toml when present; env: SIGIL_CONFIG].
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory: the SQLite database and the generated master key [storage.data_dir].
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<String>,
+    /// Database URL, sqlite://PATH or postgres://… [database.url].
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the issuer.
+    Serve {
+        /// Listen address [server.listen].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Public base URL, the credential issuer identifier [server.public_url].
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Serve the management API on its own address [server.admin_listen].
+        #[arg(long, value_name = "ADDR")]
+        admin_listen: Option<String>,
+    },
+    /// Manage admin API tokens (they authorize the /v1 management routes).
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminTokenCommand {
+    /// Create a token and print it once.
+    Create {
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List tokens (ids and labels, never the tokens).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token id shown by `list`.
+        id: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut overrides = Overrides::new();
+    let mut put = |key: &'static str, value: &Option<String>| {
+        if let Some(v) = value {
+            overrides.insert(key, v.clone());
+        }
+    };
+    put("storage.data_dir", &cli.data_dir);
+    put("database.url", &cli.database_url);
+    if let Command::Serve { listen, public_url, admin_listen } = &cli.command {
+        put("server.listen", listen);
+        put("server.public_url", public_url);
+        put("server.admin_listen", admin_listen);
+    }
+    let file = cli.config.clone().or_else(|| std::env::var_os("SIGIL_CONFIG").map(PathBuf::from));
+    let config = match config::load(file.as_deref(), &|name| std::env::var(name).ok(), &overrides) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("sigil: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sigil: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { .. } => serve(&config).await,
+            Command::AdminToken(cmd) => admin_tokens(&config, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(StartError::Config(e)) => {
+            eprintln!("sigil: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("sigil: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn serve(config: &Config) -> Result<(), StartError> {
+    let server = Server::start(config).await?;
+    if let Some(token) = &server.initial_admin_token {
+        println!(
+            "\nSigil created its first admin token. It is shown only this once (only its hash is stored):\n\n    {}\n\n\
+             Send it as `Authorization: Bearer <token>` to the /v1 management API.\n\
+             More tokens: sigil admin-token create | list | revoke\n",
+            token.expose()
+        );
+    }
+    println!("Sigil is serving {} (listening on {})", server.public_url, server.public_addr);
+    server.run_until(shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn admin_tokens(config: &Config, command: AdminTokenCommand) -> Result<(), StartError> {
+    let store = open_store(config).await?;
+    let clock = SystemClock;
+    let rng = Arc::new(SystemRandom::new());
+    match command {
+        AdminTokenCommand::Create { name } => {
+            let (record, token) =
+                admin_token::create(store.as_ref(), &clock, rng.as_ref(), &name).await?;
+            println!("{}", token.expose());
+            eprintln!("created admin token {} ({}); it is shown only this once", record.id, record.name);
+        }
+        AdminTokenCommand::List => {
+            println!("{:<36}  {:<10}  {:<20}  NAME", "ID", "STATUS", "CREATED");
+            for t in store.list_admin_tokens().await? {
+                let created = time::OffsetDateTime::from_unix_timestamp(t.created_at)
+                    .ok()
+                    .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+                    .unwrap_or_else(|| t.created_at.to_string());
+                let status = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{:<36}  {:<10}  {:<20}  {}", t.id, status, created, t.name);
+            }
+        }
+        AdminTokenCommand::Revoke { id } => {
+            admin_token::revoke(store.as_ref(), &clock, &id).await?;
+            println!("revoked admin token {id}");
+        }
+    }
+    Ok(())
+}

@@ -108,7 +108,20 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        SQLITE_MIGRATIONS.run(&pool).await.map_err(backend)?;
+        // sqlx takes no lock for SQLite migrations; a file lock keeps two processes on one file
+        // (a node and `sigil admin-token`, or two nodes) from migrating at once.
+        let lock_path = path.with_extension("migrate.lock");
+        let lock = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::create(&lock_path)?;
+            file.lock()?;
+            Ok::<_, std::io::Error>(file)
+        })
+        .await
+        .map_err(backend)?
+        .map_err(backend)?;
+        let migrated = SQLITE_MIGRATIONS.run(&pool).await.map_err(backend);
+        drop(lock);
+        migrated?;
         Ok(Self { pool })
     }
 

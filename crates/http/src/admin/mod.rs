@@ -1,0 +1,19 @@
+//! The management API routes (all behind the admin token).
+
+mod configuration;
+mod credential_configuration;
+mod user;
+
+use axum::Router;
+use sigil_core::Sigil;
+
+pub(crate) use configuration::*;
+pub(crate) use credential_configuration::*;
+pub(crate) use user::*;
+
+pub(crate) fn routes() -> Router<Sigil> {
+    Router::new()
+        .merge(configuration::routes())
+        .merge(credential_configuration::routes())
+        .merge(user::routes())
+}

@@ -1,0 +1,112 @@
+//! Extractors for the management API: JSON bodies and query strings parsed with errors that name
+//! the offending field and its location.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sigil_core::validation::from_value;
+use sigil_core::{FieldError, Location};
+
+use crate::error::ApiError;
+
+/// The configured body limit, put in request extensions so rejections can name it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit(pub usize);
+
+/// A JSON body of `T` (admin DTOs reject unknown fields).
+#[derive(Debug)]
+pub struct AdminJson<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
+        let limit = req.extensions().get::<BodyLimit>().map_or(0, |l| l.0);
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::from(FieldError::body("", "the request body could not be read", Value::Null))
+            }
+        })?;
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let value = parse_json(&bytes)?;
+        if !value.is_object() {
+            return Err(FieldError::body("", "the body must be a JSON object", value).into());
+        }
+        Ok(AdminJson(from_value(&value, Location::Body, "")?))
+    }
+}
+
+/// Parses JSON; on a syntax error, names the member being read when it failed.
+fn parse_json(bytes: &[u8]) -> Result<Value, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize::<_, Value>(&mut de).map_err(|e| {
+        FieldError::body(dotted(e.path()), format!("Malformed JSON: {}", e.inner()), Value::Null)
+    })?;
+    de.end()
+        .map_err(|e| FieldError::body("", format!("Malformed JSON: {e}"), Value::Null))?;
+    Ok(value)
+}
+
+fn dotted(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    // Hostile nesting makes paths as deep as the recursion limit; name the start of it only.
+    const MAX_SEGMENTS: usize = 16;
+    path.iter()
+        .take(MAX_SEGMENTS)
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A query string of `T`.
+#[derive(Debug)]
+pub struct AdminQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(AdminQuery)
+            .map_err(|e| {
+                let param = dotted(e.path());
+                let inner = e.into_inner().to_string();
+                let name = if param.is_empty() { backticked(&inner).unwrap_or_default() } else { param };
+                let value = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+                    .ok()
+                    .and_then(|pairs| pairs.into_iter().find(|(k, _)| *k == name).map(|(_, v)| Value::from(v)))
+                    .unwrap_or(Value::Null);
+                ApiError::from(FieldError::query(name, inner, value))
+            })
+    }
+}
+
+fn backticked(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let len = msg.get(start..)?.find('`')?;
+    msg.get(start..start + len).map(str::to_string)
+}

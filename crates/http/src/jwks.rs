@@ -1,0 +1,27 @@
+//! `GET /v1/oauth/jwks`: the issuer's public signing keys (RFC 7517 §5). The body is serialised
+//! once at start, so it is byte-identical across requests and restarts.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sigil_core::Sigil;
+
+pub(crate) fn routes() -> Router<Sigil> {
+    Router::new().route("/v1/oauth/jwks", get(jwks))
+}
+
+/// The issuer's public keys.
+#[utoipa::path(get, path = "/v1/oauth/jwks", tag = "keys",
+    responses((status = 200, description = "JWK Set (RFC 7517) of the issuer signing keys", content_type = "application/jwk-set+json")))]
+pub(crate) async fn jwks(State(sigil): State<Sigil>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+        ],
+        sigil.keys().jwks_json().to_string(),
+    )
+        .into_response()
+}

@@ -1,0 +1,365 @@
+//! Configuration, layered: built-in defaults → `sigil.toml` → `SIGIL_*` environment → CLI flags.
+//!
+//! Every key is listed once in [`KEYS`] with its environment variable; that list drives the
+//! environment overrides, the error messages (which name the key and where its value came from)
+//! and the test that `sigil.example.toml` documents every key with its true default.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sigil_crypto::SecretString;
+use url::{Host, Url};
+
+/// A configuration key.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// Section in `sigil.toml`.
+    pub section: &'static str,
+    /// Name within the section.
+    pub name: &'static str,
+    /// Environment variable overriding it.
+    pub env: &'static str,
+    /// Whether the value is an integer (else a string).
+    pub integer: bool,
+    /// The default as it appears in `sigil.example.toml`; `None` when unset by default.
+    pub default: Option<&'static str>,
+}
+
+impl Key {
+    /// `section.name`.
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.section, self.name)
+    }
+}
+
+const fn key(
+    section: &'static str,
+    name: &'static str,
+    env: &'static str,
+    integer: bool,
+    default: Option<&'static str>,
+) -> Key {
+    Key { section, name, env, integer, default }
+}
+
+/// Every configuration key.
+pub const KEYS: &[Key] = &[
+    key("server", "listen", "SIGIL_LISTEN", false, Some("127.0.0.1:8080")),
+    key("server", "public_url", "SIGIL_PUBLIC_URL", false, None),
+    key("server", "admin_listen", "SIGIL_ADMIN_LISTEN", false, None),
+    key("server", "max_body_bytes", "SIGIL_MAX_BODY_BYTES", true, Some("1048576")),
+    key("storage", "data_dir", "SIGIL_DATA_DIR", false, Some("./sigil-data")),
+    key("database", "url", "SIGIL_DATABASE_URL", false, None),
+    key("database", "max_connections", "SIGIL_DATABASE_MAX_CONNECTIONS", true, Some("10")),
+    key("security", "master_key", "SIGIL_MASTER_KEY", false, None),
+    key("security", "admin_token", "SIGIL_ADMIN_TOKEN", false, None),
+    key("log", "level", "SIGIL_LOG", false, Some("info")),
+    key("log", "format", "SIGIL_LOG_FORMAT", false, Some("text")),
+];
+
+/// Values given on the command line, by key path (`server.listen`).
+pub type Overrides = BTreeMap<&'static str, String>;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub listen: SocketAddr,
+    /// The public base URL, the credential issuer identifier; derived from `listen` when unset.
+    pub public_url: Option<Url>,
+    /// A separate listener for the management API; when unset it shares `listen`.
+    pub admin_listen: Option<SocketAddr>,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means the embedded SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Pool size.
+    pub database_max_connections: u32,
+    /// Master key (base64 of 32 bytes); `None` means the key file in `data_dir`.
+    pub master_key: Option<SecretString>,
+    /// A fixed admin token.
+    pub admin_token: Option<SecretString>,
+    /// Log filter (tracing `EnvFilter` syntax).
+    pub log_level: String,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// A configuration error; the message names the key and where the bad value came from.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
+    database: RawDatabase,
+    #[serde(default)]
+    security: RawSecurity,
+    #[serde(default)]
+    log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<String>,
+    public_url: Option<String>,
+    admin_listen: Option<String>,
+    max_body_bytes: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    data_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: Option<String>,
+    max_connections: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    master_key: Option<String>,
+    admin_token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    level: Option<String>,
+    format: Option<String>,
+}
+
+/// Where each key's value came from, for error messages.
+#[derive(Debug, Default)]
+struct Origins(BTreeMap<String, String>);
+
+impl Origins {
+    fn of(&self, path: &str) -> String {
+        self.0.get(path).cloned().unwrap_or_else(|| "default".into())
+    }
+}
+
+/// Loads the configuration: `file` (or `./sigil.toml` when it exists), then `env`, then `cli`.
+pub fn load(
+    file: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    cli: &Overrides,
+) -> Result<Config, ConfigError> {
+    let mut table = toml::Table::new();
+    let mut origins = Origins::default();
+    let default_file = Path::new("sigil.toml");
+    let file = file.or_else(|| default_file.exists().then_some(default_file));
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        table = text
+            .parse::<toml::Table>()
+            .map_err(|e| ConfigError(format!("{} is not valid TOML: {e}", path.display())))?;
+        for (section, value) in &table {
+            if let Some(inner) = value.as_table() {
+                for name in inner.keys() {
+                    origins.0.insert(format!("{section}.{name}"), path.display().to_string());
+                }
+            }
+        }
+    }
+    for key in KEYS {
+        if let Some(value) = env(key.env).filter(|v| !v.is_empty()) {
+            set(&mut table, key, &value, key.env)?;
+            origins.0.insert(key.path(), format!("environment variable {}", key.env));
+        }
+    }
+    for key in KEYS {
+        if let Some(value) = cli.get(key.path().as_str()) {
+            set(&mut table, key, value, "command line")?;
+            origins.0.insert(key.path(), "command line".into());
+        }
+    }
+    let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        ConfigError(format!("{path} ({}): {}", origins.of(&path), inner.message()))
+    })?;
+    validate(raw, &origins)
+}
+
+fn set(table: &mut toml::Table, key: &Key, value: &str, origin: &str) -> Result<(), ConfigError> {
+    let value = if key.integer {
+        toml::Value::Integer(value.trim().parse::<i64>().map_err(|_| {
+            ConfigError(format!("{} ({origin}): must be an integer, got {value:?}", key.path()))
+        })?)
+    } else {
+        toml::Value::String(value.to_string())
+    };
+    let section = table
+        .entry(key.section)
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    match section.as_table_mut() {
+        Some(t) => {
+            t.insert(key.name.to_string(), value);
+            Ok(())
+        }
+        None => Err(ConfigError(format!("[{}] must be a table", key.section))),
+    }
+}
+
+fn default_of(path: &str) -> &'static str {
+    KEYS.iter()
+        .find(|k| k.path() == path)
+        .and_then(|k| k.default)
+        .unwrap_or_default()
+}
+
+fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
+    let bad = |path: &str, why: String| ConfigError(format!("{path} ({}): {why}", origins.of(path)));
+
+    let listen_text = raw.server.listen.unwrap_or_else(|| default_of("server.listen").into());
+    let listen: SocketAddr = listen_text
+        .parse()
+        .map_err(|_| bad("server.listen", format!("must be an IP address and port such as 127.0.0.1:8080, got {listen_text:?}")))?;
+    let admin_listen = raw
+        .server
+        .admin_listen
+        .map(|a| {
+            a.parse::<SocketAddr>()
+                .map_err(|_| bad("server.admin_listen", format!("must be an IP address and port, got {a:?}")))
+        })
+        .transpose()?;
+    let public_url = raw
+        .server
+        .public_url
+        .map(|u| parse_public_url(&u).map_err(|why| bad("server.public_url", why)))
+        .transpose()?;
+    if public_url.is_none() && !listen.ip().is_loopback() && !listen.ip().is_unspecified() {
+        return Err(bad(
+            "server.public_url",
+            "must be set (an https URL) when listening on a non-loopback address".into(),
+        ));
+    }
+    let max_body_bytes = raw.server.max_body_bytes.unwrap_or(1_048_576);
+    if !(1024..=67_108_864).contains(&max_body_bytes) {
+        return Err(bad("server.max_body_bytes", format!("must be between 1024 and 67108864, got {max_body_bytes}")));
+    }
+    let data_dir = PathBuf::from(raw.storage.data_dir.unwrap_or_else(|| default_of("storage.data_dir").into()));
+    if data_dir.as_os_str().is_empty() {
+        return Err(bad("storage.data_dir", "must not be empty".into()));
+    }
+    if let Some(url) = &raw.database.url {
+        sigil_store::DatabaseUrl::parse(url).map_err(|why| bad("database.url", why))?;
+    }
+    let max_connections = raw.database.max_connections.unwrap_or(10);
+    if !(1..=1000).contains(&max_connections) {
+        return Err(bad("database.max_connections", format!("must be between 1 and 1000, got {max_connections}")));
+    }
+    if let Some(key) = &raw.security.master_key {
+        decode_master_key(key).map_err(|why| bad("security.master_key", why))?;
+    }
+    if let Some(token) = &raw.security.admin_token
+        && token.trim().len() < 32
+    {
+        return Err(bad("security.admin_token", "must be at least 32 characters (use `openssl rand -base64 32`)".into()));
+    }
+    let log_level = raw.log.level.unwrap_or_else(|| default_of("log.level").into());
+    tracing_subscriber::EnvFilter::try_new(&log_level)
+        .map_err(|e| bad("log.level", format!("is not a valid filter ({e}), e.g. info or sigil=debug")))?;
+    let log_format = match raw.log.format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => return Err(bad("log.format", format!("must be text or json, got {other:?}"))),
+    };
+    Ok(Config {
+        listen,
+        public_url,
+        admin_listen,
+        max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(1_048_576),
+        data_dir,
+        database_url: raw.database.url,
+        database_max_connections: u32::try_from(max_connections).unwrap_or(10),
+        master_key: raw.security.master_key.map(SecretString::new),
+        admin_token: raw.security.admin_token.map(|t| SecretString::new(t.trim())),
+        log_level,
+        log_format,
+    })
+}
+
+/// Decodes a master key given as base64 (standard or URL-safe) of exactly 32 bytes.
+pub fn decode_master_key(text: &str) -> Result<[u8; 32], String> {
+    let text = text.trim();
+    let bytes = sigil_crypto::b64::decode(text)
+        .or_else(|| sigil_crypto::b64url::decode(text.trim_end_matches('=')))
+        .ok_or("must be base64 (generate one with `openssl rand -base64 32`)")?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("must decode to exactly 32 bytes, got {}", bytes.len()))
+}
+
+/// Whether `host` is a loopback host (localhost, 127.0.0.0/8, ::1).
+pub fn is_loopback(host: Option<Host<&str>>) -> bool {
+    match host {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The public URL rules: absolute, https (http only on loopback hosts), no query or fragment.
+/// The trailing slash is dropped: the issuer identifier is compared as a string (OID4VCI §12.2.1).
+pub fn parse_public_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("must be an absolute URL ({e}), got {text:?}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url.host()) => {}
+        "http" => return Err("must use https (http is allowed only for loopback hosts such as localhost or 127.0.0.1)".into()),
+        other => return Err(format!("must use https, got {other}:")),
+    }
+    if url.host().is_none() {
+        return Err("must have a host".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain user information".into());
+    }
+    Ok(url)
+}
+
+/// The issuer identifier text: the URL without a trailing slash.
+pub fn issuer_identifier(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_string()
+}
+
+/// The public URL derived from the bound address when none is configured.
+pub fn derived_public_url(bound: SocketAddr) -> Result<Url, String> {
+    let host = match bound.ip() {
+        ip if ip.is_unspecified() => "localhost".to_string(),
+        IpAddr::V4(ip) => ip.to_string(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+    };
+    parse_public_url(&format!("http://{host}:{}", bound.port()))
+}

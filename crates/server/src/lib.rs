@@ -1,0 +1,185 @@
+//! The `sigil` server: configuration, startup and shutdown. `main.rs` is the command line on top;
+//! tests start the same [`Server`] on port 0.
+//!
+//! Startup order: data directory → database (migrations) → master key → listeners → issuer keys
+//! and the first admin token → HTTP.
+
+pub mod config;
+mod master_key_file;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sigil_core::store::{Store, StoreError};
+use sigil_core::{Settings, Sigil, SystemClock};
+use sigil_crypto::{MasterKey, SecretString, SecureRandom, SystemRandom};
+use sigil_http::HttpOptions;
+use sigil_store::DatabaseUrl;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, derived_public_url, issuer_identifier, is_loopback};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// A file or socket operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// Startup in the domain failed (keys, initial token).
+    #[error("{0}")]
+    Domain(#[from] sigil_core::Error),
+}
+
+/// The database URL in effect: the configured one, or the SQLite file in the data directory.
+pub fn database_url(config: &Config) -> Result<DatabaseUrl, config::ConfigError> {
+    match &config.database_url {
+        Some(url) => DatabaseUrl::parse(url)
+            .map_err(|why| config::ConfigError(format!("database.url: {why}"))),
+        None => Ok(DatabaseUrl::Sqlite(config.data_dir.join("sigil.db"))),
+    }
+}
+
+/// Creates the data directory and opens (and migrates) the database.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Io {
+        what: format!("cannot create the data directory {}", config.data_dir.display()),
+        source,
+    })?;
+    let url = database_url(config)?;
+    tracing::info!(database = %url.redacted(), "opening database");
+    Ok(sigil_store::connect(&url, config.database_max_connections).await?)
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    /// Where the public routes (and, without `admin_listen`, the management API) are served.
+    pub public_addr: SocketAddr,
+    /// Where the management API is served when it has its own listener.
+    pub admin_addr: Option<SocketAddr>,
+    /// The credential issuer identifier.
+    pub public_url: String,
+    /// The initial admin token, on a deployment's first start with none configured.
+    pub initial_admin_token: Option<SecretString>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Starts serving.
+    pub async fn start(config: &Config) -> Result<Self, StartError> {
+        let store = open_store(config).await?;
+        let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
+        let master_key = Arc::new(master_key(config, rng.as_ref())?);
+        let public = bind(config.listen).await?;
+        let public_addr = public.local_addr().map_err(|source| StartError::Io {
+            what: "reading the bound address".into(),
+            source,
+        })?;
+        let admin = match config.admin_listen {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
+        let public_url = match &config.public_url {
+            Some(url) => url.clone(),
+            None => derived_public_url(public_addr)
+                .map_err(|why| config::ConfigError(format!("server.public_url: {why}")))?,
+        };
+        if public_url.scheme() == "http" && is_loopback(public_url.host()) {
+            tracing::warn!(public_url = %issuer_identifier(&public_url), "public URL is plain http on a loopback host: fine for local use, never for production");
+        }
+        let settings = Settings {
+            public_url: issuer_identifier(&public_url),
+            admin_token: config.admin_token.clone(),
+        };
+        let started = Sigil::start(store, Arc::new(SystemClock), rng, master_key, settings).await?;
+        let sigil = started.sigil;
+        let options = HttpOptions {
+            max_body_bytes: config.max_body_bytes,
+        };
+        let (shutdown, signal) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let public_routes = match admin {
+            Some(_) => sigil_http::public_router(sigil.clone(), &options),
+            None => sigil_http::router(sigil.clone(), &options),
+        };
+        tasks.push(serve(public, public_routes, signal.clone()));
+        if let Some(admin) = admin {
+            tasks.push(serve(admin, sigil_http::admin_router(sigil.clone(), &options), signal));
+        }
+        tracing::info!(%public_addr, ?admin_addr, public_url = %sigil.settings().public_url, "sigil is serving");
+        Ok(Self {
+            public_addr,
+            admin_addr,
+            public_url: sigil.settings().public_url.clone(),
+            initial_admin_token: started.initial_admin_token,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "server error"),
+                Err(e) => tracing::error!(error = %e, "server task failed"),
+            }
+        }
+    }
+
+    /// Serves until `stop` resolves, then shuts down gracefully.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
+        tracing::info!("shutting down");
+        self.shutdown().await;
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr).await.map_err(|source| StartError::Io {
+        what: format!("cannot listen on {addr}"),
+        source,
+    })
+}
+
+fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut signal: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = signal.wait_for(|stop| *stop).await;
+            })
+            .await
+    })
+}
+
+fn master_key(config: &Config, rng: &dyn SecureRandom) -> Result<MasterKey, StartError> {
+    match &config.master_key {
+        Some(text) => {
+            let bytes = config::decode_master_key(text.expose())
+                .map_err(|why| config::ConfigError(format!("security.master_key: {why}")))?;
+            Ok(MasterKey::from_bytes(&bytes).map_err(sigil_core::Error::from)?)
+        }
+        None => master_key_file::load_or_create(&config.data_dir.join("master.key"), rng),
+    }
+}

@@ -1,0 +1,119 @@
+//! The `sigil` binary as an operator runs it.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::reply;
+
+const SIGIL: &str = env!("CARGO_BIN_EXE_sigil");
+
+fn sigil(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(SIGIL);
+    cmd.current_dir(cwd).args(args).kill_on_drop(true);
+    for key in sigil::config::KEYS {
+        cmd.env_remove(key.env);
+    }
+    cmd.env_remove("SIGIL_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Starts `sigil serve`, reads stdout until it says where it listens; returns the child, the base
+/// URL and everything printed before.
+async fn serve(cwd: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
+    let mut child = sigil(cwd, &["serve"], env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sigil starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            printed.push_str(&line);
+            printed.push('\n');
+            if let Some(rest) = line.split("(listening on ").nth(1) {
+                return format!("http://{}", rest.trim_end_matches(')'));
+            }
+        }
+        panic!("sigil exited before listening:\n{printed}");
+    })
+    .await
+    .expect("sigil listens within a minute");
+    (child, base, printed)
+}
+
+fn token_in(printed: &str) -> Option<String> {
+    printed.split_whitespace().find(|w| w.starts_with("sigil_at_")).map(str::to_string)
+}
+
+#[tokio::test]
+async fn serve_needs_no_setup_and_the_cli_manages_admin_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, printed) = serve(dir.path(), &[("SIGIL_LISTEN", "127.0.0.1:0")]).await;
+    let client = reqwest::Client::new();
+    let ready = reply(client.get(format!("{base}/health/ready"))).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["status"], "ok");
+    assert_eq!(reply(client.get(format!("{base}/health/live"))).await.status, StatusCode::OK);
+    assert!(dir.path().join("sigil-data/sigil.db").exists(), "default data directory with the SQLite database");
+    assert!(dir.path().join("sigil-data/master.key").exists(), "generated master key file");
+    let initial = token_in(&printed).expect("the first start prints an admin token");
+    let users = format!("{base}/v1/users");
+    assert_eq!(reply(client.get(&users).bearer_auth(&initial)).await.status, StatusCode::OK);
+
+    // admin-token create | list | revoke, against the running server's data directory.
+    let created = sigil(dir.path(), &["admin-token", "create", "--name", "ci"], &[]).output().await.unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let second = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    assert!(second.starts_with("sigil_at_"));
+    assert_eq!(reply(client.get(&users).bearer_auth(&second)).await.status, StatusCode::OK);
+    let listed = sigil(dir.path(), &["admin-token", "list"], &[]).output().await.unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(listed.contains("initial") && listed.contains("ci"), "{listed}");
+    assert!(!listed.contains(&second) && !listed.contains(&initial), "list never shows tokens");
+    let id = listed.lines().find(|l| l.ends_with("  ci")).unwrap().split_whitespace().next().unwrap().to_string();
+    let revoked = sigil(dir.path(), &["admin-token", "revoke", &id], &[]).output().await.unwrap();
+    assert!(revoked.status.success());
+    assert_eq!(reply(client.get(&users).bearer_auth(&second)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply(client.get(&users).bearer_auth(&initial)).await.status, StatusCode::OK);
+    let again = sigil(dir.path(), &["admin-token", "revoke", &id], &[]).output().await.unwrap();
+    assert!(!again.status.success(), "revoking twice is an error");
+
+    child.kill().await.unwrap();
+    let (mut child, base, printed) = serve(dir.path(), &[("SIGIL_LISTEN", "127.0.0.1:0")]).await;
+    assert_eq!(token_in(&printed), None, "the initial token is printed once only");
+    assert_eq!(reply(client.get(format!("{base}/v1/users")).bearer_auth(&initial)).await.status, StatusCode::OK);
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_configuration_stops_the_start_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (env, args, needles) in [
+        (vec![("SIGIL_PUBLIC_URL", "http://issuer.example.com")], vec!["serve"], vec!["server.public_url", "SIGIL_PUBLIC_URL"]),
+        (vec![], vec!["serve", "--listen", "nowhere"], vec!["server.listen", "command line"]),
+        (vec![("SIGIL_MASTER_KEY", "too-short")], vec!["serve"], vec!["security.master_key"]),
+    ] {
+        let out = sigil(dir.path(), &args, &env).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2), "configuration errors exit with 2");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for needle in needles {
+            assert!(stderr.contains(needle), "{stderr:?} should name {needle}");
+        }
+    }
+    assert!(!dir.path().join("sigil-data").exists(), "nothing was created");
+    let bad_file = dir.path().join("sigil.toml");
+    std::fs::write(&bad_file, "[database]\nurl = \"mysql://nope\"\n").unwrap();
+    let out = sigil(dir.path(), &["serve"], &[]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database.url") && stderr.contains("sigil.toml"), "{stderr}");
+}

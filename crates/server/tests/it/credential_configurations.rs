@@ -1,0 +1,197 @@
+//! `/v1/openid/credential-configurations`: every format, seed 004's claim mappings, validation.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sigil_testkit::Engine;
+
+use crate::helpers::{assert_bad_request, assert_error, spawn_app};
+use crate::on_both_engines;
+
+const PATH: &str = "/v1/openid/credential-configurations";
+
+fn course() -> Value {
+    json!({
+        "name": "Course Credential",
+        "description": "Completion of a course",
+        "format": "ldp_vc",
+        "type": "CourseCredential",
+        "additionalTypes": ["EducationCredential"],
+        "contexts": ["https://www.w3.org/ns/credentials/examples/v2"],
+        "claimMappings": {
+            // Seed 004's "claims with default values" example.
+            "dateOfBirth": {"mapFrom": "claims.dateOfBirth", "defaultValue": "Not provided"},
+            "email": {"mapFrom": "claims.email", "required": true},
+            "address": {"mapFrom": "claims.address.formatted"},
+            "staticJsonValue": {"defaultValue": {"foo": "bar"}},
+            "staticArrayValue": {"defaultValue": ["foo", "bar"]},
+            "staticNumericValue": {"defaultValue": 12.34}
+        },
+        "branding": {"locale": "en-US", "backgroundColor": "#FFFFFF", "textColor": "#000000",
+                     "logo": {"url": "https://example.com/logo.png", "altText": "Example Logo"}},
+        "expiresIn": {"years": 1, "days": 2}
+    })
+}
+
+fn minimal(format: &str) -> Value {
+    let mut body = json!({"name": format!("A {format}"), "format": format, "claimMappings": {"firstName": {"mapFrom": "claims.given_name", "required": true}}});
+    match format {
+        "dc+sd-jwt" => body["vct"] = json!("https://credentials.example.com/identity_credential"),
+        "mso_mdoc" => {
+            body["doctype"] = json!("org.iso.18013.5.1.mDL");
+            body["claimMappings"] = json!({"org.iso.18013.5.1": {"given_name": {"mapFrom": "claims.given_name", "required": true}}});
+        }
+        _ => body["type"] = json!("TestCredential"),
+    }
+    body
+}
+
+on_both_engines!(
+    create_read_update_delete,
+    every_format_is_accepted_with_its_type_field,
+    invalid_configurations_are_rejected_with_details,
+    scopes_are_unique,
+    lists_page_with_a_cursor,
+);
+
+async fn create_read_update_delete(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let created = app.post(PATH, course()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let mut expected = course();
+    expected["id"] = json!(id);
+    expected["scope"] = json!("ldp_vc:CourseCredential");
+    assert_eq!(created.body, expected);
+    let path = format!("{PATH}/{id}");
+    assert_eq!(app.get(&path).await.body, created.body);
+
+    let mut changed = course();
+    changed["name"] = json!("Renamed");
+    changed["claimMappings"] = json!({"email": {"defaultValue": "noreply@example.com"}});
+    let updated = app.put(&path, changed.clone()).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.body["name"], "Renamed");
+    assert_eq!(updated.body["claimMappings"], changed["claimMappings"]);
+    assert_eq!(app.get(&path).await.body, updated.body);
+
+    let mut broken = changed.clone();
+    broken["claimMappings"] = json!({"email": {}});
+    assert_bad_request(&app.put(&path, broken).await, "claimMappings.email", "body");
+    assert_eq!(app.get(&path).await.body, updated.body, "a rejected PUT changes nothing");
+
+    let deleted = app.delete(&path).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_error(&app.get(&path).await, StatusCode::NOT_FOUND, "NotFound");
+    assert_error(&app.delete(&path).await, StatusCode::NOT_FOUND, "NotFound");
+}
+
+async fn every_format_is_accepted_with_its_type_field(engine: Engine) {
+    let app = spawn_app(engine).await;
+    for (format, scope) in [
+        ("dc+sd-jwt", "dc+sd-jwt:https://credentials.example.com/identity_credential"),
+        ("jwt_vc_json", "jwt_vc_json:TestCredential"),
+        ("mso_mdoc", "mso_mdoc:org.iso.18013.5.1.mDL"),
+        ("ldp_vc", "ldp_vc:TestCredential"),
+        ("cwt_vc", "cwt_vc:TestCredential"),
+        ("cwt", "cwt:TestCredential"),
+    ] {
+        let r = app.post(PATH, minimal(format)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{format}: {}", r.text);
+        assert_eq!(r.body["format"], format);
+        assert_eq!(r.body["scope"], scope);
+    }
+    let listed = app.get(PATH).await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 6);
+}
+
+async fn invalid_configurations_are_rejected_with_details(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let with = |patch: Value| {
+        let mut body = minimal("ldp_vc");
+        for (k, v) in patch.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        body
+    };
+    let cases: Vec<(Value, &str)> = vec![
+        (with(json!({"name": null})), "name"),
+        (with(json!({"name": "  "})), "name"),
+        (with(json!({"format": "vc+sd-jwt"})), "format"),
+        (with(json!({"format": 7})), "format"),
+        (with(json!({"type": null})), "type"),
+        (with(json!({"type": "Has Space"})), "type"),
+        (with(json!({"vct": "urn:x"})), "vct"),
+        (with(json!({"doctype": "org.iso.18013.5.1.mDL"})), "doctype"),
+        (with(json!({"contexts": ["not a url"]})), "contexts.0"),
+        (with(json!({"additionalTypes": [""]})), "additionalTypes.0"),
+        (with(json!({"claimMappings": {"x": {}}})), "claimMappings.x"),
+        (with(json!({"claimMappings": {"x": {"mapFrom": "profile.x"}}})), "claimMappings.x.mapFrom"),
+        (with(json!({"claimMappings": {"x": {"defaultValue": null}}})), "claimMappings.x.defaultValue"),
+        (with(json!({"claimMappings": {"x": {"mapFrom": "claims.x", "requried": true}}})), "claimMappings.x.requried"),
+        (with(json!({"claimMappings": {"id": {"mapFrom": "claims.id"}}})), "claimMappings.id"),
+        (with(json!({"claimMappings": ["x"]})), "claimMappings"),
+        (with(json!({"branding": {"backgroundColor": "white"}})), "branding.backgroundColor"),
+        (with(json!({"branding": {"logo": {"url": "http://example.com/l.png"}}})), "branding.logo.url"),
+        (with(json!({"expiresIn": {"days": 0}})), "expiresIn"),
+        (with(json!({"expiresIn": {"days": -1}})), "expiresIn.days"),
+        (with(json!({"expiresIn": {"fortnights": 1}})), "expiresIn.fortnights"),
+        (with(json!({"revocable": true})), "revocable"),
+    ];
+    for (body, param) in cases {
+        assert_bad_request(&app.post(PATH, body).await, param, "body");
+    }
+    let mut sd = minimal("dc+sd-jwt");
+    sd["claimMappings"] = json!({"iss": {"defaultValue": "https://evil.example"}});
+    assert_bad_request(&app.post(PATH, sd).await, "claimMappings.iss", "body");
+    let mut sd = minimal("dc+sd-jwt");
+    sd.as_object_mut().unwrap().remove("vct");
+    assert_bad_request(&app.post(PATH, sd).await, "vct", "body");
+    let mut mdoc = minimal("mso_mdoc");
+    mdoc["claimMappings"] = json!({"given_name": {"mapFrom": "claims.given_name"}});
+    assert_bad_request(&app.post(PATH, mdoc).await, "claimMappings.given_name", "body");
+    // Several problems are reported together.
+    let r = app.post(PATH, json!({"name": "", "format": "cwt"})).await;
+    let params: Vec<&str> = r.body["details"].as_array().unwrap().iter().map(|d| d["param"].as_str().unwrap()).collect();
+    assert_eq!(params, ["name", "type"], "{}", r.text);
+    assert_eq!(app.get(PATH).await.body["data"], json!([]), "nothing was created");
+}
+
+async fn scopes_are_unique(engine: Engine) {
+    let app = spawn_app(engine).await;
+    assert_eq!(app.post(PATH, minimal("cwt")).await.status, StatusCode::CREATED);
+    assert_error(&app.post(PATH, minimal("cwt")).await, StatusCode::CONFLICT, "Conflict");
+    let other = app.post(PATH, minimal("cwt_vc")).await;
+    let path = format!("{PATH}/{}", other.body["id"].as_str().unwrap());
+    let mut clash = minimal("cwt");
+    clash["name"] = json!("clash");
+    assert_error(&app.put(&path, clash).await, StatusCode::CONFLICT, "Conflict");
+    assert_eq!(app.get(&path).await.body["format"], "cwt_vc");
+}
+
+async fn lists_page_with_a_cursor(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let mut body = minimal("cwt");
+        body["type"] = json!(format!("Type{i}"));
+        ids.push(app.post(PATH, body).await.body["id"].as_str().unwrap().to_string());
+    }
+    let mut seen = Vec::new();
+    let mut path = format!("{PATH}?limit=2");
+    loop {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let data = page.body["data"].as_array().unwrap();
+        assert!(data.len() <= 2);
+        seen.extend(data.iter().map(|c| c["id"].as_str().unwrap().to_string()));
+        match page.body.get("nextCursor").and_then(Value::as_str) {
+            Some(cursor) => path = format!("{PATH}?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every configuration once, in creation order");
+}

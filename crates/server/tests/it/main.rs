@@ -1,0 +1,13 @@
+//! Sigil's HTTP suite: the real server on 127.0.0.1:0 with a fresh database per test, driven
+//! over HTTP (STYLE.md habit 6). Suites that touch storage run on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod binary;
+mod configuration;
+mod credential_configurations;
+mod errors;
+mod interaction_hook;
+mod openapi;
+mod persistence;
+mod users;
