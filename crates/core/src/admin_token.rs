@@ -1,12 +1,12 @@
 //! Admin API tokens: `Authorization: Bearer <token>` on every management route. Tokens are 256
 //! random bits; only their SHA-256 is stored, so a database dump reveals none.
 
-use sigil_crypto::{SecureRandom, SecretString, constant_time_eq, random_token, sha256};
+use sigil_crypto::{SecretString, SecureRandom, constant_time_eq, random_token, sha256};
 
+use crate::Clock;
 use crate::error::{Error, Resource};
 use crate::ids::new_id;
 use crate::store::{AdminTokenRecord, Store};
-use crate::Clock;
 
 /// Prefix of every token Sigil issues (makes leaked tokens easy to scan for).
 pub const TOKEN_PREFIX: &str = "sigil_at_";
@@ -21,7 +21,11 @@ pub async fn create(
 ) -> Result<(AdminTokenRecord, SecretString), Error> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 128 {
-        return Err(Error::invalid_body("name", "must be 1 to 128 characters", name.into()));
+        return Err(Error::invalid_body(
+            "name",
+            "must be 1 to 128 characters",
+            name.into(),
+        ));
     }
     let token = random_token(rng, TOKEN_PREFIX)?;
     let record = AdminTokenRecord {

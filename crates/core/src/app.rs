@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 
+use crate::Clock;
 use crate::admin_token;
 use crate::error::Error;
 use crate::keys::KeyRing;
 use crate::store::Store;
-use crate::Clock;
 
 /// Settings the domain needs (the server crate builds them from configuration).
 #[derive(Debug, Clone)]

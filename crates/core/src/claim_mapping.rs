@@ -99,7 +99,11 @@ pub fn parse_claim_mappings(
     for (name, raw) in object {
         let here = format!("{param}.{name}");
         if name.trim().is_empty() || name.chars().count() > 256 {
-            problems.body(&here, "claim names are 1 to 256 characters", Value::from(name.clone()));
+            problems.body(
+                &here,
+                "claim names are 1 to 256 characters",
+                Value::from(name.clone()),
+            );
             continue;
         }
         if reserved.contains(&name.as_str()) {
@@ -137,7 +141,11 @@ fn parse_one(raw: &Value, param: &str) -> Result<(ClaimSource, bool), Vec<FieldE
     let source = match (dto.map_from, dto.default_value) {
         (Some(path), default) => {
             if let Err(why) = check_path(&path) {
-                errors.push(FieldError::body(format!("{param}.mapFrom"), why, Value::from(path.clone())));
+                errors.push(FieldError::body(
+                    format!("{param}.mapFrom"),
+                    why,
+                    Value::from(path.clone()),
+                ));
             }
             ClaimSource::Mapped { path, default }
         }
@@ -202,7 +210,10 @@ mod tests {
         let user = json!({"authenticationProvider": {"url": "https://a", "subjectId": "s1"},
             "claims": {"address": {"formatted": "1 Rd"}, "emails": ["x@y"]}});
         let out = map_claims(&m, &user).unwrap();
-        assert_eq!(Value::Object(out), json!({"street": "1 Rd", "first": "x@y", "sub": "s1"}));
+        assert_eq!(
+            Value::Object(out),
+            json!({"street": "1 Rd", "first": "x@y", "sub": "s1"})
+        );
     }
 
     #[test]
@@ -254,7 +265,8 @@ mod seed004 {
 
     fn run(example: &str) -> (Result<Value, super::ClaimMappingError>, Value) {
         let example: Value = serde_json::from_str(example).unwrap();
-        let mut request = json!({"name": "Seed 004", "format": "ldp_vc", "type": "Seed004Credential"});
+        let mut request =
+            json!({"name": "Seed 004", "format": "ldp_vc", "type": "Seed004Credential"});
         request["claimMappings"] = example["mapping"]["claimMappings"].clone();
         let request: CredentialConfigurationRequest = serde_json::from_value(request).unwrap();
         let config = CredentialConfiguration::parse("id".into(), request).unwrap();
@@ -296,10 +308,19 @@ mod seed004 {
         let subject = subject.unwrap();
         assert_eq!(subject, example["expected"]);
         // Keys come out in the configuration's order, as the seed lists them.
-        let keys: Vec<&String> = subject["credentialSubject"].as_object().unwrap().keys().collect();
+        let keys: Vec<&String> = subject["credentialSubject"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(
             keys,
-            ["staticStringValue", "staticNumericValue", "staticJsonValue", "staticArrayValue"]
+            [
+                "staticStringValue",
+                "staticNumericValue",
+                "staticJsonValue",
+                "staticArrayValue"
+            ]
         );
     }
 }

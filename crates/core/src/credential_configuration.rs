@@ -9,6 +9,7 @@ use sigil_proto::admin::credential_configuration::{
 };
 use sigil_proto::admin::page::Page;
 
+use crate::Sigil;
 use crate::claim_mapping::{ClaimMappingError, ClaimMappings, map_claims, parse_claim_mappings};
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
@@ -16,7 +17,6 @@ use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
 use crate::store::{CredentialConfigurationRecord, StoreError};
 use crate::validation::{Problems, text};
-use crate::Sigil;
 
 /// Most claim mappings in one configuration.
 pub const MAX_CLAIM_MAPPINGS: usize = 500;
@@ -73,8 +73,17 @@ impl Format {
         match self {
             // RFC 9901 §4.1 / SD-JWT VC §3.2.2: registered claims and SD machinery.
             Format::DcSdJwt => &[
-                "iss", "nbf", "exp", "iat", "cnf", "vct", "vct#integrity", "status", "_sd",
-                "_sd_alg", "...",
+                "iss",
+                "nbf",
+                "exp",
+                "iat",
+                "cnf",
+                "vct",
+                "vct#integrity",
+                "status",
+                "_sd",
+                "_sd_alg",
+                "...",
             ],
             // credentialSubject.id is the holder's identifier, taken from the proof.
             Format::JwtVcJson | Format::LdpVc | Format::CwtVc => &["id"],
@@ -142,12 +151,16 @@ impl CredentialConfiguration {
             );
             return Err(p.into_error());
         };
-        let rule = |present: bool, wanted: bool, field: &str, p: &mut Problems, v: Value| {
-            match (present, wanted) {
-                (false, true) => p.body(field, format!("is required for format {format}"), Value::Null),
-                (true, false) => p.body(field, format!("does not apply to format {format}"), v),
-                _ => {}
-            }
+        let rule = |present: bool, wanted: bool, field: &str, p: &mut Problems, v: Value| match (
+            present, wanted,
+        ) {
+            (false, true) => p.body(
+                field,
+                format!("is required for format {format}"),
+                Value::Null,
+            ),
+            (true, false) => p.body(field, format!("does not apply to format {format}"), v),
+            _ => {}
         };
         rule(
             request.type_.is_some(),
@@ -173,12 +186,20 @@ impl CredentialConfiguration {
         if request.additional_types.is_some()
             && !matches!(format, Format::JwtVcJson | Format::LdpVc | Format::CwtVc)
         {
-            p.body("additionalTypes", format!("does not apply to format {format}"), Value::Null);
+            p.body(
+                "additionalTypes",
+                format!("does not apply to format {format}"),
+                Value::Null,
+            );
         }
         if request.contexts.is_some()
             && !matches!(format, Format::JwtVcJson | Format::LdpVc | Format::CwtVc)
         {
-            p.body("contexts", format!("does not apply to format {format}"), Value::Null);
+            p.body(
+                "contexts",
+                format!("does not apply to format {format}"),
+                Value::Null,
+            );
         }
         if let Some(t) = &request.type_ {
             identifier(&mut p, "type", t, 128);
@@ -189,19 +210,30 @@ impl CredentialConfiguration {
         if let Some(d) = &request.doctype {
             identifier(&mut p, "doctype", d, 256);
         }
-        list(&mut p, "additionalTypes", request.additional_types.as_deref(), |p, param, t| {
-            identifier(p, param, t, 128)
-        });
-        list(&mut p, "contexts", request.contexts.as_deref(), |p, param, c| {
-            if url::Url::parse(c).is_err() {
-                p.body(param, "must be an absolute URL", Value::from(c));
-            }
-        });
+        list(
+            &mut p,
+            "additionalTypes",
+            request.additional_types.as_deref(),
+            |p, param, t| identifier(p, param, t, 128),
+        );
+        list(
+            &mut p,
+            "contexts",
+            request.contexts.as_deref(),
+            |p, param, c| {
+                if url::Url::parse(c).is_err() {
+                    p.body(param, "must be an absolute URL", Value::from(c));
+                }
+            },
+        );
         let claims = claims(&mut p, format, &request.claim_mappings);
         if let Some(b) = &request.branding {
             branding(&mut p, b);
         }
-        let expires_in_secs = request.expires_in.as_ref().and_then(|e| expires_in(&mut p, e));
+        let expires_in_secs = request
+            .expires_in
+            .as_ref()
+            .and_then(|e| expires_in(&mut p, e));
         let scope = format!(
             "{format}:{}",
             request
@@ -254,8 +286,9 @@ impl CredentialConfiguration {
     }
 
     fn from_record(record: &CredentialConfigurationRecord) -> Result<Self, Error> {
-        let request = serde_json::from_str(&record.document)
-            .map_err(|e| StoreError::Corrupt(format!("credential configuration {}: {e}", record.id)))?;
+        let request = serde_json::from_str(&record.document).map_err(|e| {
+            StoreError::Corrupt(format!("credential configuration {}: {e}", record.id))
+        })?;
         Self::parse(record.id.clone(), request).map_err(|e| {
             Error::Store(StoreError::Corrupt(format!(
                 "credential configuration {} no longer validates: {e}",
@@ -264,7 +297,11 @@ impl CredentialConfiguration {
         })
     }
 
-    fn to_record(&self, created_at: i64, updated_at: i64) -> Result<CredentialConfigurationRecord, Error> {
+    fn to_record(
+        &self,
+        created_at: i64,
+        updated_at: i64,
+    ) -> Result<CredentialConfigurationRecord, Error> {
         Ok(CredentialConfigurationRecord {
             id: self.id.clone(),
             format: self.format.as_str().into(),
@@ -279,9 +316,20 @@ impl CredentialConfiguration {
 
 fn identifier(p: &mut Problems, param: &str, value: &str, max: usize) {
     if value.is_empty() || value.chars().count() > max {
-        p.body(param, format!("must be 1 to {max} characters"), Value::from(value));
-    } else if value.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\') {
-        p.body(param, "must not contain whitespace, quotes or backslashes", Value::from(value));
+        p.body(
+            param,
+            format!("must be 1 to {max} characters"),
+            Value::from(value),
+        );
+    } else if value
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\')
+    {
+        p.body(
+            param,
+            "must not contain whitespace, quotes or backslashes",
+            Value::from(value),
+        );
     }
 }
 
@@ -293,7 +341,11 @@ fn list(
 ) {
     let Some(items) = items else { return };
     if items.len() > 20 {
-        p.body(param, "must have at most 20 entries", Value::from(items.len()));
+        p.body(
+            param,
+            "must have at most 20 entries",
+            Value::from(items.len()),
+        );
     }
     for (i, item) in items.iter().enumerate() {
         check(p, &format!("{param}.{i}"), item);
@@ -329,7 +381,9 @@ fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Clai
         let param = format!("claimMappings.{ns}");
         identifier(p, &param, ns, 256);
         let looks_like_a_mapping = elements.as_object().is_some_and(|e| {
-            ["mapFrom", "defaultValue", "required"].iter().any(|k| e.contains_key(*k))
+            ["mapFrom", "defaultValue", "required"]
+                .iter()
+                .any(|k| e.contains_key(*k))
         });
         match elements.as_object().filter(|_| !looks_like_a_mapping) {
             Some(elements) => {
@@ -351,9 +405,15 @@ fn branding(p: &mut Problems, b: &Branding) {
         ("branding.textColor", &b.text_color),
     ] {
         if let Some(c) = color {
-            let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|x| x.is_ascii_hexdigit()));
+            let hex = c
+                .strip_prefix('#')
+                .filter(|h| h.len() == 6 && h.chars().all(|x| x.is_ascii_hexdigit()));
             if hex.is_none() {
-                p.body(param, "must be a colour in the form #RRGGBB", Value::from(c.clone()));
+                p.body(
+                    param,
+                    "must be a colour in the form #RRGGBB",
+                    Value::from(c.clone()),
+                );
             }
         }
     }
@@ -362,7 +422,11 @@ fn branding(p: &mut Problems, b: &Branding) {
             || l.len() > 35
             || !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     {
-        p.body("branding.locale", "must be a BCP 47 language tag such as en-US", Value::from(l.clone()));
+        p.body(
+            "branding.locale",
+            "must be a BCP 47 language tag such as en-US",
+            Value::from(l.clone()),
+        );
     }
     let image = |p: &mut Problems, param: &str, url: &str| {
         if let Err(why) = OutboundUrl::parse(url) {
@@ -394,10 +458,17 @@ fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
     for (name, value, unit) in parts {
         let Some(v) = value else { continue };
         if v < 0 {
-            p.body(format!("expiresIn.{name}"), "must not be negative", Value::from(v));
+            p.body(
+                format!("expiresIn.{name}"),
+                "must not be negative",
+                Value::from(v),
+            );
             return None;
         }
-        total = v.checked_mul(unit).and_then(|s| total.checked_add(s)).unwrap_or(i64::MAX);
+        total = v
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .unwrap_or(i64::MAX);
     }
     if total == 0 || total > MAX_EXPIRES_IN_SECS {
         p.body(
@@ -427,7 +498,10 @@ impl Sigil {
     }
 
     /// One credential configuration, as the domain sees it.
-    pub async fn credential_configuration(&self, id: &str) -> Result<CredentialConfiguration, Error> {
+    pub async fn credential_configuration(
+        &self,
+        id: &str,
+    ) -> Result<CredentialConfiguration, Error> {
         let not_found = Error::NotFound(Resource::CredentialConfiguration);
         if !is_id(id) {
             return Err(not_found);

@@ -2,16 +2,16 @@
 //! shared secret that signs HS256 session tokens in both directions.
 
 use serde_json::Value;
-use sigil_crypto::{SealedBox, MasterKeyId, b64, random_array};
+use sigil_crypto::{MasterKeyId, SealedBox, b64, random_array};
 use sigil_proto::admin::configuration::{
     ConfigurationRequest, ConfigurationResponse, InteractionHookRequest, InteractionHookResponse,
 };
 
+use crate::Sigil;
 use crate::error::{Error, FieldError, Resource};
 use crate::outbound_url::OutboundUrl;
 use crate::store::{InteractionHookRecord, StoreError};
 use crate::validation::Problems;
-use crate::Sigil;
 
 /// Shortest session a hook may ask for, in seconds.
 pub const SESSION_TIMEOUT_MIN: i64 = 60;
@@ -124,11 +124,7 @@ impl Sigil {
         let sealed = self.new_hook_secret()?;
         let stored = self
             .store
-            .rotate_interaction_hook_secret(
-                sealed.key_id.as_str(),
-                &sealed.bytes,
-                self.clock.now(),
-            )
+            .rotate_interaction_hook_secret(sealed.key_id.as_str(), &sealed.bytes, self.clock.now())
             .await?
             .ok_or(Error::NotFound(Resource::InteractionHook))?;
         Ok(ConfigurationResponse {
@@ -159,7 +155,10 @@ impl Sigil {
         })
     }
 
-    fn hook_response(&self, record: &InteractionHookRecord) -> Result<InteractionHookResponse, Error> {
+    fn hook_response(
+        &self,
+        record: &InteractionHookRecord,
+    ) -> Result<InteractionHookResponse, Error> {
         let claims: Vec<String> = serde_json::from_str(&record.claims)
             .map_err(|e| StoreError::Corrupt(format!("interaction hook claims: {e}")))?;
         Ok(InteractionHookResponse {

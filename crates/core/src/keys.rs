@@ -8,9 +8,9 @@ use sigil_crypto::{
     SoftwareSigner, generate_pkcs8,
 };
 
+use crate::Clock;
 use crate::error::Error;
 use crate::store::{SigningKeyRecord, Store, StoreError};
-use crate::Clock;
 
 /// The loaded signing keys; parsed once at start, shared by every request.
 #[derive(Debug, Clone)]

@@ -58,11 +58,15 @@ mod tests {
     #[test]
     fn accepts_https_domains_and_converts_unicode_to_ascii() {
         assert_eq!(
-            OutboundUrl::parse("https://example-university.com/callback").unwrap().as_str(),
+            OutboundUrl::parse("https://example-university.com/callback")
+                .unwrap()
+                .as_str(),
             "https://example-university.com/callback"
         );
         assert_eq!(
-            OutboundUrl::parse("https://bücher.example/hook").unwrap().as_str(),
+            OutboundUrl::parse("https://bücher.example/hook")
+                .unwrap()
+                .as_str(),
             "https://xn--bcher-kva.example/hook"
         );
     }
@@ -77,10 +81,19 @@ mod tests {
             ("https://127.0.0.1/cb", "must not be an IP address"),
             ("https://[::1]/cb", "must not be an IP address"),
             ("https://0x7f.1/cb", "must not be an IP address"),
-            ("https://example.com/cb?a=1", "must not include query parameters"),
-            ("https://example.com/cb?", "must not include query parameters"),
+            (
+                "https://example.com/cb?a=1",
+                "must not include query parameters",
+            ),
+            (
+                "https://example.com/cb?",
+                "must not include query parameters",
+            ),
             ("https://example.com/cb#f", "must not include a fragment"),
-            ("https://u:p@example.com/cb", "must not include user information"),
+            (
+                "https://u:p@example.com/cb",
+                "must not include user information",
+            ),
         ] {
             assert_eq!(OutboundUrl::parse(url), Err(why), "{url}");
         }

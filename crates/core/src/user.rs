@@ -3,14 +3,16 @@
 
 use serde_json::{Map, Value};
 use sigil_proto::admin::page::Page;
-use sigil_proto::admin::user::{AuthenticationProviderRef, UserListQuery, UserRequest, UserResponse};
+use sigil_proto::admin::user::{
+    AuthenticationProviderRef, UserListQuery, UserRequest, UserResponse,
+};
 
+use crate::Sigil;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::page::PageRequest;
 use crate::store::{StoreError, UserFilter, UserRecord};
 use crate::validation::{Problems, text};
-use crate::Sigil;
 
 /// A validated user body.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +27,12 @@ impl UserInput {
         let mut p = Problems::default();
         if let Some(ap) = &request.authentication_provider {
             check_provider_url(&mut p, "authenticationProvider.url", &ap.url, true);
-            text(&mut p, "authenticationProvider.subjectId", &ap.subject_id, 1024);
+            text(
+                &mut p,
+                "authenticationProvider.subjectId",
+                &ap.subject_id,
+                1024,
+            );
         }
         p.finish(Self {
             provider: request.authentication_provider,
@@ -86,7 +93,8 @@ impl Sigil {
     pub async fn create_user(&self, request: UserRequest) -> Result<UserResponse, Error> {
         let input = UserInput::parse(request)?;
         let now = self.clock.now();
-        let record = self.user_record(new_id(self.clock.as_ref(), self.rng.as_ref())?, input, now)?;
+        let record =
+            self.user_record(new_id(self.clock.as_ref(), self.rng.as_ref())?, input, now)?;
         self.store.insert_user(&record).await.map_err(duplicate)?;
         to_response(&record)
     }

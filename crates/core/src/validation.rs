@@ -39,19 +39,21 @@ pub fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-fn dotted(path: &serde_path_to_error::Path) -> String {
+/// A serde path as Sigil names params: `interactionHook.claims.0`. Hostile nesting makes paths
+/// as deep as the parser's recursion limit, so only the first 16 segments are named.
+pub fn dotted(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
-    let mut out = String::new();
-    for segment in path.iter() {
-        let part = match segment {
-            Segment::Seq { index } => index.to_string(),
-            Segment::Map { key } => key.clone(),
-            Segment::Enum { variant } => variant.clone(),
-            Segment::Unknown => continue,
-        };
-        out = join(&out, &part);
-    }
-    out
+    const MAX_SEGMENTS: usize = 16;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .take(MAX_SEGMENTS)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 // For a missing field the path names the containing object: name the field itself.
@@ -66,7 +68,8 @@ fn describe(root: &Value, path: &str, msg: &str) -> (String, Value) {
     (path.to_string(), value)
 }
 
-fn backticked(msg: &str) -> Option<&str> {
+/// The first `quoted` name in a serde message (``unknown field `x` ``).
+pub fn backticked(msg: &str) -> Option<&str> {
     let start = msg.find('`')? + 1;
     let len = msg.get(start..)?.find('`')?;
     msg.get(start..start + len)

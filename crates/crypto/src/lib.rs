@@ -21,4 +21,4 @@ pub use jwk::{Jwks, PublicJwk};
 pub use master_key::{MasterKey, MasterKeyId, SealedBox};
 pub use random::{SecureRandom, SystemRandom, random_array, random_token};
 pub use secret::SecretString;
-pub use signer::{SigningAlgorithm, Signer, SoftwareSigner, generate_pkcs8};
+pub use signer::{Signer, SigningAlgorithm, SoftwareSigner, generate_pkcs8};

@@ -38,7 +38,9 @@ pub struct MasterKey {
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MasterKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("MasterKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -158,7 +160,10 @@ mod tests {
         let (a, _) = MasterKey::generate(&rng).unwrap();
         let (b, _) = MasterKey::generate(&rng).unwrap();
         let sealed = a.seal(&rng, "c", b"x").unwrap();
-        assert!(matches!(b.open("c", &sealed), Err(CryptoError::WrongMasterKey { .. })));
+        assert!(matches!(
+            b.open("c", &sealed),
+            Err(CryptoError::WrongMasterKey { .. })
+        ));
     }
 
     #[test]

@@ -8,7 +8,11 @@ use sigil_core::{Error, Sigil};
 
 use crate::error::ApiError;
 
-pub(crate) async fn require_admin(State(sigil): State<Sigil>, request: Request, next: Next) -> Response {
+pub(crate) async fn require_admin(
+    State(sigil): State<Sigil>,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
     let token = match (values.next(), values.next()) {
         (Some(value), None) => value.to_str().ok().and_then(bearer),

@@ -46,7 +46,12 @@ impl From<FieldError> for ApiError {
     }
 }
 
-fn body(status: StatusCode, code: &str, message: impl Into<String>, details: Vec<ErrorDetail>) -> Response {
+fn body(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    details: Vec<ErrorDetail>,
+) -> Response {
     (
         status,
         Json(ErrorResponse {
@@ -94,7 +99,9 @@ impl IntoResponse for ApiError {
                     format!("The {resource} was not found"),
                     Vec::new(),
                 ),
-                Error::Conflict(message) => body(StatusCode::CONFLICT, "Conflict", message, Vec::new()),
+                Error::Conflict(message) => {
+                    body(StatusCode::CONFLICT, "Conflict", message, Vec::new())
+                }
                 Error::ClaimMapping(e) => body(
                     StatusCode::BAD_REQUEST,
                     "ClaimMappingFailed",
@@ -116,7 +123,12 @@ impl IntoResponse for ApiError {
                 "The request body must be JSON (Content-Type: application/json)",
                 Vec::new(),
             ),
-            ApiError::RouteNotFound => body(StatusCode::NOT_FOUND, "NotFound", "No such route", Vec::new()),
+            ApiError::RouteNotFound => body(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "No such route",
+                Vec::new(),
+            ),
             ApiError::MethodNotAllowed => body(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "MethodNotAllowed",

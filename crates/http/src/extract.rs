@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sigil_core::validation::from_value;
+use sigil_core::validation::{backticked, dotted, from_value};
 use sigil_core::{FieldError, Location};
 
 use crate::error::ApiError;
@@ -21,8 +21,14 @@ pub(crate) struct BodyLimit(pub usize);
 pub struct AdminJson<T>(pub T);
 
 fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
@@ -39,7 +45,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge { limit }
             } else {
-                ApiError::from(FieldError::body("", "the request body could not be read", Value::Null))
+                ApiError::from(FieldError::body(
+                    "",
+                    "the request body could not be read",
+                    Value::Null,
+                ))
             }
         })?;
         if !json {
@@ -57,27 +67,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
 fn parse_json(bytes: &[u8]) -> Result<Value, FieldError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, Value>(&mut de).map_err(|e| {
-        FieldError::body(dotted(e.path()), format!("Malformed JSON: {}", e.inner()), Value::Null)
+        FieldError::body(
+            dotted(e.path()),
+            format!("Malformed JSON: {}", e.inner()),
+            Value::Null,
+        )
     })?;
     de.end()
         .map_err(|e| FieldError::body("", format!("Malformed JSON: {e}"), Value::Null))?;
     Ok(value)
-}
-
-fn dotted(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    // Hostile nesting makes paths as deep as the recursion limit; name the start of it only.
-    const MAX_SEGMENTS: usize = 16;
-    path.iter()
-        .take(MAX_SEGMENTS)
-        .filter_map(|s| match s {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } => Some(key.clone()),
-            Segment::Enum { variant } => Some(variant.clone()),
-            Segment::Unknown => None,
-        })
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// A query string of `T`.
@@ -95,18 +93,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> 
             .map_err(|e| {
                 let param = dotted(e.path());
                 let inner = e.into_inner().to_string();
-                let name = if param.is_empty() { backticked(&inner).unwrap_or_default() } else { param };
+                let name = if param.is_empty() {
+                    backticked(&inner).unwrap_or_default().to_string()
+                } else {
+                    param
+                };
                 let value = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
                     .ok()
-                    .and_then(|pairs| pairs.into_iter().find(|(k, _)| *k == name).map(|(_, v)| Value::from(v)))
+                    .and_then(|pairs| {
+                        pairs
+                            .into_iter()
+                            .find(|(k, _)| *k == name)
+                            .map(|(_, v)| Value::from(v))
+                    })
                     .unwrap_or(Value::Null);
                 ApiError::from(FieldError::query(name, inner, value))
             })
     }
-}
-
-fn backticked(msg: &str) -> Option<String> {
-    let start = msg.find('`')? + 1;
-    let len = msg.get(start..)?.find('`')?;
-    msg.get(start..start + len).map(str::to_string)
 }

@@ -17,7 +17,9 @@ pub(crate) fn routes() -> Router<Sigil> {
 #[utoipa::path(get, path = "/health/live", tag = "health",
     responses((status = 200, description = "The process is up", body = HealthStatus)))]
 pub(crate) async fn live() -> Json<HealthStatus> {
-    Json(HealthStatus { status: "ok".into() })
+    Json(HealthStatus {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness: the database answers.
@@ -26,8 +28,18 @@ pub(crate) async fn live() -> Json<HealthStatus> {
               (status = 503, description = "The database does not answer", body = HealthStatus)))]
 pub(crate) async fn ready(State(sigil): State<Sigil>) -> (StatusCode, Json<HealthStatus>) {
     if sigil.ready().await {
-        (StatusCode::OK, Json(HealthStatus { status: "ok".into() }))
+        (
+            StatusCode::OK,
+            Json(HealthStatus {
+                status: "ok".into(),
+            }),
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(HealthStatus { status: "unavailable".into() }))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(HealthStatus {
+                status: "unavailable".into(),
+            }),
+        )
     }
 }

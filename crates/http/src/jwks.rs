@@ -18,8 +18,14 @@ pub(crate) fn routes() -> Router<Sigil> {
 pub(crate) async fn jwks(State(sigil): State<Sigil>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jwk-set+json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
         ],
         sigil.keys().jwks_json().to_string(),
     )

@@ -51,7 +51,10 @@ pub fn admin_router(sigil: Sigil, options: &HttpOptions) -> Router {
 
 /// Public and management routes on one listener (the default).
 pub fn router(sigil: Sigil, options: &HttpOptions) -> Router {
-    finish(public_routes(sigil.clone()).merge(admin_routes(sigil)), options)
+    finish(
+        public_routes(sigil.clone()).merge(admin_routes(sigil)),
+        options,
+    )
 }
 
 fn public_routes(sigil: Sigil) -> Router {

@@ -70,7 +70,10 @@ pub(crate) fn routes() -> Router<Sigil> {
 
 async fn document() -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         openapi_json(),
     )
         .into_response()

@@ -41,18 +41,48 @@ const fn key(
     integer: bool,
     default: Option<&'static str>,
 ) -> Key {
-    Key { section, name, env, integer, default }
+    Key {
+        section,
+        name,
+        env,
+        integer,
+        default,
+    }
 }
 
 /// Every configuration key.
 pub const KEYS: &[Key] = &[
-    key("server", "listen", "SIGIL_LISTEN", false, Some("127.0.0.1:8080")),
+    key(
+        "server",
+        "listen",
+        "SIGIL_LISTEN",
+        false,
+        Some("127.0.0.1:8080"),
+    ),
     key("server", "public_url", "SIGIL_PUBLIC_URL", false, None),
     key("server", "admin_listen", "SIGIL_ADMIN_LISTEN", false, None),
-    key("server", "max_body_bytes", "SIGIL_MAX_BODY_BYTES", true, Some("1048576")),
-    key("storage", "data_dir", "SIGIL_DATA_DIR", false, Some("./sigil-data")),
+    key(
+        "server",
+        "max_body_bytes",
+        "SIGIL_MAX_BODY_BYTES",
+        true,
+        Some("1048576"),
+    ),
+    key(
+        "storage",
+        "data_dir",
+        "SIGIL_DATA_DIR",
+        false,
+        Some("./sigil-data"),
+    ),
     key("database", "url", "SIGIL_DATABASE_URL", false, None),
-    key("database", "max_connections", "SIGIL_DATABASE_MAX_CONNECTIONS", true, Some("10")),
+    key(
+        "database",
+        "max_connections",
+        "SIGIL_DATABASE_MAX_CONNECTIONS",
+        true,
+        Some("10"),
+    ),
     key("security", "master_key", "SIGIL_MASTER_KEY", false, None),
     key("security", "admin_token", "SIGIL_ADMIN_TOKEN", false, None),
     key("log", "level", "SIGIL_LOG", false, Some("info")),
@@ -160,7 +190,10 @@ struct Origins(BTreeMap<String, String>);
 
 impl Origins {
     fn of(&self, path: &str) -> String {
-        self.0.get(path).cloned().unwrap_or_else(|| "default".into())
+        self.0
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| "default".into())
     }
 }
 
@@ -183,7 +216,9 @@ pub fn load(
         for (section, value) in &table {
             if let Some(inner) = value.as_table() {
                 for name in inner.keys() {
-                    origins.0.insert(format!("{section}.{name}"), path.display().to_string());
+                    origins
+                        .0
+                        .insert(format!("{section}.{name}"), path.display().to_string());
                 }
             }
         }
@@ -191,7 +226,9 @@ pub fn load(
     for key in KEYS {
         if let Some(value) = env(key.env).filter(|v| !v.is_empty()) {
             set(&mut table, key, &value, key.env)?;
-            origins.0.insert(key.path(), format!("environment variable {}", key.env));
+            origins
+                .0
+                .insert(key.path(), format!("environment variable {}", key.env));
         }
     }
     for key in KEYS {
@@ -203,7 +240,11 @@ pub fn load(
     let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        ConfigError(format!("{path} ({}): {}", origins.of(&path), inner.message()))
+        ConfigError(format!(
+            "{path} ({}): {}",
+            origins.of(&path),
+            inner.message()
+        ))
     })?;
     validate(raw, &origins)
 }
@@ -211,7 +252,10 @@ pub fn load(
 fn set(table: &mut toml::Table, key: &Key, value: &str, origin: &str) -> Result<(), ConfigError> {
     let value = if key.integer {
         toml::Value::Integer(value.trim().parse::<i64>().map_err(|_| {
-            ConfigError(format!("{} ({origin}): must be an integer, got {value:?}", key.path()))
+            ConfigError(format!(
+                "{} ({origin}): must be an integer, got {value:?}",
+                key.path()
+            ))
         })?)
     } else {
         toml::Value::String(value.to_string())
@@ -236,18 +280,29 @@ fn default_of(path: &str) -> &'static str {
 }
 
 fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
-    let bad = |path: &str, why: String| ConfigError(format!("{path} ({}): {why}", origins.of(path)));
+    let bad =
+        |path: &str, why: String| ConfigError(format!("{path} ({}): {why}", origins.of(path)));
 
-    let listen_text = raw.server.listen.unwrap_or_else(|| default_of("server.listen").into());
-    let listen: SocketAddr = listen_text
-        .parse()
-        .map_err(|_| bad("server.listen", format!("must be an IP address and port such as 127.0.0.1:8080, got {listen_text:?}")))?;
+    let listen_text = raw
+        .server
+        .listen
+        .unwrap_or_else(|| default_of("server.listen").into());
+    let listen: SocketAddr = listen_text.parse().map_err(|_| {
+        bad(
+            "server.listen",
+            format!("must be an IP address and port such as 127.0.0.1:8080, got {listen_text:?}"),
+        )
+    })?;
     let admin_listen = raw
         .server
         .admin_listen
         .map(|a| {
-            a.parse::<SocketAddr>()
-                .map_err(|_| bad("server.admin_listen", format!("must be an IP address and port, got {a:?}")))
+            a.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "server.admin_listen",
+                    format!("must be an IP address and port, got {a:?}"),
+                )
+            })
         })
         .transpose()?;
     let public_url = raw
@@ -263,9 +318,16 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
     }
     let max_body_bytes = raw.server.max_body_bytes.unwrap_or(1_048_576);
     if !(1024..=67_108_864).contains(&max_body_bytes) {
-        return Err(bad("server.max_body_bytes", format!("must be between 1024 and 67108864, got {max_body_bytes}")));
+        return Err(bad(
+            "server.max_body_bytes",
+            format!("must be between 1024 and 67108864, got {max_body_bytes}"),
+        ));
     }
-    let data_dir = PathBuf::from(raw.storage.data_dir.unwrap_or_else(|| default_of("storage.data_dir").into()));
+    let data_dir = PathBuf::from(
+        raw.storage
+            .data_dir
+            .unwrap_or_else(|| default_of("storage.data_dir").into()),
+    );
     if data_dir.as_os_str().is_empty() {
         return Err(bad("storage.data_dir", "must not be empty".into()));
     }
@@ -274,7 +336,10 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
     }
     let max_connections = raw.database.max_connections.unwrap_or(10);
     if !(1..=1000).contains(&max_connections) {
-        return Err(bad("database.max_connections", format!("must be between 1 and 1000, got {max_connections}")));
+        return Err(bad(
+            "database.max_connections",
+            format!("must be between 1 and 1000, got {max_connections}"),
+        ));
     }
     if let Some(key) = &raw.security.master_key {
         decode_master_key(key).map_err(|why| bad("security.master_key", why))?;
@@ -282,15 +347,30 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
     if let Some(token) = &raw.security.admin_token
         && token.trim().len() < 32
     {
-        return Err(bad("security.admin_token", "must be at least 32 characters (use `openssl rand -base64 32`)".into()));
+        return Err(bad(
+            "security.admin_token",
+            "must be at least 32 characters (use `openssl rand -base64 32`)".into(),
+        ));
     }
-    let log_level = raw.log.level.unwrap_or_else(|| default_of("log.level").into());
-    tracing_subscriber::EnvFilter::try_new(&log_level)
-        .map_err(|e| bad("log.level", format!("is not a valid filter ({e}), e.g. info or sigil=debug")))?;
+    let log_level = raw
+        .log
+        .level
+        .unwrap_or_else(|| default_of("log.level").into());
+    tracing_subscriber::EnvFilter::try_new(&log_level).map_err(|e| {
+        bad(
+            "log.level",
+            format!("is not a valid filter ({e}), e.g. info or sigil=debug"),
+        )
+    })?;
     let log_format = match raw.log.format.as_deref().unwrap_or("text") {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
-        other => return Err(bad("log.format", format!("must be text or json, got {other:?}"))),
+        other => {
+            return Err(bad(
+                "log.format",
+                format!("must be text or json, got {other:?}"),
+            ));
+        }
     };
     Ok(Config {
         listen,
@@ -301,7 +381,10 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         database_url: raw.database.url,
         database_max_connections: u32::try_from(max_connections).unwrap_or(10),
         master_key: raw.security.master_key.map(SecretString::new),
-        admin_token: raw.security.admin_token.map(|t| SecretString::new(t.trim())),
+        admin_token: raw
+            .security
+            .admin_token
+            .map(|t| SecretString::new(t.trim())),
         log_level,
         log_format,
     })
@@ -320,7 +403,9 @@ pub fn decode_master_key(text: &str) -> Result<[u8; 32], String> {
 /// Whether `host` is a loopback host (localhost, 127.0.0.0/8, ::1).
 pub fn is_loopback(host: Option<Host<&str>>) -> bool {
     match host {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
+        }
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -330,7 +415,8 @@ pub fn is_loopback(host: Option<Host<&str>>) -> bool {
 /// The public URL rules: absolute, https (http only on loopback hosts), no query or fragment.
 /// The trailing slash is dropped: the issuer identifier is compared as a string (OID4VCI §12.2.1).
 pub fn parse_public_url(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text.trim()).map_err(|e| format!("must be an absolute URL ({e}), got {text:?}"))?;
+    let url = Url::parse(text.trim())
+        .map_err(|e| format!("must be an absolute URL ({e}), got {text:?}"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(url.host()) => {}

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, derived_public_url, issuer_identifier, is_loopback};
+use crate::config::{Config, derived_public_url, is_loopback, issuer_identifier};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,10 @@ pub fn database_url(config: &Config) -> Result<DatabaseUrl, config::ConfigError>
 /// Creates the data directory and opens (and migrates) the database.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::Io {
-        what: format!("cannot create the data directory {}", config.data_dir.display()),
+        what: format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        ),
         source,
     })?;
     let url = database_url(config)?;
@@ -119,7 +122,11 @@ impl Server {
         };
         tasks.push(serve(public, public_routes, signal.clone()));
         if let Some(admin) = admin {
-            tasks.push(serve(admin, sigil_http::admin_router(sigil.clone(), &options), signal));
+            tasks.push(serve(
+                admin,
+                sigil_http::admin_router(sigil.clone(), &options),
+                signal,
+            ));
         }
         tracing::info!(%public_addr, ?admin_addr, public_url = %sigil.settings().public_url, "sigil is serving");
         Ok(Self {
@@ -153,10 +160,12 @@ impl Server {
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
-    TcpListener::bind(addr).await.map_err(|source| StartError::Io {
-        what: format!("cannot listen on {addr}"),
-        source,
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Io {
+            what: format!("cannot listen on {addr}"),
+            source,
+        })
 }
 
 fn serve(

@@ -74,13 +74,25 @@ fn main() -> ExitCode {
     };
     put("storage.data_dir", &cli.data_dir);
     put("database.url", &cli.database_url);
-    if let Command::Serve { listen, public_url, admin_listen } = &cli.command {
+    if let Command::Serve {
+        listen,
+        public_url,
+        admin_listen,
+    } = &cli.command
+    {
         put("server.listen", listen);
         put("server.public_url", public_url);
         put("server.admin_listen", admin_listen);
     }
-    let file = cli.config.clone().or_else(|| std::env::var_os("SIGIL_CONFIG").map(PathBuf::from));
-    let config = match config::load(file.as_deref(), &|name| std::env::var(name).ok(), &overrides) {
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| std::env::var_os("SIGIL_CONFIG").map(PathBuf::from));
+    let config = match config::load(
+        file.as_deref(),
+        &|name| std::env::var(name).ok(),
+        &overrides,
+    ) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("sigil: {e}");
@@ -88,7 +100,10 @@ fn main() -> ExitCode {
         }
     };
     init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("sigil: cannot start the async runtime: {e}");
@@ -117,7 +132,9 @@ fn main() -> ExitCode {
 fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -134,7 +151,10 @@ async fn serve(config: &Config) -> Result<(), StartError> {
             token.expose()
         );
     }
-    println!("Sigil is serving {} (listening on {})", server.public_url, server.public_addr);
+    println!(
+        "Sigil is serving {} (listening on {})",
+        server.public_url, server.public_addr
+    );
     server.run_until(shutdown_signal()).await;
     Ok(())
 }
@@ -142,13 +162,14 @@ async fn serve(config: &Config) -> Result<(), StartError> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -169,16 +190,26 @@ async fn admin_tokens(config: &Config, command: AdminTokenCommand) -> Result<(),
             let (record, token) =
                 admin_token::create(store.as_ref(), &clock, rng.as_ref(), &name).await?;
             println!("{}", token.expose());
-            eprintln!("created admin token {} ({}); it is shown only this once", record.id, record.name);
+            eprintln!(
+                "created admin token {} ({}); it is shown only this once",
+                record.id, record.name
+            );
         }
         AdminTokenCommand::List => {
             println!("{:<36}  {:<10}  {:<20}  NAME", "ID", "STATUS", "CREATED");
             for t in store.list_admin_tokens().await? {
                 let created = time::OffsetDateTime::from_unix_timestamp(t.created_at)
                     .ok()
-                    .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+                    .and_then(|d| {
+                        d.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
                     .unwrap_or_else(|| t.created_at.to_string());
-                let status = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let status = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 println!("{:<36}  {:<10}  {:<20}  {}", t.id, status, created, t.name);
             }
         }

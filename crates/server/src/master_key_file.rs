@@ -13,7 +13,8 @@ pub(crate) fn load_or_create(path: &Path, rng: &dyn SecureRandom) -> Result<Mast
     let io = |what: String| move |source| StartError::Io { what, source };
     if path.exists() {
         check_permissions(path);
-        let text = std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(io(format!("cannot read {}", path.display())))?;
         let bytes = crate::config::decode_master_key(&text).map_err(|why| {
             crate::config::ConfigError(format!("master key file {}: {why}", path.display()))
         })?;

@@ -57,7 +57,9 @@ impl DatabaseUrl {
         {
             let path = path.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err("a sqlite URL needs a file path, e.g. sqlite://./sigil-data/sigil.db".into());
+                return Err(
+                    "a sqlite URL needs a file path, e.g. sqlite://./sigil-data/sigil.db".into(),
+                );
             }
             return Ok(Self::Sqlite(path.into()));
         }
@@ -82,7 +84,10 @@ impl DatabaseUrl {
 }
 
 /// Opens the database, applies pending migrations and returns the store.
-pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn connect(
+    url: &DatabaseUrl,
+    max_connections: u32,
+) -> Result<Arc<dyn Store>, StoreError> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path, max_connections).await?)),
         DatabaseUrl::Postgres(url) => Ok(Arc::new(PgStore::open(url, max_connections).await?)),

@@ -383,7 +383,16 @@ pub(crate) use hook_columns;
 pub(crate) type HookRow = (String, String, Option<i64>, bool, String, Vec<u8>, i64, i64);
 
 pub(crate) fn hook_record(r: HookRow) -> sigil_core::store::InteractionHookRecord {
-    let (url, claims, session_timeout_secs, disabled, secret_key_id, secret_ciphertext, created_at, updated_at) = r;
+    let (
+        url,
+        claims,
+        session_timeout_secs,
+        disabled,
+        secret_key_id,
+        secret_ciphertext,
+        created_at,
+        updated_at,
+    ) = r;
     sigil_core::store::InteractionHookRecord {
         url,
         claims,
@@ -400,20 +409,42 @@ pub(crate) type ConfigRow = (String, String, String, String, i64, i64);
 
 pub(crate) fn config_record(r: ConfigRow) -> sigil_core::store::CredentialConfigurationRecord {
     let (id, format, scope, document, created_at, updated_at) = r;
-    sigil_core::store::CredentialConfigurationRecord { id, format, scope, document, created_at, updated_at }
+    sigil_core::store::CredentialConfigurationRecord {
+        id,
+        format,
+        scope,
+        document,
+        created_at,
+        updated_at,
+    }
 }
 
 pub(crate) type UserRow = (String, Option<String>, Option<String>, String, i64, i64);
 
 pub(crate) fn user_record(r: UserRow) -> sigil_core::store::UserRecord {
     let (id, provider_url, subject_id, claims, created_at, updated_at) = r;
-    sigil_core::store::UserRecord { id, provider_url, subject_id, claims, created_at, updated_at }
+    sigil_core::store::UserRecord {
+        id,
+        provider_url,
+        subject_id,
+        claims,
+        created_at,
+        updated_at,
+    }
 }
 
 pub(crate) type KeyRow = (String, String, String, String, Vec<u8>, String, i64);
 
 pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
-    let (kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, status, created_at) = r;
+    let (
+        kid,
+        algorithm,
+        public_jwk,
+        private_key_key_id,
+        private_key_ciphertext,
+        status,
+        created_at,
+    ) = r;
     sigil_core::store::SigningKeyRecord {
         kid,
         algorithm,

@@ -12,7 +12,10 @@ use crate::extract::AdminJson;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
-        .route("/v1/openid/configuration", get(get_configuration).put(put_configuration))
+        .route(
+            "/v1/openid/configuration",
+            get(get_configuration).put(put_configuration),
+        )
         .route(
             "/v1/openid/configuration/interaction-hook/rotate-secret",
             post(rotate_hook_secret),

@@ -76,7 +76,9 @@ pub(crate) async fn get_credential_configuration(
     State(sigil): State<Sigil>,
     Path(id): Path<String>,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
-    Ok(Json(sigil.credential_configuration(&id).await?.to_response()))
+    Ok(Json(
+        sigil.credential_configuration(&id).await?.to_response(),
+    ))
 }
 
 /// Replaces a credential configuration.
@@ -94,7 +96,9 @@ pub(crate) async fn update_credential_configuration(
     Path(id): Path<String>,
     AdminJson(request): AdminJson<CredentialConfigurationRequest>,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
-    Ok(Json(sigil.update_credential_configuration(&id, request).await?))
+    Ok(Json(
+        sigil.update_credential_configuration(&id, request).await?,
+    ))
 }
 
 /// Deletes a credential configuration.

@@ -15,7 +15,10 @@ use crate::extract::{AdminJson, AdminQuery};
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
         .route("/v1/users", get(list_users).post(create_user))
-        .route("/v1/users/{id}", get(get_user).put(update_user).delete(delete_user))
+        .route(
+            "/v1/users/{id}",
+            get(get_user).put(update_user).delete(delete_user),
+        )
 }
 
 /// Creates a user.

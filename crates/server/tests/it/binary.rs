@@ -51,7 +51,10 @@ async fn serve(cwd: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
 }
 
 fn token_in(printed: &str) -> Option<String> {
-    printed.split_whitespace().find(|w| w.starts_with("sigil_at_")).map(str::to_string)
+    printed
+        .split_whitespace()
+        .find(|w| w.starts_with("sigil_at_"))
+        .map(str::to_string)
 }
 
 #[tokio::test]
@@ -62,35 +65,99 @@ async fn serve_needs_no_setup_and_the_cli_manages_admin_tokens() {
     let ready = reply(client.get(format!("{base}/health/ready"))).await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["status"], "ok");
-    assert_eq!(reply(client.get(format!("{base}/health/live"))).await.status, StatusCode::OK);
-    assert!(dir.path().join("sigil-data/sigil.db").exists(), "default data directory with the SQLite database");
-    assert!(dir.path().join("sigil-data/master.key").exists(), "generated master key file");
+    assert_eq!(
+        reply(client.get(format!("{base}/health/live")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert!(
+        dir.path().join("sigil-data/sigil.db").exists(),
+        "default data directory with the SQLite database"
+    );
+    assert!(
+        dir.path().join("sigil-data/master.key").exists(),
+        "generated master key file"
+    );
     let initial = token_in(&printed).expect("the first start prints an admin token");
     let users = format!("{base}/v1/users");
-    assert_eq!(reply(client.get(&users).bearer_auth(&initial)).await.status, StatusCode::OK);
+    assert_eq!(
+        reply(client.get(&users).bearer_auth(&initial)).await.status,
+        StatusCode::OK
+    );
 
     // admin-token create | list | revoke, against the running server's data directory.
-    let created = sigil(dir.path(), &["admin-token", "create", "--name", "ci"], &[]).output().await.unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let second = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    let created = sigil(dir.path(), &["admin-token", "create", "--name", "ci"], &[])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let second = String::from_utf8(created.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
     assert!(second.starts_with("sigil_at_"));
-    assert_eq!(reply(client.get(&users).bearer_auth(&second)).await.status, StatusCode::OK);
-    let listed = sigil(dir.path(), &["admin-token", "list"], &[]).output().await.unwrap();
+    assert_eq!(
+        reply(client.get(&users).bearer_auth(&second)).await.status,
+        StatusCode::OK
+    );
+    let listed = sigil(dir.path(), &["admin-token", "list"], &[])
+        .output()
+        .await
+        .unwrap();
     let listed = String::from_utf8(listed.stdout).unwrap();
-    assert!(listed.contains("initial") && listed.contains("ci"), "{listed}");
-    assert!(!listed.contains(&second) && !listed.contains(&initial), "list never shows tokens");
-    let id = listed.lines().find(|l| l.ends_with("  ci")).unwrap().split_whitespace().next().unwrap().to_string();
-    let revoked = sigil(dir.path(), &["admin-token", "revoke", &id], &[]).output().await.unwrap();
+    assert!(
+        listed.contains("initial") && listed.contains("ci"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&second) && !listed.contains(&initial),
+        "list never shows tokens"
+    );
+    let id = listed
+        .lines()
+        .find(|l| l.ends_with("  ci"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let revoked = sigil(dir.path(), &["admin-token", "revoke", &id], &[])
+        .output()
+        .await
+        .unwrap();
     assert!(revoked.status.success());
-    assert_eq!(reply(client.get(&users).bearer_auth(&second)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply(client.get(&users).bearer_auth(&initial)).await.status, StatusCode::OK);
-    let again = sigil(dir.path(), &["admin-token", "revoke", &id], &[]).output().await.unwrap();
+    assert_eq!(
+        reply(client.get(&users).bearer_auth(&second)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        reply(client.get(&users).bearer_auth(&initial)).await.status,
+        StatusCode::OK
+    );
+    let again = sigil(dir.path(), &["admin-token", "revoke", &id], &[])
+        .output()
+        .await
+        .unwrap();
     assert!(!again.status.success(), "revoking twice is an error");
 
     child.kill().await.unwrap();
     let (mut child, base, printed) = serve(dir.path(), &[("SIGIL_LISTEN", "127.0.0.1:0")]).await;
-    assert_eq!(token_in(&printed), None, "the initial token is printed once only");
-    assert_eq!(reply(client.get(format!("{base}/v1/users")).bearer_auth(&initial)).await.status, StatusCode::OK);
+    assert_eq!(
+        token_in(&printed),
+        None,
+        "the initial token is printed once only"
+    );
+    assert_eq!(
+        reply(client.get(format!("{base}/v1/users")).bearer_auth(&initial))
+            .await
+            .status,
+        StatusCode::OK
+    );
     child.kill().await.unwrap();
 }
 
@@ -98,22 +165,44 @@ async fn serve_needs_no_setup_and_the_cli_manages_admin_tokens() {
 async fn bad_configuration_stops_the_start_with_the_key_named() {
     let dir = tempfile::tempdir().unwrap();
     for (env, args, needles) in [
-        (vec![("SIGIL_PUBLIC_URL", "http://issuer.example.com")], vec!["serve"], vec!["server.public_url", "SIGIL_PUBLIC_URL"]),
-        (vec![], vec!["serve", "--listen", "nowhere"], vec!["server.listen", "command line"]),
-        (vec![("SIGIL_MASTER_KEY", "too-short")], vec!["serve"], vec!["security.master_key"]),
+        (
+            vec![("SIGIL_PUBLIC_URL", "http://issuer.example.com")],
+            vec!["serve"],
+            vec!["server.public_url", "SIGIL_PUBLIC_URL"],
+        ),
+        (
+            vec![],
+            vec!["serve", "--listen", "nowhere"],
+            vec!["server.listen", "command line"],
+        ),
+        (
+            vec![("SIGIL_MASTER_KEY", "too-short")],
+            vec!["serve"],
+            vec!["security.master_key"],
+        ),
     ] {
         let out = sigil(dir.path(), &args, &env).output().await.unwrap();
-        assert_eq!(out.status.code(), Some(2), "configuration errors exit with 2");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "configuration errors exit with 2"
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         for needle in needles {
             assert!(stderr.contains(needle), "{stderr:?} should name {needle}");
         }
     }
-    assert!(!dir.path().join("sigil-data").exists(), "nothing was created");
+    assert!(
+        !dir.path().join("sigil-data").exists(),
+        "nothing was created"
+    );
     let bad_file = dir.path().join("sigil.toml");
     std::fs::write(&bad_file, "[database]\nurl = \"mysql://nope\"\n").unwrap();
     let out = sigil(dir.path(), &["serve"], &[]).output().await.unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("database.url") && stderr.contains("sigil.toml"), "{stderr}");
+    assert!(
+        stderr.contains("database.url") && stderr.contains("sigil.toml"),
+        "{stderr}"
+    );
 }

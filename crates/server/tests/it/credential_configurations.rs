@@ -77,7 +77,11 @@ async fn create_read_update_delete(engine: Engine) {
     let mut broken = changed.clone();
     broken["claimMappings"] = json!({"email": {}});
     assert_bad_request(&app.put(&path, broken).await, "claimMappings.email", "body");
-    assert_eq!(app.get(&path).await.body, updated.body, "a rejected PUT changes nothing");
+    assert_eq!(
+        app.get(&path).await.body,
+        updated.body,
+        "a rejected PUT changes nothing"
+    );
 
     let deleted = app.delete(&path).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
@@ -88,7 +92,10 @@ async fn create_read_update_delete(engine: Engine) {
 async fn every_format_is_accepted_with_its_type_field(engine: Engine) {
     let app = spawn_app(engine).await;
     for (format, scope) in [
-        ("dc+sd-jwt", "dc+sd-jwt:https://credentials.example.com/identity_credential"),
+        (
+            "dc+sd-jwt",
+            "dc+sd-jwt:https://credentials.example.com/identity_credential",
+        ),
         ("jwt_vc_json", "jwt_vc_json:TestCredential"),
         ("mso_mdoc", "mso_mdoc:org.iso.18013.5.1.mDL"),
         ("ldp_vc", "ldp_vc:TestCredential"),
@@ -129,16 +136,37 @@ async fn invalid_configurations_are_rejected_with_details(engine: Engine) {
         (with(json!({"contexts": ["not a url"]})), "contexts.0"),
         (with(json!({"additionalTypes": [""]})), "additionalTypes.0"),
         (with(json!({"claimMappings": {"x": {}}})), "claimMappings.x"),
-        (with(json!({"claimMappings": {"x": {"mapFrom": "profile.x"}}})), "claimMappings.x.mapFrom"),
-        (with(json!({"claimMappings": {"x": {"defaultValue": null}}})), "claimMappings.x.defaultValue"),
-        (with(json!({"claimMappings": {"x": {"mapFrom": "claims.x", "requried": true}}})), "claimMappings.x.requried"),
-        (with(json!({"claimMappings": {"id": {"mapFrom": "claims.id"}}})), "claimMappings.id"),
+        (
+            with(json!({"claimMappings": {"x": {"mapFrom": "profile.x"}}})),
+            "claimMappings.x.mapFrom",
+        ),
+        (
+            with(json!({"claimMappings": {"x": {"defaultValue": null}}})),
+            "claimMappings.x.defaultValue",
+        ),
+        (
+            with(json!({"claimMappings": {"x": {"mapFrom": "claims.x", "requried": true}}})),
+            "claimMappings.x.requried",
+        ),
+        (
+            with(json!({"claimMappings": {"id": {"mapFrom": "claims.id"}}})),
+            "claimMappings.id",
+        ),
         (with(json!({"claimMappings": ["x"]})), "claimMappings"),
-        (with(json!({"branding": {"backgroundColor": "white"}})), "branding.backgroundColor"),
-        (with(json!({"branding": {"logo": {"url": "http://example.com/l.png"}}})), "branding.logo.url"),
+        (
+            with(json!({"branding": {"backgroundColor": "white"}})),
+            "branding.backgroundColor",
+        ),
+        (
+            with(json!({"branding": {"logo": {"url": "http://example.com/l.png"}}})),
+            "branding.logo.url",
+        ),
         (with(json!({"expiresIn": {"days": 0}})), "expiresIn"),
         (with(json!({"expiresIn": {"days": -1}})), "expiresIn.days"),
-        (with(json!({"expiresIn": {"fortnights": 1}})), "expiresIn.fortnights"),
+        (
+            with(json!({"expiresIn": {"fortnights": 1}})),
+            "expiresIn.fortnights",
+        ),
         (with(json!({"revocable": true})), "revocable"),
     ];
     for (body, param) in cases {
@@ -152,23 +180,47 @@ async fn invalid_configurations_are_rejected_with_details(engine: Engine) {
     assert_bad_request(&app.post(PATH, sd).await, "vct", "body");
     let mut mdoc = minimal("mso_mdoc");
     mdoc["claimMappings"] = json!({"given_name": {"mapFrom": "claims.given_name"}});
-    assert_bad_request(&app.post(PATH, mdoc).await, "claimMappings.given_name", "body");
+    assert_bad_request(
+        &app.post(PATH, mdoc).await,
+        "claimMappings.given_name",
+        "body",
+    );
     // Several problems are reported together.
     let r = app.post(PATH, json!({"name": "", "format": "cwt"})).await;
-    let params: Vec<&str> = r.body["details"].as_array().unwrap().iter().map(|d| d["param"].as_str().unwrap()).collect();
+    let params: Vec<&str> = r.body["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["param"].as_str().unwrap())
+        .collect();
     assert_eq!(params, ["name", "type"], "{}", r.text);
-    assert_eq!(app.get(PATH).await.body["data"], json!([]), "nothing was created");
+    assert_eq!(
+        app.get(PATH).await.body["data"],
+        json!([]),
+        "nothing was created"
+    );
 }
 
 async fn scopes_are_unique(engine: Engine) {
     let app = spawn_app(engine).await;
-    assert_eq!(app.post(PATH, minimal("cwt")).await.status, StatusCode::CREATED);
-    assert_error(&app.post(PATH, minimal("cwt")).await, StatusCode::CONFLICT, "Conflict");
+    assert_eq!(
+        app.post(PATH, minimal("cwt")).await.status,
+        StatusCode::CREATED
+    );
+    assert_error(
+        &app.post(PATH, minimal("cwt")).await,
+        StatusCode::CONFLICT,
+        "Conflict",
+    );
     let other = app.post(PATH, minimal("cwt_vc")).await;
     let path = format!("{PATH}/{}", other.body["id"].as_str().unwrap());
     let mut clash = minimal("cwt");
     clash["name"] = json!("clash");
-    assert_error(&app.put(&path, clash).await, StatusCode::CONFLICT, "Conflict");
+    assert_error(
+        &app.put(&path, clash).await,
+        StatusCode::CONFLICT,
+        "Conflict",
+    );
     assert_eq!(app.get(&path).await.body["format"], "cwt_vc");
 }
 
@@ -178,7 +230,12 @@ async fn lists_page_with_a_cursor(engine: Engine) {
     for i in 0..5 {
         let mut body = minimal("cwt");
         body["type"] = json!(format!("Type{i}"));
-        ids.push(app.post(PATH, body).await.body["id"].as_str().unwrap().to_string());
+        ids.push(
+            app.post(PATH, body).await.body["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     let mut seen = Vec::new();
     let mut path = format!("{PATH}?limit=2");

@@ -11,12 +11,24 @@ use crate::on_both_engines;
 const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/openid/configuration"),
     ("PUT", "/v1/openid/configuration"),
-    ("POST", "/v1/openid/configuration/interaction-hook/rotate-secret"),
+    (
+        "POST",
+        "/v1/openid/configuration/interaction-hook/rotate-secret",
+    ),
     ("GET", "/v1/openid/credential-configurations"),
     ("POST", "/v1/openid/credential-configurations"),
-    ("GET", "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000"),
-    ("PUT", "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000"),
-    ("DELETE", "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000"),
+    (
+        "GET",
+        "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000",
+    ),
+    (
+        "PUT",
+        "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000",
+    ),
+    (
+        "DELETE",
+        "/v1/openid/credential-configurations/0190b1d2-0000-7000-8000-000000000000",
+    ),
     ("GET", "/v1/users"),
     ("POST", "/v1/users"),
     ("GET", "/v1/users/0190b1d2-0000-7000-8000-000000000000"),
@@ -39,11 +51,20 @@ async fn every_admin_route_needs_a_valid_bearer_token(engine: Engine) {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let cases: Vec<(&str, Option<Vec<String>>)> = vec![
             ("none", None),
-            ("wrong", Some(vec!["Bearer sigil_at_not-a-real-token".into()])),
+            (
+                "wrong",
+                Some(vec!["Bearer sigil_at_not-a-real-token".into()]),
+            ),
             ("empty", Some(vec!["Bearer ".into()])),
             ("basic", Some(vec![format!("Basic {}", app.token)])),
             ("bare", Some(vec![app.token.clone()])),
-            ("twice", Some(vec![format!("Bearer {}", app.token), format!("Bearer {}", app.token)])),
+            (
+                "twice",
+                Some(vec![
+                    format!("Bearer {}", app.token),
+                    format!("Bearer {}", app.token),
+                ]),
+            ),
         ];
         for (name, headers) in cases {
             let mut req = app
@@ -56,7 +77,10 @@ async fn every_admin_route_needs_a_valid_bearer_token(engine: Engine) {
             }
             let r = reply(req).await;
             assert_error(&r, StatusCode::UNAUTHORIZED, "Unauthorized");
-            assert_eq!(r.headers["www-authenticate"], "Bearer", "{method} {path} ({name})");
+            assert_eq!(
+                r.headers["www-authenticate"], "Bearer",
+                "{method} {path} ({name})"
+            );
         }
     }
     // The right token, in any case of the scheme name, passes.
@@ -73,7 +97,10 @@ async fn malformed_json_names_where_it_broke(engine: Engine) {
     let app = spawn_app(engine).await;
     let cases: &[(&str, &str)] = &[
         (r#"{"interactionHook": {"url": }}"#, "interactionHook.url"),
-        (r#"{"interactionHook": {"url": "https://a.example/h", "claims": [}}"#, "interactionHook.claims.0"),
+        (
+            r#"{"interactionHook": {"url": "https://a.example/h", "claims": [}}"#,
+            "interactionHook.claims.0",
+        ),
         (r#"{"interactionHook": "#, "interactionHook"),
         (r#"{"interactionHook": {}} trailing"#, ""),
         ("", ""),
@@ -81,30 +108,70 @@ async fn malformed_json_names_where_it_broke(engine: Engine) {
     ];
     for (body, param) in cases {
         let r = app
-            .raw(Method::PUT, "/v1/openid/configuration", "application/json", body.as_bytes().to_vec())
+            .raw(
+                Method::PUT,
+                "/v1/openid/configuration",
+                "application/json",
+                body.as_bytes().to_vec(),
+            )
             .await;
         assert_bad_request(&r, param, "body");
-        assert!(r.body["details"][0]["msg"].as_str().unwrap().starts_with("Malformed JSON"), "{}", r.text);
+        assert!(
+            r.body["details"][0]["msg"]
+                .as_str()
+                .unwrap()
+                .starts_with("Malformed JSON"),
+            "{}",
+            r.text
+        );
     }
-    assert_eq!(app.get("/v1/openid/configuration").await.body, json!({}), "nothing was written");
+    assert_eq!(
+        app.get("/v1/openid/configuration").await.body,
+        json!({}),
+        "nothing was written"
+    );
 }
 
 async fn wrong_types_and_unknown_fields_name_the_param(engine: Engine) {
     let app = spawn_app(engine).await;
-    let r = app.put("/v1/openid/configuration", json!({"interactionHook": {"url": 42}})).await;
+    let r = app
+        .put(
+            "/v1/openid/configuration",
+            json!({"interactionHook": {"url": 42}}),
+        )
+        .await;
     assert_bad_request(&r, "interactionHook.url", "body");
     assert_eq!(r.body["details"][0]["value"], 42);
     let r = app.put("/v1/openid/configuration", json!([1, 2])).await;
     assert_bad_request(&r, "", "body");
-    let r = app.put("/v1/openid/configuration", json!({"interactionHook": {"url": "https://a.example/h", "colour": "red"}})).await;
+    let r = app
+        .put(
+            "/v1/openid/configuration",
+            json!({"interactionHook": {"url": "https://a.example/h", "colour": "red"}}),
+        )
+        .await;
     assert_bad_request(&r, "interactionHook.colour", "body");
-    assert!(r.body["details"][0]["msg"].as_str().unwrap().contains("unknown field `colour`"), "{}", r.text);
+    assert!(
+        r.body["details"][0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `colour`"),
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["details"][0]["value"], "red");
-    let r = app.post("/v1/users", json!({"claims": {}, "role": "admin"})).await;
+    let r = app
+        .post("/v1/users", json!({"claims": {}, "role": "admin"}))
+        .await;
     assert_bad_request(&r, "role", "body");
     let r = app.post("/v1/users", json!({"claims": []})).await;
     assert_bad_request(&r, "claims", "body");
-    let r = app.post("/v1/users", json!({"authenticationProvider": {"url": "https://idp.example"}})).await;
+    let r = app
+        .post(
+            "/v1/users",
+            json!({"authenticationProvider": {"url": "https://idp.example"}}),
+        )
+        .await;
     assert_bad_request(&r, "authenticationProvider.subjectId", "body");
     let r = app.post("/v1/openid/credential-configurations", json!({"name": "x", "format": "ldp_vc", "type": "T", "claimMappings": {"a": {"mapFrom": 1}}})).await;
     assert_bad_request(&r, "claimMappings.a.mapFrom", "body");
@@ -112,39 +179,105 @@ async fn wrong_types_and_unknown_fields_name_the_param(engine: Engine) {
 
 async fn unknown_ids_are_404(engine: Engine) {
     let app = spawn_app(engine).await;
-    for id in ["0190b1d2-0000-7000-8000-000000000000", "nope", "%20", "1%27%20OR%201=1"] {
+    for id in [
+        "0190b1d2-0000-7000-8000-000000000000",
+        "nope",
+        "%20",
+        "1%27%20OR%201=1",
+    ] {
         for base in ["/v1/users", "/v1/openid/credential-configurations"] {
             let path = format!("{base}/{id}");
             assert_error(&app.get(&path).await, StatusCode::NOT_FOUND, "NotFound");
             assert_error(&app.delete(&path).await, StatusCode::NOT_FOUND, "NotFound");
         }
-        let put = app.put(&format!("/v1/users/{id}"), json!({"claims": {}})).await;
+        let put = app
+            .put(&format!("/v1/users/{id}"), json!({"claims": {}}))
+            .await;
         assert_error(&put, StatusCode::NOT_FOUND, "NotFound");
         let put = app
-            .put(&format!("/v1/openid/credential-configurations/{id}"), json!({"name": "n", "format": "cwt", "type": "T"}))
+            .put(
+                &format!("/v1/openid/credential-configurations/{id}"),
+                json!({"name": "n", "format": "cwt", "type": "T"}),
+            )
             .await;
         assert_error(&put, StatusCode::NOT_FOUND, "NotFound");
     }
-    assert_error(&app.get("/v1/no-such-thing").await, StatusCode::NOT_FOUND, "NotFound");
-    assert_error(&app.admin(Method::PATCH, "/v1/users", None).await, StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed");
+    assert_error(
+        &app.get("/v1/no-such-thing").await,
+        StatusCode::NOT_FOUND,
+        "NotFound",
+    );
+    assert_error(
+        &app.admin(Method::PATCH, "/v1/users", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+    );
 }
 
 async fn oversized_deep_and_non_json_bodies_are_refused(engine: Engine) {
     // A small limit, so the client has sent the whole body before the 413 arrives.
     let app = spawn_app_with(engine, &[("server.max_body_bytes", "4096")]).await;
     let big = format!(r#"{{"claims": {{"blob": "{}"}}}}"#, "x".repeat(5000));
-    let r = app.raw(Method::POST, "/v1/users", "application/json", big.into_bytes()).await;
+    let r = app
+        .raw(
+            Method::POST,
+            "/v1/users",
+            "application/json",
+            big.into_bytes(),
+        )
+        .await;
     assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge");
-    assert!(r.body["message"].as_str().unwrap().contains("4096"), "{}", r.text);
-    let deep = format!(r#"{{"claims": {{"a": {}1{}}}}}"#, "[".repeat(2_000), "]".repeat(2_000));
-    let r = app.raw(Method::POST, "/v1/users", "application/json", deep.into_bytes()).await;
+    assert!(
+        r.body["message"].as_str().unwrap().contains("4096"),
+        "{}",
+        r.text
+    );
+    let deep = format!(
+        r#"{{"claims": {{"a": {}1{}}}}}"#,
+        "[".repeat(2_000),
+        "]".repeat(2_000)
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/v1/users",
+            "application/json",
+            deep.into_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     let detail = &r.body["details"][0];
-    assert!(detail["param"].as_str().unwrap().starts_with("claims.a.0.0"), "{}", r.text);
-    assert!(detail["param"].as_str().unwrap().len() < 64, "the param stays short: {}", r.text);
-    assert!(detail["msg"].as_str().unwrap().contains("recursion limit"), "{}", r.text);
-    let r = app.raw(Method::POST, "/v1/users", "text/plain", b"{\"claims\": {}}".to_vec()).await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType");
+    assert!(
+        detail["param"]
+            .as_str()
+            .unwrap()
+            .starts_with("claims.a.0.0"),
+        "{}",
+        r.text
+    );
+    assert!(
+        detail["param"].as_str().unwrap().len() < 64,
+        "the param stays short: {}",
+        r.text
+    );
+    assert!(
+        detail["msg"].as_str().unwrap().contains("recursion limit"),
+        "{}",
+        r.text
+    );
+    let r = app
+        .raw(
+            Method::POST,
+            "/v1/users",
+            "text/plain",
+            b"{\"claims\": {}}".to_vec(),
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UnsupportedMediaType",
+    );
     let listed = app.get("/v1/users").await;
     assert_eq!(listed.body["data"], json!([]), "nothing was written");
 }
@@ -157,11 +290,16 @@ async fn query_errors_name_the_query_param(engine: Engine) {
         ("limit=ten", "limit"),
         ("cursor=garbage", "cursor"),
         ("colour=red", "colour"),
-        ("authenticationProviderUrl=not-a-url", "authenticationProviderUrl"),
+        (
+            "authenticationProviderUrl=not-a-url",
+            "authenticationProviderUrl",
+        ),
     ] {
         let r = app.get(&format!("/v1/users?{query}")).await;
         assert_bad_request(&r, param, "query");
     }
-    let r = app.get("/v1/openid/credential-configurations?limit=-1").await;
+    let r = app
+        .get("/v1/openid/credential-configurations?limit=-1")
+        .await;
     assert_bad_request(&r, "limit", "query");
 }

@@ -82,7 +82,10 @@ impl TestApp {
             server.shutdown().await;
         }
         let server = Server::start(&self.config).await.expect("server restarts");
-        assert!(server.initial_admin_token.is_none(), "the initial token is created once only");
+        assert!(
+            server.initial_admin_token.is_none(),
+            "the initial token is created once only"
+        );
         self.base = format!("http://{}", server.public_addr);
         self.server = Some(server);
     }
@@ -97,7 +100,10 @@ impl TestApp {
 
     /// An admin request with a JSON body (or none).
     pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut req = self.client.request(method, self.url(path)).bearer_auth(&self.token);
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -121,7 +127,13 @@ impl TestApp {
     }
 
     /// A request with a raw body and content type, with the admin token.
-    pub async fn raw(&self, method: Method, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         reply(
             self.client
                 .request(method, self.url(path))
@@ -139,7 +151,12 @@ pub async fn reply(req: reqwest::RequestBuilder) -> Reply {
     let headers = resp.headers().clone();
     let text = resp.text().await.expect("body read");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, headers, body, text }
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
 }
 
 /// Asserts a 400 in seed 002's shape naming `param` at `location`.
@@ -150,15 +167,26 @@ pub fn assert_bad_request(reply: &Reply, param: &str, location: &str) {
     assert_eq!(reply.body["message"], "Validation Error", "{}", reply.text);
     let details = reply.body["details"].as_array().expect("details array");
     assert!(
-        details.iter().any(|d| d["param"] == param && d["location"] == location),
+        details
+            .iter()
+            .any(|d| d["param"] == param && d["location"] == location),
         "expected a detail for {param} in {location}: {}",
         reply.text
     );
     for d in details {
         for field in ["value", "msg", "param", "location"] {
-            assert!(d.get(field).is_some(), "detail lacks {field}: {}", reply.text);
+            assert!(
+                d.get(field).is_some(),
+                "detail lacks {field}: {}",
+                reply.text
+            );
         }
-        assert_eq!(d.as_object().unwrap().len(), 4, "detail has exactly four fields: {}", reply.text);
+        assert_eq!(
+            d.as_object().unwrap().len(),
+            4,
+            "detail has exactly four fields: {}",
+            reply.text
+        );
     }
 }
 
@@ -167,6 +195,12 @@ pub fn assert_bad_request(reply: &Reply, param: &str, location: &str) {
 pub fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
     assert_eq!(reply.status, status, "{}", reply.text);
     assert_eq!(reply.body["code"], code, "{}", reply.text);
-    assert!(reply.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", reply.text);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        reply.text
+    );
     assert!(reply.body["details"].is_array(), "{}", reply.text);
 }

@@ -1,6 +1,13 @@
 //! Sigil's HTTP suite: the real server on 127.0.0.1:0 with a fresh database per test, driven
 //! over HTTP (STYLE.md habit 6). Suites that touch storage run on SQLite and on PostgreSQL.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod helpers;
 
 mod binary;

@@ -19,18 +19,34 @@ on_both_engines!(
 async fn a_restart_keeps_configuration_users_and_keys(engine: Engine) {
     let mut app = spawn_app(engine).await;
     let hook = app
-        .put("/v1/openid/configuration", json!({"interactionHook": {"url": "https://hook.example.com/cb", "claims": ["email"]}}))
+        .put(
+            "/v1/openid/configuration",
+            json!({"interactionHook": {"url": "https://hook.example.com/cb", "claims": ["email"]}}),
+        )
         .await;
     let config = app
-        .post("/v1/openid/credential-configurations", json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential",
-            "claimMappings": {"email": {"mapFrom": "claims.email", "required": true}}}))
+        .post(
+            "/v1/openid/credential-configurations",
+            json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential",
+            "claimMappings": {"email": {"mapFrom": "claims.email", "required": true}}}),
+        )
         .await;
-    let user = app.post("/v1/users", json!({"claims": {"email": "a@b.example"}})).await;
+    let user = app
+        .post("/v1/users", json!({"claims": {"email": "a@b.example"}}))
+        .await;
     let jwks_before = reply(app.client.get(app.url("/v1/oauth/jwks"))).await;
     assert_eq!(jwks_before.status, StatusCode::OK);
-    assert_eq!(jwks_before.headers["content-type"], "application/jwk-set+json");
+    assert_eq!(
+        jwks_before.headers["content-type"],
+        "application/jwk-set+json"
+    );
     let keys = jwks_before.body["keys"].as_array().unwrap();
-    assert_eq!(keys.iter().map(|k| k["alg"].as_str().unwrap()).collect::<Vec<_>>(), ["ES256", "EdDSA"]);
+    assert_eq!(
+        keys.iter()
+            .map(|k| k["alg"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["ES256", "EdDSA"]
+    );
     for k in keys {
         assert!(k.get("d").is_none(), "no private member is published");
         assert_eq!(k["use"], "sig");
@@ -39,9 +55,19 @@ async fn a_restart_keeps_configuration_users_and_keys(engine: Engine) {
     app.restart().await;
 
     let jwks_after = reply(app.client.get(app.url("/v1/oauth/jwks"))).await;
-    assert_eq!(jwks_after.text, jwks_before.text, "JWKS byte-identical across restarts");
-    assert_eq!(app.get("/v1/openid/configuration").await.body, hook.body, "hook and its secret kept");
-    let config_path = format!("/v1/openid/credential-configurations/{}", config.body["id"].as_str().unwrap());
+    assert_eq!(
+        jwks_after.text, jwks_before.text,
+        "JWKS byte-identical across restarts"
+    );
+    assert_eq!(
+        app.get("/v1/openid/configuration").await.body,
+        hook.body,
+        "hook and its secret kept"
+    );
+    let config_path = format!(
+        "/v1/openid/credential-configurations/{}",
+        config.body["id"].as_str().unwrap()
+    );
     assert_eq!(app.get(&config_path).await.body, config.body);
     let user_path = format!("/v1/users/{}", user.body["id"].as_str().unwrap());
     assert_eq!(app.get(&user_path).await.body, user.body);
@@ -64,11 +90,20 @@ async fn raw_database(app: &crate::helpers::TestApp, engine: Engine) -> Vec<u8> 
         Engine::Postgres => {
             let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
             let mut bytes = Vec::new();
-            for table in ["admin_tokens", "interaction_hooks", "signing_keys", "users", "credential_configurations", "bootstrap_steps"] {
-                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t")))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
+            for table in [
+                "admin_tokens",
+                "interaction_hooks",
+                "signing_keys",
+                "users",
+                "credential_configurations",
+                "bootstrap_steps",
+            ] {
+                let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM {table} t"
+                )))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
                 for (row,) in rows {
                     bytes.extend(row.into_bytes());
                 }
@@ -89,35 +124,71 @@ fn hex(bytes: &[u8]) -> String {
 async fn the_database_holds_no_secret_in_clear(engine: Engine) {
     let app = spawn_app(engine).await;
     let hook = app
-        .put("/v1/openid/configuration", json!({"interactionHook": {"url": "https://hook.example.com/cb"}}))
+        .put(
+            "/v1/openid/configuration",
+            json!({"interactionHook": {"url": "https://hook.example.com/cb"}}),
+        )
         .await;
-    let secret_b64 = hook.body["interactionHook"]["secret"].as_str().unwrap().to_string();
+    let secret_b64 = hook.body["interactionHook"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let secret = sigil_crypto::b64::decode(&secret_b64).unwrap();
     let raw = raw_database(&app, engine).await;
     assert!(raw.len() > 1000, "the dump is not empty");
-    assert!(contains(&raw, b"hook.example.com"), "the dump does see stored values");
+    assert!(
+        contains(&raw, b"hook.example.com"),
+        "the dump does see stored values"
+    );
     for (what, needle) in [
         ("admin token", app.token.as_bytes().to_vec()),
-        ("admin token body", app.token.trim_start_matches("sigil_at_").as_bytes().to_vec()),
+        (
+            "admin token body",
+            app.token
+                .trim_start_matches("sigil_at_")
+                .as_bytes()
+                .to_vec(),
+        ),
         ("hook secret (base64)", secret_b64.as_bytes().to_vec()),
         ("hook secret (bytes)", secret.clone()),
         ("hook secret (hex)", hex(&secret).into_bytes()),
-        ("hook secret (HEX)", hex(&secret).to_uppercase().into_bytes()),
+        (
+            "hook secret (HEX)",
+            hex(&secret).to_uppercase().into_bytes(),
+        ),
     ] {
-        assert!(!contains(&raw, &needle), "the database holds the {what} in clear");
+        assert!(
+            !contains(&raw, &needle),
+            "the database holds the {what} in clear"
+        );
     }
     // Private keys: the stored blobs are not PKCS#8 (no key-algorithm OIDs) and do not parse.
     let ec_oid = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     assert!(!contains(&raw, &ec_oid), "no P-256 PKCS#8 in clear");
-    assert!(!contains(&raw, hex(&ec_oid).as_bytes()), "no P-256 PKCS#8 in clear (hex)");
+    assert!(
+        !contains(&raw, hex(&ec_oid).as_bytes()),
+        "no P-256 PKCS#8 in clear (hex)"
+    );
     let blobs: Vec<Vec<u8>> = match engine {
         Engine::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
-            sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys").fetch_all(&mut conn).await.unwrap().into_iter().map(|r| r.0).collect()
+            sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
         }
         Engine::Postgres => {
             let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
-            sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys").fetch_all(&mut conn).await.unwrap().into_iter().map(|r| r.0).collect()
+            sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
         }
     };
     assert_eq!(blobs.len(), 2);
@@ -130,8 +201,15 @@ async fn the_database_holds_no_secret_in_clear(engine: Engine) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(app.data_dir().join("master.key")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the generated master key file is private");
+        let mode = std::fs::metadata(app.data_dir().join("master.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the generated master key file is private"
+        );
     }
 }
 
@@ -144,16 +222,41 @@ async fn two_nodes_on_one_database_share_keys_and_one_initial_token(engine: Engi
     b.data_dir = db.path().join("node-b");
     let (one, two) = tokio::join!(Server::start(&a), Server::start(&b));
     let (one, two) = (one.unwrap(), two.unwrap());
-    let tokens = [one.initial_admin_token.is_some(), two.initial_admin_token.is_some()];
-    assert_eq!(tokens.iter().filter(|t| **t).count(), 1, "exactly one node prints the initial token");
+    let tokens = [
+        one.initial_admin_token.is_some(),
+        two.initial_admin_token.is_some(),
+    ];
+    assert_eq!(
+        tokens.iter().filter(|t| **t).count(),
+        1,
+        "exactly one node prints the initial token"
+    );
     let client = reqwest::Client::new();
     let jwks_one = reply(client.get(format!("http://{}/v1/oauth/jwks", one.public_addr))).await;
     let jwks_two = reply(client.get(format!("http://{}/v1/oauth/jwks", two.public_addr))).await;
-    assert_eq!(jwks_one.text, jwks_two.text, "both nodes publish the same keys");
-    assert_eq!(jwks_one.body["keys"].as_array().unwrap().len(), 2, "one key per algorithm, not one per node");
-    let token = one.initial_admin_token.as_ref().or(two.initial_admin_token.as_ref()).unwrap().expose().to_string();
+    assert_eq!(
+        jwks_one.text, jwks_two.text,
+        "both nodes publish the same keys"
+    );
+    assert_eq!(
+        jwks_one.body["keys"].as_array().unwrap().len(),
+        2,
+        "one key per algorithm, not one per node"
+    );
+    let token = one
+        .initial_admin_token
+        .as_ref()
+        .or(two.initial_admin_token.as_ref())
+        .unwrap()
+        .expose()
+        .to_string();
     for node in [&one, &two] {
-        let r = reply(client.get(format!("http://{}/v1/users", node.public_addr)).bearer_auth(&token)).await;
+        let r = reply(
+            client
+                .get(format!("http://{}/v1/users", node.public_addr))
+                .bearer_auth(&token),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "the token works on both nodes");
     }
     one.shutdown().await;

@@ -1,5 +1,12 @@
 //! The storage suite, written once and run on SQLite and on PostgreSQL (STYLE.md habit 7).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::sync::Arc;
 
 use sigil_core::store::{
@@ -42,7 +49,9 @@ on_both_engines!(
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
     let db = TestDatabase::new(engine).await;
-    let store = connect(&DatabaseUrl::parse(&db.url).unwrap(), 8).await.unwrap();
+    let store = connect(&DatabaseUrl::parse(&db.url).unwrap(), 8)
+        .await
+        .unwrap();
     store.ping().await.unwrap();
     (db, store)
 }
@@ -50,7 +59,9 @@ async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
 #[test]
 fn migrations_have_the_same_numbers_and_names_on_both_engines() {
     let names = |engine: &str| {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(engine);
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -89,7 +100,12 @@ async fn bootstrap_step_is_claimed_exactly_once_under_concurrency(store: Arc<dyn
         }
     }
     assert_eq!(winners, 1);
-    assert!(!store.claim_bootstrap("initial-admin-token", 2).await.unwrap());
+    assert!(
+        !store
+            .claim_bootstrap("initial-admin-token", 2)
+            .await
+            .unwrap()
+    );
     assert!(store.claim_bootstrap("another-step", 2).await.unwrap());
 }
 
@@ -110,12 +126,21 @@ async fn admin_tokens_are_found_by_hash_until_revoked(store: Arc<dyn Store>) {
         store.insert_admin_token(&token("c", 1)).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.find_admin_token_by_hash(&[1; 32]).await.unwrap(), Some(token("a", 1)));
-    assert_eq!(store.find_admin_token_by_hash(&[9; 32]).await.unwrap(), None);
+    assert_eq!(
+        store.find_admin_token_by_hash(&[1; 32]).await.unwrap(),
+        Some(token("a", 1))
+    );
+    assert_eq!(
+        store.find_admin_token_by_hash(&[9; 32]).await.unwrap(),
+        None
+    );
     assert!(store.revoke_admin_token("a", 200).await.unwrap());
     assert!(!store.revoke_admin_token("a", 201).await.unwrap());
     assert!(!store.revoke_admin_token("nope", 201).await.unwrap());
-    assert_eq!(store.find_admin_token_by_hash(&[1; 32]).await.unwrap(), None);
+    assert_eq!(
+        store.find_admin_token_by_hash(&[1; 32]).await.unwrap(),
+        None
+    );
     let all = store.list_admin_tokens().await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].revoked_at, Some(200));
@@ -137,8 +162,17 @@ fn hook(url: &str, secret: u8, at: i64) -> InteractionHookRecord {
 
 async fn interaction_hook_keeps_its_secret_across_updates(store: Arc<dyn Store>) {
     assert_eq!(store.get_interaction_hook().await.unwrap(), None);
-    assert_eq!(store.rotate_interaction_hook_secret("mk", &[0], 1).await.unwrap(), None);
-    let first = store.put_interaction_hook(&hook("https://a.example/h", 1, 10)).await.unwrap();
+    assert_eq!(
+        store
+            .rotate_interaction_hook_secret("mk", &[0], 1)
+            .await
+            .unwrap(),
+        None
+    );
+    let first = store
+        .put_interaction_hook(&hook("https://a.example/h", 1, 10))
+        .await
+        .unwrap();
     assert_eq!(first, hook("https://a.example/h", 1, 10));
     let mut second = hook("https://b.example/h", 2, 20);
     second.disabled = true;
@@ -147,11 +181,19 @@ async fn interaction_hook_keeps_its_secret_across_updates(store: Arc<dyn Store>)
     assert_eq!(stored.url, "https://b.example/h");
     assert!(stored.disabled);
     assert_eq!(stored.session_timeout_secs, None);
-    assert_eq!(stored.secret_ciphertext, vec![1; 60], "the first secret is kept");
+    assert_eq!(
+        stored.secret_ciphertext,
+        vec![1; 60],
+        "the first secret is kept"
+    );
     assert_eq!(stored.created_at, 10);
     assert_eq!(stored.updated_at, 20);
     assert_eq!(store.get_interaction_hook().await.unwrap(), Some(stored));
-    let rotated = store.rotate_interaction_hook_secret("mk_new", &[7; 60], 30).await.unwrap().unwrap();
+    let rotated = store
+        .rotate_interaction_hook_secret("mk_new", &[7; 60], 30)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(rotated.secret_ciphertext, vec![7; 60]);
     assert_eq!(rotated.secret_key_id, "mk_new");
     assert!(store.delete_interaction_hook().await.unwrap());
@@ -163,15 +205,27 @@ async fn concurrent_first_hook_puts_agree_on_one_secret(store: Arc<dyn Store>) {
     let tasks: Vec<_> = (0..8u8)
         .map(|i| {
             let store = store.clone();
-            tokio::spawn(async move { store.put_interaction_hook(&hook("https://a.example/h", i, 1)).await })
+            tokio::spawn(async move {
+                store
+                    .put_interaction_hook(&hook("https://a.example/h", i, 1))
+                    .await
+            })
         })
         .collect();
     let mut secrets = Vec::new();
     for t in tasks {
         secrets.push(t.await.unwrap().unwrap().secret_ciphertext);
     }
-    let stored = store.get_interaction_hook().await.unwrap().unwrap().secret_ciphertext;
-    assert!(secrets.iter().all(|s| *s == stored), "every PUT saw the one kept secret");
+    let stored = store
+        .get_interaction_hook()
+        .await
+        .unwrap()
+        .unwrap()
+        .secret_ciphertext;
+    assert!(
+        secrets.iter().all(|s| *s == stored),
+        "every PUT saw the one kept secret"
+    );
 }
 
 fn config(id: &str, scope: &str) -> CredentialConfigurationRecord {
@@ -187,37 +241,92 @@ fn config(id: &str, scope: &str) -> CredentialConfigurationRecord {
 
 async fn credential_configurations_page_update_and_delete(store: Arc<dyn Store>) {
     for i in 0..5 {
-        store.insert_credential_configuration(&config(&format!("id-{i}"), &format!("ldp_vc:T{i}"))).await.unwrap();
+        store
+            .insert_credential_configuration(&config(&format!("id-{i}"), &format!("ldp_vc:T{i}")))
+            .await
+            .unwrap();
     }
     let first = store.list_credential_configurations(None, 2).await.unwrap();
-    assert_eq!(first.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["id-0", "id-1"]);
-    let next = store.list_credential_configurations(Some("id-1"), 10).await.unwrap();
-    assert_eq!(next.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["id-2", "id-3", "id-4"]);
+    assert_eq!(
+        first.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["id-0", "id-1"]
+    );
+    let next = store
+        .list_credential_configurations(Some("id-1"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        next.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["id-2", "id-3", "id-4"]
+    );
     let mut changed = config("id-2", "ldp_vc:Renamed");
     changed.document = "{}".into();
     changed.updated_at = 9;
-    assert!(store.update_credential_configuration(&changed).await.unwrap());
-    let got = store.get_credential_configuration("id-2").await.unwrap().unwrap();
-    assert_eq!((got.scope.as_str(), got.document.as_str(), got.created_at, got.updated_at), ("ldp_vc:Renamed", "{}", 5, 9));
-    assert!(!store.update_credential_configuration(&config("missing", "x:y")).await.unwrap());
+    assert!(
+        store
+            .update_credential_configuration(&changed)
+            .await
+            .unwrap()
+    );
+    let got = store
+        .get_credential_configuration("id-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            got.scope.as_str(),
+            got.document.as_str(),
+            got.created_at,
+            got.updated_at
+        ),
+        ("ldp_vc:Renamed", "{}", 5, 9)
+    );
+    assert!(
+        !store
+            .update_credential_configuration(&config("missing", "x:y"))
+            .await
+            .unwrap()
+    );
     assert!(store.delete_credential_configuration("id-2").await.unwrap());
     assert!(!store.delete_credential_configuration("id-2").await.unwrap());
-    assert_eq!(store.get_credential_configuration("id-2").await.unwrap(), None);
+    assert_eq!(
+        store.get_credential_configuration("id-2").await.unwrap(),
+        None
+    );
 }
 
 async fn credential_configuration_scope_is_unique(store: Arc<dyn Store>) {
-    store.insert_credential_configuration(&config("a", "ldp_vc:Same")).await.unwrap();
-    store.insert_credential_configuration(&config("b", "ldp_vc:Other")).await.unwrap();
+    store
+        .insert_credential_configuration(&config("a", "ldp_vc:Same"))
+        .await
+        .unwrap();
+    store
+        .insert_credential_configuration(&config("b", "ldp_vc:Other"))
+        .await
+        .unwrap();
     assert!(matches!(
-        store.insert_credential_configuration(&config("c", "ldp_vc:Same")).await,
+        store
+            .insert_credential_configuration(&config("c", "ldp_vc:Same"))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.update_credential_configuration(&config("b", "ldp_vc:Same")).await,
+        store
+            .update_credential_configuration(&config("b", "ldp_vc:Same"))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.get_credential_configuration("c").await.unwrap(), None);
-    assert_eq!(store.get_credential_configuration("b").await.unwrap().unwrap().scope, "ldp_vc:Other");
+    assert_eq!(
+        store
+            .get_credential_configuration("b")
+            .await
+            .unwrap()
+            .unwrap()
+            .scope,
+        "ldp_vc:Other"
+    );
 }
 
 fn user(id: &str, provider: Option<(&str, &str)>) -> UserRecord {
@@ -232,31 +341,71 @@ fn user(id: &str, provider: Option<(&str, &str)>) -> UserRecord {
 }
 
 async fn users_filter_page_update_delete_and_stay_unique(store: Arc<dyn Store>) {
-    store.insert_user(&user("u1", Some(("https://idp.a", "s1")))).await.unwrap();
-    store.insert_user(&user("u2", Some(("https://idp.a", "s2")))).await.unwrap();
-    store.insert_user(&user("u3", Some(("https://idp.b", "s1")))).await.unwrap();
+    store
+        .insert_user(&user("u1", Some(("https://idp.a", "s1"))))
+        .await
+        .unwrap();
+    store
+        .insert_user(&user("u2", Some(("https://idp.a", "s2"))))
+        .await
+        .unwrap();
+    store
+        .insert_user(&user("u3", Some(("https://idp.b", "s1"))))
+        .await
+        .unwrap();
     store.insert_user(&user("u4", None)).await.unwrap();
     store.insert_user(&user("u5", None)).await.unwrap();
     assert!(matches!(
-        store.insert_user(&user("u6", Some(("https://idp.a", "s1")))).await,
+        store
+            .insert_user(&user("u6", Some(("https://idp.a", "s1"))))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     let ids = |rows: Vec<UserRecord>| rows.into_iter().map(|u| u.id).collect::<Vec<_>>();
-    let by_subject = UserFilter { provider_url: None, subject_id: Some("s1".into()) };
-    assert_eq!(ids(store.list_users(&by_subject, None, 10).await.unwrap()), ["u1", "u3"]);
-    let by_both = UserFilter { provider_url: Some("https://idp.a".into()), subject_id: Some("s1".into()) };
-    assert_eq!(ids(store.list_users(&by_both, None, 10).await.unwrap()), ["u1"]);
+    let by_subject = UserFilter {
+        provider_url: None,
+        subject_id: Some("s1".into()),
+    };
+    assert_eq!(
+        ids(store.list_users(&by_subject, None, 10).await.unwrap()),
+        ["u1", "u3"]
+    );
+    let by_both = UserFilter {
+        provider_url: Some("https://idp.a".into()),
+        subject_id: Some("s1".into()),
+    };
+    assert_eq!(
+        ids(store.list_users(&by_both, None, 10).await.unwrap()),
+        ["u1"]
+    );
     let all = UserFilter::default();
-    assert_eq!(ids(store.list_users(&all, None, 2).await.unwrap()), ["u1", "u2"]);
-    assert_eq!(ids(store.list_users(&all, Some("u2"), 2).await.unwrap()), ["u3", "u4"]);
+    assert_eq!(
+        ids(store.list_users(&all, None, 2).await.unwrap()),
+        ["u1", "u2"]
+    );
+    assert_eq!(
+        ids(store.list_users(&all, Some("u2"), 2).await.unwrap()),
+        ["u3", "u4"]
+    );
     let mut changed = user("u4", Some(("https://idp.c", "s9")));
     changed.claims = "{}".into();
     changed.updated_at = 2;
     assert!(store.update_user(&changed).await.unwrap());
     assert_eq!(store.get_user("u4").await.unwrap().unwrap().created_at, 1);
-    assert_eq!(store.get_user("u4").await.unwrap().unwrap().subject_id.as_deref(), Some("s9"));
+    assert_eq!(
+        store
+            .get_user("u4")
+            .await
+            .unwrap()
+            .unwrap()
+            .subject_id
+            .as_deref(),
+        Some("s9")
+    );
     assert!(matches!(
-        store.update_user(&user("u5", Some(("https://idp.a", "s2")))).await,
+        store
+            .update_user(&user("u5", Some(("https://idp.a", "s2"))))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(!store.update_user(&user("nobody", None)).await.unwrap());
@@ -278,12 +427,33 @@ fn key(kid: &str, alg: &str) -> SigningKeyRecord {
 }
 
 async fn one_active_signing_key_per_algorithm(store: Arc<dyn Store>) {
-    assert!(store.insert_signing_key_if_absent(&key("k1", "ES256")).await.unwrap());
-    assert!(!store.insert_signing_key_if_absent(&key("k2", "ES256")).await.unwrap());
-    assert!(store.insert_signing_key_if_absent(&key("k3", "EdDSA")).await.unwrap());
+    assert!(
+        store
+            .insert_signing_key_if_absent(&key("k1", "ES256"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .insert_signing_key_if_absent(&key("k2", "ES256"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .insert_signing_key_if_absent(&key("k3", "EdDSA"))
+            .await
+            .unwrap()
+    );
     let mut retired = key("k4", "ES256");
     retired.status = "retired".into();
     assert!(store.insert_signing_key_if_absent(&retired).await.unwrap());
-    let kids: Vec<String> = store.list_signing_keys().await.unwrap().into_iter().map(|k| k.kid).collect();
+    let kids: Vec<String> = store
+        .list_signing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
     assert_eq!(kids, ["k1", "k3", "k4"]);
 }
