@@ -17,6 +17,37 @@ pub struct Settings {
     pub public_url: String,
     /// An admin token fixed by configuration, if any (accepted beside the stored ones).
     pub admin_token: Option<SecretString>,
+    /// The issuer's display name in metadata.
+    pub issuer_name: String,
+    /// Protocol lifetimes and limits.
+    pub oauth: OAuthSettings,
+}
+
+/// Protocol lifetimes and limits.
+#[derive(Debug, Clone)]
+pub struct OAuthSettings {
+    /// Access token lifetime, seconds.
+    pub access_token_ttl: i64,
+    /// c_nonce lifetime, seconds.
+    pub c_nonce_ttl: i64,
+    /// Wrong transaction codes after which a pre-authorized code is dead.
+    pub tx_code_max_failures: i64,
+    /// Oldest key proof accepted (`iat`), seconds.
+    pub proof_max_age: i64,
+    /// Furthest in the future a key proof's `iat` may be (clock skew), seconds.
+    pub proof_max_skew: i64,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: 300,
+            c_nonce_ttl: 300,
+            tx_code_max_failures: 5,
+            proof_max_age: 300,
+            proof_max_skew: 60,
+        }
+    }
 }
 
 /// Sigil's services, shared by every request.
@@ -99,5 +130,15 @@ impl Sigil {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The credential issuer identifier.
+    pub fn issuer(&self) -> &str {
+        &self.settings.public_url
+    }
+
+    /// Deletes expired one-time artefacts; called periodically by the server.
+    pub async fn purge_expired(&self) -> Result<u64, Error> {
+        Ok(self.store.purge_expired(self.clock.now()).await?)
     }
 }

@@ -93,6 +93,12 @@ impl Format {
         }
     }
 
+    /// Whether Sigil can issue this format yet. Configurations of other formats can be stored,
+    /// but are not offered or advertised until their issuer lands.
+    pub fn is_issuable(self) -> bool {
+        matches!(self, Format::DcSdJwt | Format::JwtVcJson)
+    }
+
     fn uses_type(self) -> bool {
         matches!(
             self,
@@ -549,6 +555,28 @@ impl Sigil {
             return Err(Error::NotFound(Resource::CredentialConfiguration));
         }
         Ok(config.to_response())
+    }
+
+    /// Every credential configuration, in id order.
+    pub async fn all_credential_configurations(
+        &self,
+    ) -> Result<Vec<CredentialConfiguration>, Error> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let rows = self
+                .store
+                .list_credential_configurations(after.as_deref(), 1000)
+                .await?;
+            let done = rows.len() < 1000;
+            after = rows.last().map(|r| r.id.clone());
+            for row in &rows {
+                out.push(CredentialConfiguration::from_record(row)?);
+            }
+            if done {
+                return Ok(out);
+            }
+        }
     }
 
     /// `DELETE /v1/openid/credential-configurations/{id}`.

@@ -85,6 +85,14 @@ pub enum Error {
     /// A required claim could not be mapped (seed 004): the credential cannot be issued.
     #[error(transparent)]
     ClaimMapping(#[from] crate::claim_mapping::ClaimMappingError),
+    /// An OAuth 2.0 / OpenID4VCI protocol error, with its registered code.
+    #[error("{code}: {description}")]
+    Protocol {
+        /// The registered error code.
+        code: ProtocolError,
+        /// What went wrong, safe to show the client.
+        description: String,
+    },
     /// Storage failed.
     #[error("storage: {0}")]
     Store(#[from] StoreError),
@@ -94,6 +102,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A protocol error.
+    pub fn protocol(code: ProtocolError, description: impl Into<String>) -> Self {
+        Error::Protocol {
+            code,
+            description: description.into(),
+        }
+    }
+
     /// A single body-field validation error.
     pub fn invalid_body(param: impl Into<String>, msg: impl Into<String>, value: Value) -> Self {
         Error::Validation(vec![FieldError::body(param, msg, value)])
@@ -111,6 +127,8 @@ pub enum Resource {
     InteractionHook,
     /// An admin token.
     AdminToken,
+    /// A credential offer.
+    Offer,
 }
 
 impl fmt::Display for Resource {
@@ -120,6 +138,59 @@ impl fmt::Display for Resource {
             Resource::User => "user",
             Resource::InteractionHook => "interaction hook",
             Resource::AdminToken => "admin token",
+            Resource::Offer => "credential offer",
         })
+    }
+}
+
+/// Error codes of RFC 6749 §5.2, RFC 6750 §3.1 and OID4VCI 1.0 §8.3.1.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// Malformed or missing parameter.
+    InvalidRequest,
+    /// Bad, expired, used or revoked grant (code, tx_code).
+    InvalidGrant,
+    /// Client authentication failed.
+    InvalidClient,
+    /// The grant type is not supported.
+    UnsupportedGrantType,
+    /// The access token is missing, expired or unknown (401).
+    InvalidToken,
+    /// The credential request is malformed.
+    InvalidCredentialRequest,
+    /// The requested configuration is unknown or not covered by the token.
+    UnknownCredentialConfiguration,
+    /// The requested credential identifier is unknown.
+    UnknownCredentialIdentifier,
+    /// A key proof is missing or invalid.
+    InvalidProof,
+    /// The proof's nonce is missing, unknown, expired or used.
+    InvalidNonce,
+    /// The issuer will not issue this credential (e.g. a required claim is missing).
+    CredentialRequestDenied,
+}
+
+impl ProtocolError {
+    /// The registered code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProtocolError::InvalidRequest => "invalid_request",
+            ProtocolError::InvalidGrant => "invalid_grant",
+            ProtocolError::InvalidClient => "invalid_client",
+            ProtocolError::UnsupportedGrantType => "unsupported_grant_type",
+            ProtocolError::InvalidToken => "invalid_token",
+            ProtocolError::InvalidCredentialRequest => "invalid_credential_request",
+            ProtocolError::UnknownCredentialConfiguration => "unknown_credential_configuration",
+            ProtocolError::UnknownCredentialIdentifier => "unknown_credential_identifier",
+            ProtocolError::InvalidProof => "invalid_proof",
+            ProtocolError::InvalidNonce => "invalid_nonce",
+            ProtocolError::CredentialRequestDenied => "credential_request_denied",
+        }
+    }
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -127,6 +127,122 @@ pub struct SigningKeyRecord {
     pub created_at: i64,
 }
 
+/// A pre-authorized credential offer row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRecord {
+    /// Id.
+    pub id: String,
+    /// The user the credential is for.
+    pub user_id: String,
+    /// JSON array of credential configuration ids.
+    pub configuration_ids: String,
+    /// JSON object of offer claims, if any.
+    pub claims: Option<String>,
+    /// SHA-256 of the pre-authorized code.
+    pub code_hash: Vec<u8>,
+    /// HMAC of the transaction code, when one is required.
+    pub tx_code_mac: Option<Vec<u8>>,
+    /// Wrong transaction codes so far.
+    pub tx_code_failures: i64,
+    /// The random reference of a by-reference offer.
+    pub reference: Option<String>,
+    /// Master key id of `sealed_offer`.
+    pub sealed_key_id: Option<String>,
+    /// The offer JSON sealed under the master key (by-reference offers only).
+    pub sealed_offer: Option<Vec<u8>>,
+    /// Expiry.
+    pub expires_at: i64,
+    /// When the code was redeemed.
+    pub consumed_at: Option<i64>,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// The user side of creating an offer, done in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserWrite {
+    /// The user exists and is unchanged.
+    Keep,
+    /// Create this user.
+    Insert(UserRecord),
+    /// Replace this user's claims (persisted offer claims).
+    UpdateClaims {
+        /// User id.
+        id: String,
+        /// New claims JSON.
+        claims: String,
+        /// Time.
+        at: i64,
+    },
+}
+
+/// An access token row (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRecord {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// The user.
+    pub user_id: String,
+    /// The redeemed offer.
+    pub offer_id: String,
+    /// JSON array of configuration ids the token may be used for.
+    pub configuration_ids: String,
+    /// The offer's claims.
+    pub claims: Option<String>,
+    /// The client that redeemed the code, when it named one (else anonymous access).
+    pub client_id: Option<String>,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// The parts of a new access token the caller chooses; the rest comes from the offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccessToken {
+    /// SHA-256 of the token.
+    pub token_hash: Vec<u8>,
+    /// The client that named itself, if any.
+    pub client_id: Option<String>,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Now.
+    pub created_at: i64,
+}
+
+/// The outcome of presenting a pre-authorized code (and transaction code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// The code was consumed and this token stored, in one transaction.
+    Redeemed(AccessTokenRecord),
+    /// The transaction code was wrong; this attempt was counted (now `failures`).
+    WrongTxCode {
+        /// Failures counted so far, including this one.
+        failures: i64,
+    },
+    /// Unknown, expired, used, deleted, or dead after too many wrong transaction codes.
+    Refused,
+}
+
+/// A credential issuance, recorded before the credential is returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedCredentialRecord {
+    /// Id.
+    pub id: String,
+    /// The user.
+    pub user_id: String,
+    /// The configuration.
+    pub configuration_id: String,
+    /// The offer it came through.
+    pub offer_id: Option<String>,
+    /// Format.
+    pub format: String,
+    /// RFC 7638 thumbprint of the holder key.
+    pub holder_key_thumbprint: String,
+    /// When.
+    pub issued_at: i64,
+}
+
 /// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -218,4 +334,54 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
     /// All signing keys, oldest first.
     async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+
+    /// Inserts an offer and, in the same transaction, creates or updates its user.
+    async fn insert_offer(&self, offer: &OfferRecord, user: &UserWrite) -> Result<(), StoreError>;
+    /// The offer whose code hashes to `code_hash`.
+    async fn find_offer_by_code_hash(
+        &self,
+        code_hash: &[u8],
+    ) -> Result<Option<OfferRecord>, StoreError>;
+    /// A by-reference offer that is neither expired nor redeemed.
+    async fn find_offer_by_reference(
+        &self,
+        reference: &str,
+        now: i64,
+    ) -> Result<Option<OfferRecord>, StoreError>;
+    /// Deletes an offer; `false` when the id is unknown.
+    async fn delete_offer(&self, id: &str) -> Result<bool, StoreError>;
+    /// Redeems a pre-authorized code atomically: consumes it (when unexpired, unused, under the
+    /// failure cap, and `tx_code_mac` matches) and stores the access token in one transaction;
+    /// otherwise, when a wrong transaction code was given and the cap is not reached, counts one
+    /// failure in one statement.
+    async fn redeem_pre_authorized_code(
+        &self,
+        code_hash: &[u8],
+        tx_code_mac: Option<&[u8]>,
+        now: i64,
+        max_failures: i64,
+        token: &NewAccessToken,
+    ) -> Result<Redemption, StoreError>;
+    /// An unexpired access token.
+    async fn find_access_token(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<AccessTokenRecord>, StoreError>;
+    /// Stores a c_nonce hash.
+    async fn insert_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<(), StoreError>;
+    /// Consumes an unexpired c_nonce; `true` for exactly one caller.
+    async fn consume_nonce(&self, nonce_hash: &[u8], now: i64) -> Result<bool, StoreError>;
+    /// Records an issuance.
+    async fn insert_issued_credential(
+        &self,
+        record: &IssuedCredentialRecord,
+    ) -> Result<(), StoreError>;
+    /// A user's issued credentials, oldest first.
+    async fn list_issued_credentials(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<IssuedCredentialRecord>, StoreError>;
+    /// Deletes expired nonces, access tokens and offers; returns how many rows went.
+    async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
 }

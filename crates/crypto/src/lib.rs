@@ -5,10 +5,13 @@
 //! Everything here runs on aws-lc-rs. This crate knows nothing of HTTP, storage or configuration
 //! files; it must not depend on any other Sigil crate.
 
+mod base58;
 mod encoding;
 mod error;
 mod hash;
+mod holder_key;
 mod jwk;
+mod jws;
 mod master_key;
 mod random;
 mod secret;
@@ -17,7 +20,9 @@ mod signer;
 pub use encoding::{b64, b64url};
 pub use error::CryptoError;
 pub use hash::{constant_time_eq, sha256};
+pub use holder_key::{HolderKey, HolderKeyError};
 pub use jwk::{Jwks, PublicJwk};
+pub use jws::{CompactJws, JwsError, sign_compact};
 pub use master_key::{MasterKey, MasterKeyId, SealedBox};
 pub use random::{SecureRandom, SystemRandom, random_array, random_token};
 pub use secret::SecretString;

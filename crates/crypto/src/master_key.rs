@@ -5,6 +5,7 @@
 use std::fmt;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use aws_lc_rs::hmac;
 
 use crate::{CryptoError, SecureRandom, b64url, random_array, sha256};
 
@@ -34,6 +35,7 @@ impl fmt::Display for MasterKeyId {
 pub struct MasterKey {
     id: MasterKeyId,
     key: LessSafeKey,
+    mac_key: hmac::Key,
 }
 
 impl fmt::Debug for MasterKey {
@@ -71,9 +73,12 @@ impl MasterKey {
         ));
         let key = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| CryptoError::Key("AES-256-GCM key"))?;
+        let mut mac_input = b"sigil master key mac v1".to_vec();
+        mac_input.extend_from_slice(bytes);
         Ok(Self {
             id,
             key: LessSafeKey::new(key),
+            mac_key: hmac::Key::new(hmac::HMAC_SHA256, &sha256(&mac_input)),
         })
     }
 
@@ -111,6 +116,20 @@ impl MasterKey {
             key_id: self.id.clone(),
             bytes,
         })
+    }
+
+    /// HMAC-SHA256 under a key derived from the master key, for low-entropy secrets stored for
+    /// comparison only (transaction codes): a database dump alone cannot brute-force them.
+    /// `context` separates uses.
+    pub fn mac(&self, context: &str, data: &[u8]) -> [u8; 32] {
+        let mut ctx = hmac::Context::with_key(&self.mac_key);
+        ctx.update(&(context.len() as u64).to_be_bytes());
+        ctx.update(context.as_bytes());
+        ctx.update(data);
+        let tag = ctx.sign();
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// Decrypts a box sealed by [`MasterKey::seal`] with the same `context`.

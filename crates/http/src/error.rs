@@ -108,6 +108,13 @@ impl IntoResponse for ApiError {
                     e.to_string(),
                     Vec::new(),
                 ),
+                // Protocol errors do not arise on management routes; if one does, say what it is.
+                Error::Protocol { code, description } => body(
+                    StatusCode::BAD_REQUEST,
+                    code.as_str(),
+                    description,
+                    Vec::new(),
+                ),
                 Error::Store(e) => internal(&e),
                 Error::Crypto(e) => internal(&e),
             },

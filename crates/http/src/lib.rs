@@ -12,6 +12,7 @@ mod extract;
 mod health;
 mod jwks;
 mod openapi;
+mod protocol;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,7 +40,7 @@ impl Default for HttpOptions {
     }
 }
 
-/// The public routes: health, JWKS, the OpenAPI document (and, as flows arrive, the protocol).
+/// The public routes: health, JWKS, the OpenAPI document and the OpenID4VCI protocol.
 pub fn public_router(sigil: Sigil, options: &HttpOptions) -> Router {
     finish(public_routes(sigil), options)
 }
@@ -62,6 +63,7 @@ fn public_routes(sigil: Sigil) -> Router {
         .merge(health::routes())
         .merge(jwks::routes())
         .merge(openapi::routes())
+        .merge(protocol::routes())
         .with_state(sigil)
 }
 

@@ -15,7 +15,7 @@ use crate::{admin, health, jwks};
 #[openapi(
     info(
         title = "Sigil management API",
-        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, credential configurations and users. Every /v1 management route takes `Authorization: Bearer <admin token>`. Errors are `{code, message, details[]}`.",
+        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, credential configurations, users and credential offers. Every /v1 management route takes `Authorization: Bearer <admin token>`. Errors are `{code, message, details[]}`.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -30,6 +30,8 @@ use crate::{admin, health, jwks};
         admin::get_credential_configuration,
         admin::update_credential_configuration,
         admin::delete_credential_configuration,
+        admin::create_pre_authorized_offer,
+        admin::delete_pre_authorized_offer,
         admin::create_user,
         admin::list_users,
         admin::get_user,

@@ -8,3 +8,4 @@
 pub mod admin;
 pub mod error;
 pub mod health;
+pub mod oid4vci;

@@ -85,6 +85,34 @@ pub const KEYS: &[Key] = &[
     ),
     key("security", "master_key", "SIGIL_MASTER_KEY", false, None),
     key("security", "admin_token", "SIGIL_ADMIN_TOKEN", false, None),
+    key(
+        "issuer",
+        "display_name",
+        "SIGIL_ISSUER_DISPLAY_NAME",
+        false,
+        Some("Sigil"),
+    ),
+    key(
+        "oauth",
+        "access_token_ttl_secs",
+        "SIGIL_ACCESS_TOKEN_TTL_SECS",
+        true,
+        Some("300"),
+    ),
+    key(
+        "oauth",
+        "c_nonce_ttl_secs",
+        "SIGIL_C_NONCE_TTL_SECS",
+        true,
+        Some("300"),
+    ),
+    key(
+        "oauth",
+        "tx_code_max_failures",
+        "SIGIL_TX_CODE_MAX_FAILURES",
+        true,
+        Some("5"),
+    ),
     key("log", "level", "SIGIL_LOG", false, Some("info")),
     key("log", "format", "SIGIL_LOG_FORMAT", false, Some("text")),
 ];
@@ -122,6 +150,14 @@ pub struct Config {
     pub master_key: Option<SecretString>,
     /// A fixed admin token.
     pub admin_token: Option<SecretString>,
+    /// The issuer's display name in metadata.
+    pub issuer_display_name: String,
+    /// Access token lifetime, seconds.
+    pub access_token_ttl_secs: i64,
+    /// c_nonce lifetime, seconds.
+    pub c_nonce_ttl_secs: i64,
+    /// Wrong transaction codes after which a pre-authorized code is dead.
+    pub tx_code_max_failures: i64,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
     /// Log format.
@@ -145,7 +181,25 @@ struct Raw {
     #[serde(default)]
     security: RawSecurity,
     #[serde(default)]
+    issuer: RawIssuer,
+    #[serde(default)]
+    oauth: RawOAuth,
+    #[serde(default)]
     log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIssuer {
+    display_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOAuth {
+    access_token_ttl_secs: Option<i64>,
+    c_nonce_ttl_secs: Option<i64>,
+    tx_code_max_failures: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -352,6 +406,50 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
             "must be at least 32 characters (use `openssl rand -base64 32`)".into(),
         ));
     }
+    let issuer_display_name = raw
+        .issuer
+        .display_name
+        .unwrap_or_else(|| default_of("issuer.display_name").into());
+    if issuer_display_name.trim().is_empty() || issuer_display_name.chars().count() > 256 {
+        return Err(bad(
+            "issuer.display_name",
+            "must be 1 to 256 characters".into(),
+        ));
+    }
+    let ranged =
+        |path: &str, value: Option<i64>, default: i64, range: std::ops::RangeInclusive<i64>| {
+            let v = value.unwrap_or(default);
+            if range.contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(
+                    path,
+                    format!(
+                        "must be between {} and {}, got {v}",
+                        range.start(),
+                        range.end()
+                    ),
+                ))
+            }
+        };
+    let access_token_ttl_secs = ranged(
+        "oauth.access_token_ttl_secs",
+        raw.oauth.access_token_ttl_secs,
+        300,
+        30..=86_400,
+    )?;
+    let c_nonce_ttl_secs = ranged(
+        "oauth.c_nonce_ttl_secs",
+        raw.oauth.c_nonce_ttl_secs,
+        300,
+        10..=3_600,
+    )?;
+    let tx_code_max_failures = ranged(
+        "oauth.tx_code_max_failures",
+        raw.oauth.tx_code_max_failures,
+        5,
+        1..=100,
+    )?;
     let log_level = raw
         .log
         .level
@@ -385,6 +483,10 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
             .security
             .admin_token
             .map(|t| SecretString::new(t.trim())),
+        issuer_display_name,
+        access_token_ttl_secs,
+        c_nonce_ttl_secs,
+        tx_code_max_failures,
         log_level,
         log_format,
     })

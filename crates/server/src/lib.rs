@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sigil_core::store::{Store, StoreError};
-use sigil_core::{Settings, Sigil, SystemClock};
+use sigil_core::{OAuthSettings, Settings, Sigil, SystemClock};
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, SystemRandom};
 use sigil_http::HttpOptions;
 use sigil_store::DatabaseUrl;
@@ -108,6 +108,13 @@ impl Server {
         let settings = Settings {
             public_url: issuer_identifier(&public_url),
             admin_token: config.admin_token.clone(),
+            issuer_name: config.issuer_display_name.clone(),
+            oauth: OAuthSettings {
+                access_token_ttl: config.access_token_ttl_secs,
+                c_nonce_ttl: config.c_nonce_ttl_secs,
+                tx_code_max_failures: config.tx_code_max_failures,
+                ..OAuthSettings::default()
+            },
         };
         let started = Sigil::start(store, Arc::new(SystemClock), rng, master_key, settings).await?;
         let sigil = started.sigil;
@@ -125,9 +132,10 @@ impl Server {
             tasks.push(serve(
                 admin,
                 sigil_http::admin_router(sigil.clone(), &options),
-                signal,
+                signal.clone(),
             ));
         }
+        tasks.push(purge_expired(sigil.clone(), signal));
         tracing::info!(%public_addr, ?admin_addr, public_url = %sigil.settings().public_url, "sigil is serving");
         Ok(Self {
             public_addr,
@@ -179,6 +187,31 @@ fn serve(
                 let _ = signal.wait_for(|stop| *stop).await;
             })
             .await
+    })
+}
+
+/// Deletes expired nonces, access tokens and offers every minute, so unauthenticated nonce
+/// requests cannot grow the database without bound (SECURITY.md G3).
+fn purge_expired(
+    sigil: Sigil,
+    mut signal: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => match sigil.purge_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(rows = n, "purged expired one-time artefacts"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired one-time artefacts failed"),
+                },
+                changed = signal.changed() => {
+                    if changed.is_err() || *signal.borrow() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     })
 }
 

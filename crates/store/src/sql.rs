@@ -368,6 +368,285 @@ macro_rules! impl_store {
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::key_record).collect())
             }
+
+            async fn insert_offer(
+                &self,
+                o: &sigil_core::store::OfferRecord,
+                user: &sigil_core::store::UserWrite,
+            ) -> Result<(), StoreError> {
+                use sigil_core::store::UserWrite;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                match user {
+                    UserWrite::Keep => {}
+                    UserWrite::Insert(u) => {
+                        sqlx::query(
+                            "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(&u.id)
+                        .bind(&u.provider_url)
+                        .bind(&u.subject_id)
+                        .bind(&u.claims)
+                        .bind(u.created_at)
+                        .bind(u.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    }
+                    UserWrite::UpdateClaims { id, claims, at } => {
+                        let done = sqlx::query("UPDATE users SET claims = $2, updated_at = $3 WHERE id = $1")
+                            .bind(id)
+                            .bind(claims)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                        if done.rows_affected() != 1 {
+                            return Err(StoreError::Conflict("users.id".into()));
+                        }
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
+                     tx_code_failures, reference, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(&o.id)
+                .bind(&o.user_id)
+                .bind(&o.configuration_ids)
+                .bind(&o.claims)
+                .bind(&o.code_hash)
+                .bind(&o.tx_code_mac)
+                .bind(o.tx_code_failures)
+                .bind(&o.reference)
+                .bind(&o.sealed_key_id)
+                .bind(&o.sealed_offer)
+                .bind(o.expires_at)
+                .bind(o.consumed_at)
+                .bind(o.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn find_offer_by_code_hash(
+                &self,
+                code_hash: &[u8],
+            ) -> Result<Option<sigil_core::store::OfferRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::OfferRow>(concat!(
+                    "SELECT ", $crate::sql::offer_columns!(), " FROM offers WHERE code_hash = $1"
+                ))
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::offer_record))
+            }
+
+            async fn find_offer_by_reference(
+                &self,
+                reference: &str,
+                now: i64,
+            ) -> Result<Option<sigil_core::store::OfferRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::OfferRow>(concat!(
+                    "SELECT ", $crate::sql::offer_columns!(),
+                    " FROM offers WHERE reference = $1 AND expires_at > $2 AND consumed_at IS NULL"
+                ))
+                .bind(reference)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::offer_record))
+            }
+
+            async fn delete_offer(&self, id: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM offers WHERE id = $1")
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn redeem_pre_authorized_code(
+                &self,
+                code_hash: &[u8],
+                tx_code_mac: Option<&[u8]>,
+                now: i64,
+                max_failures: i64,
+                token: &sigil_core::store::NewAccessToken,
+            ) -> Result<sigil_core::store::Redemption, StoreError> {
+                use sigil_core::store::{AccessTokenRecord, Redemption};
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                // One statement decides: exactly one request can flip consumed_at.
+                let won = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+                    "UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL \
+                     AND expires_at > $2 AND tx_code_failures < $3 \
+                     AND ((tx_code_mac IS NULL AND $4 IS NULL) OR tx_code_mac = $4) \
+                     RETURNING id, user_id, configuration_ids, claims",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .bind(max_failures)
+                .bind(tx_code_mac)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                if let Some((offer_id, user_id, configuration_ids, claims)) = won {
+                    let record = AccessTokenRecord {
+                        token_hash: token.token_hash.clone(),
+                        user_id,
+                        offer_id,
+                        configuration_ids,
+                        claims,
+                        client_id: token.client_id.clone(),
+                        expires_at: token.expires_at,
+                        created_at: token.created_at,
+                    };
+                    sqlx::query(
+                        "INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, claims, \
+                         client_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&record.token_hash)
+                    .bind(&record.user_id)
+                    .bind(&record.offer_id)
+                    .bind(&record.configuration_ids)
+                    .bind(&record.claims)
+                    .bind(&record.client_id)
+                    .bind(record.expires_at)
+                    .bind(record.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    return Ok(Redemption::Redeemed(record));
+                }
+                tx.rollback().await.map_err($crate::sql::map_err)?;
+                let Some(mac) = tx_code_mac else {
+                    return Ok(Redemption::Refused);
+                };
+                // A wrong transaction code is judged only while under the cap: the increment and
+                // the check are one statement, so concurrent guesses never exceed it.
+                let counted = sqlx::query_as::<_, (i64,)>(
+                    "UPDATE offers SET tx_code_failures = tx_code_failures + 1 WHERE code_hash = $1 \
+                     AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
+                     AND tx_code_mac IS NOT NULL AND tx_code_mac <> $4 RETURNING tx_code_failures",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .bind(max_failures)
+                .bind(mac)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(match counted {
+                    Some((failures,)) => Redemption::WrongTxCode { failures },
+                    None => Redemption::Refused,
+                })
+            }
+
+            async fn find_access_token(
+                &self,
+                token_hash: &[u8],
+                now: i64,
+            ) -> Result<Option<sigil_core::store::AccessTokenRecord>, StoreError> {
+                let row = sqlx::query_as::<_, (Vec<u8>, String, String, String, Option<String>, Option<String>, i64, i64)>(
+                    "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, \
+                     created_at FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, created_at)| {
+                    sigil_core::store::AccessTokenRecord {
+                        token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, created_at,
+                    }
+                }))
+            }
+
+            async fn insert_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2)")
+                    .bind(nonce_hash)
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+            }
+
+            async fn consume_nonce(&self, nonce_hash: &[u8], now: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM nonces WHERE nonce_hash = $1 AND expires_at > $2")
+                    .bind(nonce_hash)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_issued_credential(
+                &self,
+                r: &sigil_core::store::IssuedCredentialRecord,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO issued_credentials (id, user_id, configuration_id, offer_id, format, \
+                     holder_key_thumbprint, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&r.id)
+                .bind(&r.user_id)
+                .bind(&r.configuration_id)
+                .bind(&r.offer_id)
+                .bind(&r.format)
+                .bind(&r.holder_key_thumbprint)
+                .bind(r.issued_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn list_issued_credentials(
+                &self,
+                user_id: &str,
+            ) -> Result<Vec<sigil_core::store::IssuedCredentialRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, (String, String, String, Option<String>, String, String, i64)>(
+                    "SELECT id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at \
+                     FROM issued_credentials WHERE user_id = $1 ORDER BY id",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at)| {
+                        sigil_core::store::IssuedCredentialRecord {
+                            id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at,
+                        }
+                    })
+                    .collect())
+            }
+
+            async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+                let mut total = 0;
+                for statement in [
+                    "DELETE FROM nonces WHERE expires_at <= $1",
+                    "DELETE FROM access_tokens WHERE expires_at <= $1",
+                    "DELETE FROM offers WHERE expires_at <= $1",
+                ] {
+                    total += sqlx::query(statement)
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await
+                        .map_err($crate::sql::map_err)?
+                        .rows_affected();
+                }
+                Ok(total)
+            }
         }
     };
 }
@@ -452,6 +731,63 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
         private_key_key_id,
         private_key_ciphertext,
         status,
+        created_at,
+    }
+}
+
+macro_rules! offer_columns {
+    () => {
+        "id, user_id, configuration_ids, claims, code_hash, tx_code_mac, tx_code_failures, reference, \
+         sealed_key_id, sealed_offer, expires_at, consumed_at, created_at"
+    };
+}
+pub(crate) use offer_columns;
+
+pub(crate) type OfferRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+    i64,
+    Option<i64>,
+    i64,
+);
+
+pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
+    let (
+        id,
+        user_id,
+        configuration_ids,
+        claims,
+        code_hash,
+        tx_code_mac,
+        tx_code_failures,
+        reference,
+        sealed_key_id,
+        sealed_offer,
+        expires_at,
+        consumed_at,
+        created_at,
+    ) = r;
+    sigil_core::store::OfferRecord {
+        id,
+        user_id,
+        configuration_ids,
+        claims,
+        code_hash,
+        tx_code_mac,
+        tx_code_failures,
+        reference,
+        sealed_key_id,
+        sealed_offer,
+        expires_at,
+        consumed_at,
         created_at,
     }
 }

@@ -2,6 +2,7 @@
 
 mod configuration;
 mod credential_configuration;
+mod offer;
 mod user;
 
 use axum::Router;
@@ -9,11 +10,13 @@ use sigil_core::Sigil;
 
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
+pub(crate) use offer::*;
 pub(crate) use user::*;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
+        .merge(offer::routes())
         .merge(user::routes())
 }

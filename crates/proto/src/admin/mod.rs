@@ -2,5 +2,6 @@
 
 pub mod configuration;
 pub mod credential_configuration;
+pub mod offer;
 pub mod page;
 pub mod user;

@@ -303,3 +303,34 @@ async fn query_errors_name_the_query_param(engine: Engine) {
         .await;
     assert_bad_request(&r, "limit", "query");
 }
+
+/// SECURITY.md J1: with `server.admin_listen`, the management API is reachable only there.
+#[tokio::test]
+async fn a_separate_admin_listener_keeps_admin_routes_off_the_public_one() {
+    let app = spawn_app_with(Engine::Sqlite, &[("server.admin_listen", "127.0.0.1:0")]).await;
+    let admin = app
+        .server
+        .as_ref()
+        .unwrap()
+        .admin_addr
+        .expect("admin listener bound");
+    assert_ne!(admin, app.server.as_ref().unwrap().public_addr);
+    let public_users = app.get("/v1/users").await;
+    assert_error(&public_users, StatusCode::NOT_FOUND, "NotFound");
+    let admin_users = reply(
+        app.client
+            .get(format!("http://{admin}/v1/users"))
+            .bearer_auth(&app.token),
+    )
+    .await;
+    assert_eq!(admin_users.status, StatusCode::OK, "{}", admin_users.text);
+    let unauthenticated = reply(app.client.get(format!("http://{admin}/v1/users"))).await;
+    assert_error(&unauthenticated, StatusCode::UNAUTHORIZED, "Unauthorized");
+    for path in ["/health/ready", "/v1/oauth/jwks"] {
+        assert_eq!(
+            reply(app.client.get(app.url(path))).await.status,
+            StatusCode::OK,
+            "{path} stays public"
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! The credential endpoint (OID4VCI 1.0 §8): access token → configuration → key proof → claims
+//! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
+
+use serde_json::{Map, Value};
+use sigil_crypto::{SigningAlgorithm, sha256};
+use sigil_formats::{Issuance, jwt_vc_json, sd_jwt_vc};
+use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
+
+use crate::Sigil;
+use crate::credential_configuration::Format;
+use crate::error::{Error, ProtocolError};
+use crate::ids::new_id;
+use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
+use crate::user::user_object;
+
+fn denied(description: impl Into<String>) -> Error {
+    Error::protocol(ProtocolError::CredentialRequestDenied, description)
+}
+
+impl Sigil {
+    /// Finds the access token behind a presented bearer token.
+    pub async fn access_token(&self, token: &str) -> Result<AccessTokenRecord, Error> {
+        let invalid = || {
+            Error::protocol(
+                ProtocolError::InvalidToken,
+                "the access token is invalid or expired",
+            )
+        };
+        if token.is_empty() || token.len() > 512 {
+            return Err(invalid());
+        }
+        self.store
+            .find_access_token(&sha256(token.as_bytes()), self.clock.now())
+            .await?
+            .ok_or_else(invalid)
+    }
+
+    /// `POST /v1/openid/credential`.
+    /// `token` comes from [`Sigil::access_token`], checked before the body is read.
+    pub async fn issue_credential(
+        &self,
+        token: &AccessTokenRecord,
+        request: &CredentialRequest,
+    ) -> Result<CredentialResponse, Error> {
+        use ProtocolError::{
+            InvalidCredentialRequest, InvalidProof, UnknownCredentialConfiguration,
+            UnknownCredentialIdentifier,
+        };
+        let configuration_id = match (
+            &request.credential_configuration_id,
+            &request.credential_identifier,
+        ) {
+            (Some(id), None) => id,
+            (None, Some(_)) => {
+                // No authorization_details were granted, so no identifiers were ever issued.
+                return Err(Error::protocol(
+                    UnknownCredentialIdentifier,
+                    "unknown credential_identifier",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::protocol(
+                    InvalidCredentialRequest,
+                    "send exactly one of credential_configuration_id and credential_identifier",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::protocol(
+                    InvalidCredentialRequest,
+                    "credential_configuration_id is required",
+                ));
+            }
+        };
+        if request.credential_response_encryption.is_some() {
+            return Err(Error::protocol(
+                ProtocolError::InvalidCredentialRequest,
+                "credential response encryption is not supported by this issuer",
+            ));
+        }
+        let granted: Vec<String> = serde_json::from_str(&token.configuration_ids)
+            .map_err(|e| StoreError::Corrupt(format!("access token configurations: {e}")))?;
+        let unknown = || {
+            Error::protocol(
+                UnknownCredentialConfiguration,
+                "the credential configuration is unknown or not covered by this access token",
+            )
+        };
+        if !granted.contains(configuration_id) {
+            return Err(unknown());
+        }
+        let config = match self.credential_configuration(configuration_id).await {
+            Ok(c) => c,
+            Err(Error::NotFound(_)) => return Err(unknown()),
+            Err(e) => return Err(e),
+        };
+        let jwts: Vec<&str> = match (&request.proofs, &request.proof) {
+            (Some(proofs), None) => {
+                if let Some(other) = proofs.other.keys().next() {
+                    return Err(Error::protocol(
+                        InvalidProof,
+                        format!("proof type {other} is not supported"),
+                    ));
+                }
+                proofs.jwt.iter().flatten().map(String::as_str).collect()
+            }
+            (None, Some(proof)) if proof.proof_type.as_deref() == Some("jwt") => {
+                proof.jwt.iter().map(String::as_str).collect()
+            }
+            (None, Some(_)) => return Err(Error::protocol(InvalidProof, "proof_type must be jwt")),
+            (Some(_), Some(_)) => {
+                return Err(Error::protocol(
+                    InvalidCredentialRequest,
+                    "send proofs, not both proofs and proof",
+                ));
+            }
+            (None, None) => {
+                return Err(Error::protocol(
+                    InvalidProof,
+                    "a key proof is required (proofs.jwt)",
+                ));
+            }
+        };
+        // Batch issuance is not advertised (batch size 1): exactly one proof.
+        let jwt = match jwts.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(Error::protocol(
+                    InvalidProof,
+                    "proofs.jwt must hold one proof",
+                ));
+            }
+            _ => {
+                return Err(Error::protocol(
+                    InvalidProof,
+                    "this issuer issues one credential per request: send one proof",
+                ));
+            }
+        };
+        let holder = self.validate_jwt_proof(jwt, token).await?;
+
+        let mut user = match self.user(&token.user_id).await {
+            Ok(user) => user,
+            Err(Error::NotFound(_)) => {
+                return Err(denied("the user this offer was made for no longer exists"));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(claims) = &token.claims {
+            let offer_claims: Map<String, Value> = serde_json::from_str(claims)
+                .map_err(|e| StoreError::Corrupt(format!("offer claims: {e}")))?;
+            user.claims.extend(offer_claims);
+        }
+        let claims = config
+            .map_claims(&user_object(&user))
+            .map_err(|e| denied(e.to_string()))?;
+        let now = self.clock.now();
+        let signer = self
+            .keys()
+            .signer(SigningAlgorithm::Es256)
+            .ok_or_else(|| StoreError::Corrupt("no active ES256 signing key".into()))?;
+        let issuance = Issuance {
+            issuer: self.issuer(),
+            issued_at: now,
+            expires_at: config.expires_in_secs.map(|s| now + s),
+            claims: &claims,
+            holder: &holder,
+            rng: self.rng.as_ref(),
+        };
+        let r = &config.request;
+        let credential = match config.format {
+            Format::DcSdJwt => sd_jwt_vc::issue(
+                &issuance,
+                r.vct.as_deref().unwrap_or_default(),
+                signer.as_ref(),
+            )?,
+            Format::JwtVcJson => {
+                let mut types: Vec<String> = r.type_.iter().cloned().collect();
+                types.extend(r.additional_types.iter().flatten().cloned());
+                jwt_vc_json::issue(
+                    &issuance,
+                    &types,
+                    r.contexts.as_deref().unwrap_or_default(),
+                    signer.as_ref(),
+                )?
+            }
+            other => return Err(denied(format!("format {other} cannot be issued yet"))),
+        };
+        // A 200 means the issuance is on record (ARCHITECTURE.md §3).
+        self.store
+            .insert_issued_credential(&IssuedCredentialRecord {
+                id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
+                user_id: user.id,
+                configuration_id: config.id.clone(),
+                offer_id: Some(token.offer_id.clone()),
+                format: config.format.as_str().into(),
+                holder_key_thumbprint: holder.thumbprint.clone(),
+                issued_at: now,
+            })
+            .await?;
+        Ok(CredentialResponse {
+            credentials: vec![IssuedCredential {
+                credential: Value::from(credential),
+            }],
+        })
+    }
+}

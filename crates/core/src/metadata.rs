@@ -1,0 +1,148 @@
+//! Discovery documents: Credential Issuer Metadata (OID4VCI 1.0 §12.2), Authorization Server
+//! Metadata (RFC 8414) and JWT VC Issuer Metadata (SD-JWT VC §5). Every URL derives from the
+//! issuer identifier.
+
+use serde_json::{Map, Value, json};
+
+use crate::Sigil;
+use crate::claim_mapping::{ClaimMappings, ClaimSource};
+use crate::credential_configuration::{Claims, CredentialConfiguration, Format};
+use crate::error::Error;
+use crate::proof::PROOF_ALGS;
+use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
+
+fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<Value> {
+    mappings
+        .0
+        .iter()
+        .map(|m| {
+            let mut path: Vec<Value> = prefix.iter().map(|p| Value::from(*p)).collect();
+            path.push(Value::from(m.name.clone()));
+            // Present in every credential: required, defaulted, or static.
+            let mandatory = match &m.source {
+                ClaimSource::Static(_) => true,
+                ClaimSource::Mapped { default, .. } => m.required || default.is_some(),
+            };
+            json!({ "path": path, "mandatory": mandatory })
+        })
+        .collect()
+}
+
+fn configuration_metadata(config: &CredentialConfiguration) -> Value {
+    let r = &config.request;
+    let mut entry = Map::new();
+    entry.insert("format".into(), config.format.as_str().into());
+    entry.insert("scope".into(), config.scope.clone().into());
+    let claims = match (&config.claims, config.format) {
+        (Claims::Flat(m), Format::DcSdJwt) => {
+            entry.insert("vct".into(), r.vct.clone().unwrap_or_default().into());
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["jwk"]),
+            );
+            claims_metadata(m, &[])
+        }
+        (Claims::Flat(m), _) => {
+            let mut types = vec![Value::from("VerifiableCredential")];
+            types.extend(r.type_.iter().map(|t| Value::from(t.clone())));
+            types.extend(
+                r.additional_types
+                    .iter()
+                    .flatten()
+                    .map(|t| Value::from(t.clone())),
+            );
+            entry.insert("credential_definition".into(), json!({ "type": types }));
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["jwk", "did:jwk", "did:key"]),
+            );
+            claims_metadata(m, &["credentialSubject"])
+        }
+        (Claims::Namespaced(_), _) => Vec::new(),
+    };
+    entry.insert(
+        "credential_signing_alg_values_supported".into(),
+        json!(["ES256"]),
+    );
+    entry.insert(
+        "proof_types_supported".into(),
+        json!({ "jwt": { "proof_signing_alg_values_supported": PROOF_ALGS } }),
+    );
+    let mut display = Map::new();
+    display.insert("name".into(), r.name.clone().into());
+    let branding = r.branding.clone();
+    display.insert(
+        "locale".into(),
+        branding
+            .as_ref()
+            .and_then(|b| b.locale.clone())
+            .unwrap_or_else(|| "en-US".into())
+            .into(),
+    );
+    if let Some(d) = &r.description {
+        display.insert("description".into(), d.clone().into());
+    }
+    if let Some(b) = branding {
+        if let Some(logo) = b.logo {
+            let mut l = Map::new();
+            l.insert("uri".into(), logo.url.into());
+            if let Some(alt) = logo.alt_text {
+                l.insert("alt_text".into(), alt.into());
+            }
+            display.insert("logo".into(), Value::Object(l));
+        }
+        if let Some(c) = b.background_color {
+            display.insert("background_color".into(), c.into());
+        }
+        if let Some(c) = b.text_color {
+            display.insert("text_color".into(), c.into());
+        }
+        if let Some(w) = b.watermark_image {
+            display.insert("background_image".into(), json!({ "uri": w }));
+        }
+    }
+    entry.insert(
+        "credential_metadata".into(),
+        json!({ "display": [Value::Object(display)], "claims": claims }),
+    );
+    Value::Object(entry)
+}
+
+impl Sigil {
+    /// `GET /.well-known/openid-credential-issuer`: only configurations Sigil can issue.
+    pub async fn credential_issuer_metadata(&self) -> Result<Value, Error> {
+        let issuer = self.issuer();
+        let configurations: Map<String, Value> = self
+            .all_credential_configurations()
+            .await?
+            .iter()
+            .filter(|c| c.format.is_issuable())
+            .map(|c| (c.id.clone(), configuration_metadata(c)))
+            .collect();
+        Ok(json!({
+            "credential_issuer": issuer,
+            "credential_endpoint": format!("{issuer}/v1/openid/credential"),
+            "nonce_endpoint": format!("{issuer}/v1/openid/nonce"),
+            "display": [{ "name": self.settings().issuer_name, "locale": "en-US" }],
+            "credential_configurations_supported": configurations,
+        }))
+    }
+
+    /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §2; OID4VCI 1.0 §12.3).
+    pub fn authorization_server_metadata(&self) -> Value {
+        let issuer = self.issuer();
+        json!({
+            "issuer": issuer,
+            "token_endpoint": format!("{issuer}/v1/oauth/token"),
+            "jwks_uri": format!("{issuer}/v1/oauth/jwks"),
+            "grant_types_supported": [PRE_AUTHORIZED_CODE_GRANT],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "pre-authorized_grant_anonymous_access_supported": true,
+        })
+    }
+
+    /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC §5): the keys that sign SD-JWT VCs.
+    pub fn jwt_vc_issuer_metadata(&self) -> Value {
+        json!({ "issuer": self.issuer(), "jwks": self.keys().jwks() })
+    }
+}

@@ -1,0 +1,379 @@
+//! Pre-authorized credential offers (OID4VCI 1.0 §4.1; seed 002): created by the issuer's
+//! backend, redeemed once at the token endpoint.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value};
+use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
+use sigil_proto::admin::offer::{PreAuthorizedOfferRequest, PreAuthorizedOfferResponse};
+use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::error::{Error, Resource};
+use crate::ids::{is_id, new_id};
+use crate::store::{OfferRecord, StoreError, UserRecord, UserWrite};
+use crate::validation::Problems;
+use crate::{FieldError, Sigil};
+
+/// Default offer lifetime (seed 002: 5 minutes).
+pub const DEFAULT_TTL_SECS: i64 = 300;
+/// Longest offer lifetime (seed 002: 10 minutes).
+pub const MAX_TTL_SECS: i64 = 600;
+/// OID4VCI 1.0 §4.1.1: `tx_code.description` is at most 300 characters.
+pub const MAX_TX_DESCRIPTION: usize = 300;
+
+/// RFC 3986 unreserved characters stay; everything else in a query value is encoded.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+const TX_TEXT_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// The MAC context binding a transaction code to its offer.
+pub(crate) fn tx_code_mac(sigil: &Sigil, offer_id: &str, code: &str) -> [u8; 32] {
+    sigil
+        .master_key
+        .mac("tx-code", format!("{offer_id}:{code}").as_bytes())
+}
+
+fn sealed_context(offer_id: &str) -> String {
+    format!("offer:{offer_id}")
+}
+
+/// RFC 3339 with milliseconds, as seed 002 shows `expiresAt`.
+fn timestamp(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+struct TxPlan {
+    length: u32,
+    numeric: bool,
+    description: Option<String>,
+}
+
+impl Sigil {
+    /// `POST /v1/openid/offers/pre-authorized`.
+    pub async fn create_pre_authorized_offer(
+        &self,
+        request: PreAuthorizedOfferRequest,
+    ) -> Result<PreAuthorizedOfferResponse, Error> {
+        let mut p = Problems::default();
+        if request.credentials.is_empty() {
+            p.body(
+                "credentials",
+                "must list at least one credential configuration id",
+                Value::Array(vec![]),
+            );
+        }
+        for (i, id) in request.credentials.iter().enumerate() {
+            let param = format!("credentials.{i}");
+            if request.credentials.iter().take(i).any(|c| c == id) {
+                p.body(&param, "is listed twice", Value::from(id.clone()));
+                continue;
+            }
+            match self.credential_configuration(id).await {
+                Ok(config) if config.format.is_issuable() => {}
+                Ok(config) => p.body(
+                    &param,
+                    format!(
+                        "format {} cannot be issued yet by this Sigil",
+                        config.format
+                    ),
+                    Value::from(id.clone()),
+                ),
+                Err(Error::NotFound(_)) => p.body(
+                    &param,
+                    "is not a credential configuration id",
+                    Value::from(id.clone()),
+                ),
+                Err(other) => return Err(other),
+            }
+        }
+        let user = match &request.user_id {
+            Some(id) => match self.user(id).await {
+                Ok(user) => Some(user),
+                Err(Error::NotFound(_)) => {
+                    p.body("userId", "is not a user id", Value::from(id.clone()));
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        let tx = request
+            .transaction_code_configuration
+            .as_ref()
+            .and_then(|t| {
+                let length = t.length.unwrap_or(6);
+                if !(4..=12).contains(&length) {
+                    p.body(
+                        "transactionCodeConfiguration.length",
+                        "must be between 4 and 12",
+                        Value::from(length),
+                    );
+                }
+                let numeric = match t.input_mode.as_deref().unwrap_or("numeric") {
+                    "numeric" => true,
+                    "text" => false,
+                    other => {
+                        p.body(
+                            "transactionCodeConfiguration.inputMode",
+                            "must be numeric or text",
+                            Value::from(other),
+                        );
+                        true
+                    }
+                };
+                if let Some(d) = &t.description
+                    && d.chars().count() > MAX_TX_DESCRIPTION
+                {
+                    p.body(
+                        "transactionCodeConfiguration.description",
+                        format!("must be at most {MAX_TX_DESCRIPTION} characters"),
+                        Value::from(d.chars().count()),
+                    );
+                }
+                u32::try_from(length).ok().map(|length| TxPlan {
+                    length,
+                    numeric,
+                    description: t.description.clone(),
+                })
+            });
+        let claims = request.claims.clone().unwrap_or_default();
+        let to_persist = request.claims_to_persist.clone().unwrap_or_default();
+        for (i, name) in to_persist.iter().enumerate() {
+            if !claims.contains_key(name) {
+                p.body(
+                    format!("claimsToPersist.{i}"),
+                    "is not a key of claims",
+                    Value::from(name.clone()),
+                );
+            }
+        }
+        let ttl = match &request.expires_in {
+            None => DEFAULT_TTL_SECS,
+            Some(e) => {
+                let (m, s) = (e.minutes.unwrap_or(0), e.seconds.unwrap_or(0));
+                if m < 0 || s < 0 {
+                    p.body(
+                        "expiresIn",
+                        "minutes and seconds must not be negative",
+                        Value::Null,
+                    );
+                }
+                let total = m.saturating_mul(60).saturating_add(s);
+                if total <= 0 || total > MAX_TTL_SECS {
+                    p.body(
+                        "expiresIn",
+                        "must be more than 0 seconds and at most 10 minutes",
+                        Value::from(total),
+                    );
+                }
+                total
+            }
+        };
+        p.finish(())?;
+
+        let now = self.clock.now();
+        let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
+        let persisted: Map<String, Value> = to_persist
+            .iter()
+            .filter_map(|k| claims.get(k).map(|v| (k.clone(), v.clone())))
+            .collect();
+        let (user_id, user_write) = match user {
+            Some(user) if persisted.is_empty() => (user.id, UserWrite::Keep),
+            Some(user) => {
+                let mut merged = user.claims;
+                merged.extend(persisted);
+                let claims = serde_json::to_string(&merged)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                (
+                    user.id.clone(),
+                    UserWrite::UpdateClaims {
+                        id: user.id,
+                        claims,
+                        at: now,
+                    },
+                )
+            }
+            None => {
+                let user_id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
+                let record = UserRecord {
+                    id: user_id.clone(),
+                    provider_url: None,
+                    subject_id: None,
+                    claims: serde_json::to_string(&persisted)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    created_at: now,
+                    updated_at: now,
+                };
+                (user_id, UserWrite::Insert(record))
+            }
+        };
+
+        let code = random_token(self.rng.as_ref(), "")?;
+        let tx_code = tx.as_ref().map(|plan| self.new_tx_code(plan)).transpose()?;
+        let offer = CredentialOffer {
+            credential_issuer: self.issuer().to_string(),
+            credential_configuration_ids: request.credentials.clone(),
+            grants: Grants {
+                pre_authorized_code: Some(PreAuthorizedCodeGrant {
+                    pre_authorized_code: code.clone(),
+                    tx_code: tx.as_ref().map(|plan| TxCode {
+                        input_mode: if plan.numeric { "numeric" } else { "text" }.into(),
+                        length: plan.length,
+                        description: plan.description.clone(),
+                    }),
+                }),
+            },
+        };
+        let offer_json =
+            serde_json::to_string(&offer).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (reference, sealed) = if request.by_reference {
+            let reference = b64url::encode(random_array::<32>(self.rng.as_ref())?);
+            let sealed = self.master_key.seal(
+                self.rng.as_ref(),
+                &sealed_context(&id),
+                offer_json.as_bytes(),
+            )?;
+            (Some(reference), Some(sealed))
+        } else {
+            (None, None)
+        };
+        let uri = match &reference {
+            Some(r) => format!(
+                "openid-credential-offer://?credential_offer_uri={}",
+                utf8_percent_encode(
+                    &format!("{}/v1/openid/offers/{r}", self.issuer()),
+                    QUERY_VALUE
+                )
+            ),
+            None => format!(
+                "openid-credential-offer://?credential_offer={}",
+                utf8_percent_encode(&offer_json, QUERY_VALUE)
+            ),
+        };
+        let record = OfferRecord {
+            id: id.clone(),
+            user_id: user_id.clone(),
+            configuration_ids: serde_json::to_string(&request.credentials)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            claims: if claims.is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::to_string(&claims)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                )
+            },
+            code_hash: sha256(code.as_bytes()).to_vec(),
+            tx_code_mac: tx_code.as_ref().map(|c| tx_code_mac(self, &id, c).to_vec()),
+            tx_code_failures: 0,
+            reference,
+            sealed_key_id: sealed.as_ref().map(|s| s.key_id.to_string()),
+            sealed_offer: sealed.map(|s| s.bytes),
+            expires_at: now + ttl,
+            consumed_at: None,
+            created_at: now,
+        };
+        self.store.insert_offer(&record, &user_write).await?;
+        Ok(PreAuthorizedOfferResponse {
+            id,
+            user_id,
+            uri,
+            expires_at: timestamp(record.expires_at),
+            transaction_code: tx_code.map(|code| {
+                if tx.as_ref().is_some_and(|t| t.numeric) {
+                    code.parse::<u64>()
+                        .map(Value::from)
+                        .unwrap_or(Value::from(code))
+                } else {
+                    Value::from(code)
+                }
+            }),
+        })
+    }
+
+    fn new_tx_code(&self, plan: &TxPlan) -> Result<String, Error> {
+        let len = usize::try_from(plan.length).unwrap_or(6);
+        let mut bytes = vec![0u8; len];
+        self.rng.fill(&mut bytes)?;
+        // Rejection-free mapping: 256 is a multiple of 32 (text) but not of 10, so numeric digits
+        // are drawn from bytes below 250 only.
+        let mut out = String::with_capacity(len);
+        if plan.numeric {
+            let mut buf = [0u8; 1];
+            while out.len() < len {
+                self.rng.fill(&mut buf)?;
+                let [b] = buf;
+                if b < 250 {
+                    let digit = b % 10;
+                    // A numeric code never starts with 0, so it survives as a JSON number.
+                    if out.is_empty() && digit == 0 {
+                        continue;
+                    }
+                    out.push(char::from(b'0' + digit));
+                }
+            }
+        } else {
+            for b in bytes {
+                let i = usize::from(b) % TX_TEXT_ALPHABET.len();
+                out.push(char::from(*TX_TEXT_ALPHABET.get(i).unwrap_or(&b'A')));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `DELETE /v1/openid/offers/pre-authorized/{id}`: the code can no longer be redeemed.
+    pub async fn delete_pre_authorized_offer(&self, id: &str) -> Result<(), Error> {
+        if is_id(id) && self.store.delete_offer(id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Resource::Offer))
+        }
+    }
+
+    /// `GET /v1/openid/offers/{reference}`: a by-reference offer, while it can still be redeemed.
+    pub async fn offer_by_reference(&self, reference: &str) -> Result<Value, Error> {
+        let not_found = Error::NotFound(Resource::Offer);
+        if reference.len() != 43 || b64url::decode(reference).is_none() {
+            return Err(not_found);
+        }
+        let record = self
+            .store
+            .find_offer_by_reference(reference, self.clock.now())
+            .await?
+            .ok_or(not_found)?;
+        let (Some(key_id), Some(bytes)) = (record.sealed_key_id, record.sealed_offer) else {
+            return Err(StoreError::Corrupt(format!(
+                "offer {} has a reference but no sealed offer",
+                record.id
+            ))
+            .into());
+        };
+        let plain = self.master_key.open(
+            &sealed_context(&record.id),
+            &SealedBox {
+                key_id: MasterKeyId::new(key_id),
+                bytes,
+            },
+        )?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Corrupt(format!("sealed offer {}: {e}", record.id)).into())
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::Validation(vec![e])
+    }
+}

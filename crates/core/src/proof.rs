@@ -1,0 +1,120 @@
+//! Key proofs of type `jwt` (OID4VCI 1.0 Appendix F.1, F.4): the holder shows possession of the
+//! key the credential will be bound to, over a fresh c_nonce, addressed to this issuer.
+
+use serde_json::Value;
+use sigil_crypto::{CompactJws, HolderKey};
+
+use crate::Sigil;
+use crate::error::{Error, ProtocolError};
+use crate::store::AccessTokenRecord;
+
+/// The `typ` a JWT proof must carry (Appendix F.1).
+pub const PROOF_TYP: &str = "openid4vci-proof+jwt";
+/// Proof algorithms Sigil verifies (advertised in `proof_signing_alg_values_supported`).
+pub const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
+
+fn invalid(description: impl Into<String>) -> Error {
+    Error::protocol(ProtocolError::InvalidProof, description)
+}
+
+impl Sigil {
+    /// Validates one JWT proof and consumes its c_nonce; returns the holder key.
+    pub(crate) async fn validate_jwt_proof(
+        &self,
+        jwt: &str,
+        token: &AccessTokenRecord,
+    ) -> Result<HolderKey, Error> {
+        if jwt.len() > 16 * 1024 {
+            return Err(invalid("the proof is too large"));
+        }
+        let jws =
+            CompactJws::parse(jwt).map_err(|e| invalid(format!("the proof is not a JWT: {e}")))?;
+        // F.4 / RFC 8725 §3.11: explicit typing keeps other JWTs (DPoP proofs, ID tokens) out.
+        if jws.header_str("typ") != Some(PROOF_TYP) {
+            return Err(invalid(format!("the proof's typ must be {PROOF_TYP}")));
+        }
+        let alg = jws.header_str("alg").unwrap_or_default();
+        if !PROOF_ALGS.contains(&alg) {
+            return Err(invalid(format!(
+                "proof alg {alg:?} is not supported; use one of {PROOF_ALGS:?}"
+            )));
+        }
+        let key_headers: Vec<&str> = ["jwk", "kid", "x5c"]
+            .into_iter()
+            .filter(|h| jws.header.contains_key(*h))
+            .collect();
+        let holder = match key_headers.as_slice() {
+            ["jwk"] => match jws.header.get("jwk") {
+                Some(Value::Object(jwk)) => HolderKey::from_jwk(jwk),
+                _ => return Err(invalid("the jwk header must be a JWK object")),
+            },
+            ["kid"] => HolderKey::from_did(jws.header_str("kid").unwrap_or_default()),
+            // RFC 8725 §3.4: a chain is only as good as its trust anchor, and none is configured.
+            ["x5c"] => {
+                return Err(invalid(
+                    "x5c proofs are not accepted: no trust anchors are configured",
+                ));
+            }
+            [] => return Err(invalid("the proof header needs one of jwk, kid or x5c")),
+            _ => {
+                return Err(invalid(
+                    "the proof header must carry only one of jwk, kid and x5c",
+                ));
+            }
+        }
+        .map_err(|e| invalid(format!("proof key: {e}")))?;
+        if !holder.verify(alg, jws.signing_input.as_bytes(), &jws.signature) {
+            return Err(invalid("the proof signature does not verify with its key"));
+        }
+        let claims = &jws.payload;
+        let aud_ok = match claims.get("aud") {
+            Some(Value::String(aud)) => aud == self.issuer(),
+            Some(Value::Array(auds)) => {
+                auds.len() == 1 && auds.first().and_then(Value::as_str) == Some(self.issuer())
+            }
+            _ => false,
+        };
+        if !aud_ok {
+            return Err(invalid(format!(
+                "the proof's aud must be {}",
+                self.issuer()
+            )));
+        }
+        let now = self.clock.now();
+        let oauth = &self.settings().oauth;
+        match claims.get("iat").and_then(Value::as_i64) {
+            None => return Err(invalid("the proof needs a numeric iat")),
+            Some(iat) if iat < now - oauth.proof_max_age => {
+                return Err(invalid("the proof's iat is too old"));
+            }
+            Some(iat) if iat > now + oauth.proof_max_skew => {
+                return Err(invalid("the proof's iat is in the future"));
+            }
+            Some(_) => {}
+        }
+        // F.1: iss is the client_id, and omitted after anonymous pre-authorized access.
+        match (claims.get("iss"), &token.client_id) {
+            (None, _) => {}
+            (Some(_), None) => {
+                return Err(invalid(
+                    "iss must be omitted: the token was obtained anonymously",
+                ));
+            }
+            (Some(Value::String(iss)), Some(client)) if iss == client => {}
+            (Some(_), Some(_)) => return Err(invalid("the proof's iss must be the client_id")),
+        }
+        let nonce = match claims.get("nonce") {
+            Some(Value::String(n)) => n,
+            Some(_) => return Err(invalid("the proof's nonce must be a string")),
+            None => return Err(invalid("the proof needs the nonce from the nonce endpoint")),
+        };
+        // Consumed last, after the signature: only a valid proof can spend a nonce.
+        if !self.consume_nonce(nonce).await? {
+            return Err(Error::protocol(
+                ProtocolError::InvalidNonce,
+                "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
+            ));
+        }
+        Ok(holder)
+    }
+}

@@ -1,0 +1,104 @@
+//! The token endpoint's pre-authorized code grant (OID4VCI 1.0 §6; RFC 6749 §5).
+
+use sigil_crypto::{random_token, sha256};
+use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
+use sigil_proto::oid4vci::token::{TokenRequest, TokenResponse};
+
+use crate::Sigil;
+use crate::error::{Error, ProtocolError};
+use crate::offer::tx_code_mac;
+use crate::store::{NewAccessToken, Redemption};
+
+impl Sigil {
+    /// `POST /v1/oauth/token`.
+    pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+        use ProtocolError::{InvalidGrant, InvalidRequest, UnsupportedGrantType};
+        match request.grant_type.as_deref() {
+            None => return Err(Error::protocol(InvalidRequest, "grant_type is required")),
+            Some(PRE_AUTHORIZED_CODE_GRANT) => {}
+            Some(other) => {
+                return Err(Error::protocol(
+                    UnsupportedGrantType,
+                    format!("grant_type {other} is not supported"),
+                ));
+            }
+        }
+        let code = request
+            .pre_authorized_code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::protocol(InvalidRequest, "pre-authorized_code is required"))?;
+        let refused = || {
+            Error::protocol(
+                InvalidGrant,
+                "the pre-authorized code is invalid, expired or already used",
+            )
+        };
+        if code.len() > 512 {
+            return Err(refused());
+        }
+        let code_hash = sha256(code.as_bytes());
+        let offer = self
+            .store
+            .find_offer_by_code_hash(&code_hash)
+            .await?
+            .ok_or_else(refused)?;
+        let tx_code = request.tx_code.as_deref();
+        // OID4VCI 1.0 §6.1: tx_code MUST be sent iff the offer asked for one.
+        let mac = match (&offer.tx_code_mac, tx_code) {
+            (Some(_), None) => {
+                return Err(Error::protocol(
+                    InvalidRequest,
+                    "this offer requires a tx_code",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(Error::protocol(InvalidRequest, "this offer has no tx_code"));
+            }
+            (Some(_), Some(tx)) if tx.len() > 64 => {
+                return Err(Error::protocol(InvalidGrant, "wrong tx_code"));
+            }
+            (Some(_), Some(tx)) => Some(tx_code_mac(self, &offer.id, tx)),
+            (None, None) => None,
+        };
+        let now = self.clock.now();
+        let token = random_token(self.rng.as_ref(), "")?;
+        let ttl = self.settings().oauth.access_token_ttl;
+        let new = NewAccessToken {
+            token_hash: sha256(token.as_bytes()).to_vec(),
+            client_id: request
+                .client_id
+                .clone()
+                .filter(|c| !c.is_empty() && c.len() <= 256),
+            expires_at: now + ttl,
+            created_at: now,
+        };
+        let max_failures = self.settings().oauth.tx_code_max_failures;
+        match self
+            .store
+            .redeem_pre_authorized_code(
+                &code_hash,
+                mac.as_ref().map(|m| m.as_slice()),
+                now,
+                max_failures,
+                &new,
+            )
+            .await?
+        {
+            Redemption::Redeemed(_) => Ok(TokenResponse {
+                access_token: token,
+                token_type: "Bearer".into(),
+                expires_in: ttl,
+            }),
+            // OID4VCI 1.0 §6.3: a wrong tx_code is invalid_grant.
+            Redemption::WrongTxCode { failures } => {
+                let left = (max_failures - failures).max(0);
+                Err(Error::protocol(
+                    InvalidGrant,
+                    format!("wrong tx_code ({left} attempts left)"),
+                ))
+            }
+            Redemption::Refused => Err(refused()),
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `POST /v1/openid/offers/pre-authorized`, `DELETE /v1/openid/offers/pre-authorized/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, post};
+use axum::{Json, Router};
+use sigil_core::Sigil;
+use sigil_proto::admin::offer::{PreAuthorizedOfferRequest, PreAuthorizedOfferResponse};
+use sigil_proto::error::ErrorResponse;
+
+use crate::error::ApiError;
+use crate::extract::AdminJson;
+
+pub(crate) fn routes() -> Router<Sigil> {
+    Router::new()
+        .route(
+            "/v1/openid/offers/pre-authorized",
+            post(create_pre_authorized_offer),
+        )
+        .route(
+            "/v1/openid/offers/pre-authorized/{id}",
+            delete(delete_pre_authorized_offer),
+        )
+}
+
+/// Creates a pre-authorized credential offer (seed 002).
+#[utoipa::path(post, path = "/v1/openid/offers/pre-authorized", tag = "offers",
+    security(("adminToken" = [])),
+    request_body = PreAuthorizedOfferRequest,
+    responses((status = 201, body = PreAuthorizedOfferResponse),
+              (status = 400, description = "Validation error (unknown configuration or user, expiresIn over 10 minutes, …)", body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn create_pre_authorized_offer(
+    State(sigil): State<Sigil>,
+    AdminJson(request): AdminJson<PreAuthorizedOfferRequest>,
+) -> Result<(StatusCode, Json<PreAuthorizedOfferResponse>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(sigil.create_pre_authorized_offer(request).await?),
+    ))
+}
+
+/// Deletes an offer: its pre-authorized code can no longer be redeemed.
+#[utoipa::path(delete, path = "/v1/openid/offers/pre-authorized/{id}", tag = "offers",
+    security(("adminToken" = [])),
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 204, description = "Deleted"),
+              (status = 404, body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn delete_pre_authorized_offer(
+    State(sigil): State<Sigil>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    sigil.delete_pre_authorized_offer(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,102 @@
+//! Domain errors as OAuth 2.0 / OID4VCI error responses. Exhaustive, like the admin mapping:
+//! every variant has a decided status and code.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sigil_core::{Error, ProtocolError};
+use sigil_proto::oid4vci::error::OAuthErrorResponse;
+
+/// An error on a protocol endpoint.
+#[derive(Debug)]
+pub(crate) struct OAuthError(pub Error);
+
+impl From<Error> for OAuthError {
+    fn from(e: Error) -> Self {
+        OAuthError(e)
+    }
+}
+
+fn respond(status: StatusCode, code: &str, description: String) -> Response {
+    let mut response = (
+        status,
+        super::no_store(),
+        Json(OAuthErrorResponse {
+            error: code.into(),
+            error_description: Some(description),
+        }),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6750 §3: the challenge names the scheme and the error.
+        let challenge = format!("Bearer error=\"{code}\"");
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    response
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Error::Protocol { code, description } => {
+                let status = match code {
+                    // RFC 6750 §3.1 and RFC 6749 §5.2: authentication failures are 401.
+                    ProtocolError::InvalidToken | ProtocolError::InvalidClient => {
+                        StatusCode::UNAUTHORIZED
+                    }
+                    ProtocolError::InvalidRequest
+                    | ProtocolError::InvalidGrant
+                    | ProtocolError::UnsupportedGrantType
+                    | ProtocolError::InvalidCredentialRequest
+                    | ProtocolError::UnknownCredentialConfiguration
+                    | ProtocolError::UnknownCredentialIdentifier
+                    | ProtocolError::InvalidProof
+                    | ProtocolError::InvalidNonce
+                    | ProtocolError::CredentialRequestDenied => StatusCode::BAD_REQUEST,
+                };
+                respond(status, code.as_str(), description)
+            }
+            Error::Validation(details) => {
+                let description = details
+                    .iter()
+                    .map(|d| format!("{}: {}", d.param, d.msg))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                respond(StatusCode::BAD_REQUEST, "invalid_request", description)
+            }
+            Error::Unauthorized => respond(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "authentication is required".into(),
+            ),
+            Error::NotFound(resource) => respond(
+                StatusCode::NOT_FOUND,
+                "invalid_request",
+                format!("the {resource} was not found or has expired"),
+            ),
+            Error::Conflict(message) => {
+                respond(StatusCode::BAD_REQUEST, "invalid_request", message)
+            }
+            Error::ClaimMapping(e) => respond(
+                StatusCode::BAD_REQUEST,
+                "credential_request_denied",
+                e.to_string(),
+            ),
+            Error::Store(e) => internal(&e),
+            Error::Crypto(e) => internal(&e),
+        }
+    }
+}
+
+fn internal(error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %error, "internal error");
+    respond(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "internal error; the server log has the details under this response's x-request-id".into(),
+    )
+}

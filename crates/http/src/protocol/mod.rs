@@ -1,0 +1,32 @@
+//! The public protocol routes: discovery, offers by reference, token, nonce, credential. Errors
+//! here are OAuth-shaped (`{error, error_description}`), never the management API's shape.
+
+mod credential;
+mod error;
+mod metadata;
+mod nonce;
+mod offer;
+mod token;
+
+use axum::Router;
+use sigil_core::Sigil;
+
+pub(crate) use error::OAuthError;
+
+pub(crate) fn routes() -> Router<Sigil> {
+    Router::new()
+        .merge(metadata::routes())
+        .merge(offer::routes())
+        .merge(token::routes())
+        .merge(nonce::routes())
+        .merge(credential::routes())
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1; OID4VCI 1.0 §7.2, §8.3).
+pub(crate) fn no_store() -> [(axum::http::HeaderName, axum::http::HeaderValue); 2] {
+    use axum::http::{HeaderValue, header};
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}

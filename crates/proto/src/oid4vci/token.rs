@@ -1,0 +1,28 @@
+//! Token endpoint messages (RFC 6749 §4.1.3, §5.1; OID4VCI 1.0 §6).
+
+use serde::{Deserialize, Serialize};
+
+/// A token request (form-encoded). Unknown parameters (`resource`, `user_pin`, …) are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TokenRequest {
+    /// The grant type.
+    pub grant_type: Option<String>,
+    /// The pre-authorized code.
+    #[serde(rename = "pre-authorized_code")]
+    pub pre_authorized_code: Option<String>,
+    /// The transaction code.
+    pub tx_code: Option<String>,
+    /// The client, if the wallet names one.
+    pub client_id: Option<String>,
+}
+
+/// A successful token response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// The opaque access token.
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+}
