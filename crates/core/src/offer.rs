@@ -42,7 +42,7 @@ fn sealed_context(offer_id: &str) -> String {
 }
 
 /// RFC 3339 with milliseconds, as seed 002 shows `expiresAt`.
-fn timestamp(unix: i64) -> String {
+pub(crate) fn timestamp(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {

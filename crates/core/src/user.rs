@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 use sigil_proto::admin::page::Page;
 use sigil_proto::admin::user::{
-    AuthenticationProviderRef, UserListQuery, UserRequest, UserResponse,
+    AuthenticationProviderRef, IssuedCredentialList, IssuedCredentialResponse, UserListQuery,
+    UserRequest, UserResponse,
 };
 
 use crate::Sigil;
@@ -147,6 +148,25 @@ impl Sigil {
             return Err(not_found);
         }
         to_response(&record)
+    }
+
+    /// `GET /v1/users/{id}/credentials`: what was issued to the user.
+    pub async fn issued_credentials(&self, id: &str) -> Result<IssuedCredentialList, Error> {
+        let user = self.user(id).await?;
+        let rows = self.store.list_issued_credentials(&user.id).await?;
+        Ok(IssuedCredentialList {
+            data: rows
+                .into_iter()
+                .map(|r| IssuedCredentialResponse {
+                    id: r.id,
+                    configuration_id: r.configuration_id,
+                    offer_id: r.offer_id,
+                    format: r.format,
+                    holder_key_thumbprint: r.holder_key_thumbprint,
+                    issued_at: crate::offer::timestamp(r.issued_at),
+                })
+                .collect(),
+        })
     }
 
     /// `DELETE /v1/users/{id}`.

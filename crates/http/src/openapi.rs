@@ -37,6 +37,7 @@ use crate::{admin, health, jwks};
         admin::get_user,
         admin::update_user,
         admin::delete_user,
+        admin::list_user_credentials,
     ),
     modifiers(&AdminToken)
 )]

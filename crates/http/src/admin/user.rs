@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sigil_core::Sigil;
 use sigil_proto::admin::page::Page;
-use sigil_proto::admin::user::{UserListQuery, UserRequest, UserResponse};
+use sigil_proto::admin::user::{IssuedCredentialList, UserListQuery, UserRequest, UserResponse};
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
@@ -15,6 +15,7 @@ use crate::extract::{AdminJson, AdminQuery};
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
         .route("/v1/users", get(list_users).post(create_user))
+        .route("/v1/users/{id}/credentials", get(list_user_credentials))
         .route(
             "/v1/users/{id}",
             get(get_user).put(update_user).delete(delete_user),
@@ -95,4 +96,18 @@ pub(crate) async fn delete_user(
 ) -> Result<StatusCode, ApiError> {
     sigil.delete_user(&id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists the credentials issued to a user.
+#[utoipa::path(get, path = "/v1/users/{id}/credentials", tag = "users",
+    security(("adminToken" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = IssuedCredentialList),
+              (status = 404, body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn list_user_credentials(
+    State(sigil): State<Sigil>,
+    Path(id): Path<String>,
+) -> Result<Json<IssuedCredentialList>, ApiError> {
+    Ok(Json(sigil.issued_credentials(&id).await?))
 }

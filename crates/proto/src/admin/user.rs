@@ -53,3 +53,29 @@ pub struct UserListQuery {
     /// Only users with this subject identifier.
     pub subject_id: Option<String>,
 }
+
+/// A credential issued to a user (`GET /v1/users/{id}/credentials`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedCredentialResponse {
+    /// Issuance id.
+    pub id: String,
+    /// The credential configuration.
+    pub configuration_id: String,
+    /// The offer it was claimed through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer_id: Option<String>,
+    /// The format.
+    pub format: String,
+    /// RFC 7638 thumbprint of the holder's key.
+    pub holder_key_thumbprint: String,
+    /// When (RFC 3339).
+    pub issued_at: String,
+}
+
+/// The credentials issued to a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IssuedCredentialList {
+    /// Oldest first.
+    pub data: Vec<IssuedCredentialResponse>,
+}

@@ -15,6 +15,8 @@ mod configuration;
 mod credential_configurations;
 mod errors;
 mod interaction_hook;
+mod issuance;
 mod openapi;
 mod persistence;
 mod users;
+mod wallet;

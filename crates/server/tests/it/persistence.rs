@@ -74,7 +74,7 @@ async fn a_restart_keeps_configuration_users_and_keys(engine: Engine) {
 }
 
 /// Every value stored in the database, as text (PostgreSQL) or the raw file bytes (SQLite).
-async fn raw_database(app: &crate::helpers::TestApp, engine: Engine) -> Vec<u8> {
+pub async fn raw_database(app: &crate::helpers::TestApp, engine: Engine) -> Vec<u8> {
     match engine {
         Engine::Sqlite => {
             let mut bytes = Vec::new();
@@ -113,7 +113,7 @@ async fn raw_database(app: &crate::helpers::TestApp, engine: Engine) -> Vec<u8> 
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
