@@ -84,9 +84,6 @@ pub struct Server {
 impl Server {
     /// Starts serving.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
-        let store = open_store(config).await?;
-        let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
-        let master_key = Arc::new(master_key(config, rng.as_ref())?);
         let public = bind(config.listen).await?;
         let public_addr = public.local_addr().map_err(|source| StartError::Io {
             what: "reading the bound address".into(),
@@ -97,26 +94,7 @@ impl Server {
             None => None,
         };
         let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
-        let public_url = match &config.public_url {
-            Some(url) => url.clone(),
-            None => derived_public_url(public_addr)
-                .map_err(|why| config::ConfigError(format!("server.public_url: {why}")))?,
-        };
-        if public_url.scheme() == "http" && is_loopback(public_url.host()) {
-            tracing::warn!(public_url = %issuer_identifier(&public_url), "public URL is plain http on a loopback host: fine for local use, never for production");
-        }
-        let settings = Settings {
-            public_url: issuer_identifier(&public_url),
-            admin_token: config.admin_token.clone(),
-            issuer_name: config.issuer_display_name.clone(),
-            oauth: OAuthSettings {
-                access_token_ttl: config.access_token_ttl_secs,
-                c_nonce_ttl: config.c_nonce_ttl_secs,
-                tx_code_max_failures: config.tx_code_max_failures,
-                ..OAuthSettings::default()
-            },
-        };
-        let started = Sigil::start(store, Arc::new(SystemClock), rng, master_key, settings).await?;
+        let started = build(config, public_addr).await?;
         let sigil = started.sigil;
         let options = HttpOptions {
             max_body_bytes: config.max_body_bytes,
@@ -165,6 +143,34 @@ impl Server {
         tracing::info!("shutting down");
         self.shutdown().await;
     }
+}
+
+/// Opens the store and starts the domain (keys, initial admin token) for a server bound at
+/// `bound`; the CLI uses it too, with the configured listen address.
+pub async fn build(config: &Config, bound: SocketAddr) -> Result<sigil_core::app::Started, StartError> {
+    let store = open_store(config).await?;
+    let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
+    let master_key = Arc::new(master_key(config, rng.as_ref())?);
+    let public_url = match &config.public_url {
+        Some(url) => url.clone(),
+        None => derived_public_url(bound)
+            .map_err(|why| config::ConfigError(format!("server.public_url: {why}")))?,
+    };
+    if public_url.scheme() == "http" && is_loopback(public_url.host()) {
+        tracing::warn!(public_url = %issuer_identifier(&public_url), "public URL is plain http on a loopback host: fine for local use, never for production");
+    }
+    let settings = Settings {
+        public_url: issuer_identifier(&public_url),
+        admin_token: config.admin_token.clone(),
+        issuer_name: config.issuer_display_name.clone(),
+        oauth: OAuthSettings {
+            access_token_ttl: config.access_token_ttl_secs,
+            c_nonce_ttl: config.c_nonce_ttl_secs,
+            tx_code_max_failures: config.tx_code_max_failures,
+            ..OAuthSettings::default()
+        },
+    };
+    Ok(Sigil::start(store, Arc::new(SystemClock), rng, master_key, settings).await?)
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {

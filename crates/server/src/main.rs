@@ -45,6 +45,31 @@ enum Command {
     /// Manage admin API tokens (they authorize the /v1 management routes).
     #[command(subcommand)]
     AdminToken(AdminTokenCommand),
+    /// Create credential offers from the command line.
+    #[command(subcommand)]
+    Offer(OfferCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OfferCommand {
+    /// Create a pre-authorized offer and print its URI, transaction code and a QR code.
+    Create {
+        /// Credential configuration id to offer (repeat for several).
+        #[arg(long = "configuration", value_name = "ID", required = true)]
+        configurations: Vec<String>,
+        /// Require a transaction code (printed here, to send the holder out of band).
+        #[arg(long)]
+        tx_code: bool,
+        /// Issue to this existing user instead of a new one.
+        #[arg(long, value_name = "ID")]
+        user: Option<String>,
+        /// Offer lifetime in seconds (at most 600).
+        #[arg(long, value_name = "SECONDS")]
+        expires_in: Option<i64>,
+        /// Print the URI only, without the QR code.
+        #[arg(long)]
+        no_qr: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +139,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { .. } => serve(&config).await,
             Command::AdminToken(cmd) => admin_tokens(&config, cmd).await,
+            Command::Offer(cmd) => offers(&config, cmd).await,
         }
     });
     match result {
@@ -141,9 +167,8 @@ fn init_tracing(config: &Config) {
     };
 }
 
-async fn serve(config: &Config) -> Result<(), StartError> {
-    let server = Server::start(config).await?;
-    if let Some(token) = &server.initial_admin_token {
+fn print_initial_token(token: Option<&sigil_crypto::SecretString>) {
+    if let Some(token) = token {
         println!(
             "\nSigil created its first admin token. It is shown only this once (only its hash is stored):\n\n    {}\n\n\
              Send it as `Authorization: Bearer <token>` to the /v1 management API.\n\
@@ -151,6 +176,11 @@ async fn serve(config: &Config) -> Result<(), StartError> {
             token.expose()
         );
     }
+}
+
+async fn serve(config: &Config) -> Result<(), StartError> {
+    let server = Server::start(config).await?;
+    print_initial_token(server.initial_admin_token.as_ref());
     println!(
         "Sigil is serving {} (listening on {})",
         server.public_url, server.public_addr
@@ -216,6 +246,48 @@ async fn admin_tokens(config: &Config, command: AdminTokenCommand) -> Result<(),
         AdminTokenCommand::Revoke { id } => {
             admin_token::revoke(store.as_ref(), &clock, &id).await?;
             println!("revoked admin token {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn offers(config: &Config, command: OfferCommand) -> Result<(), StartError> {
+    let OfferCommand::Create { configurations, tx_code, user, expires_in, no_qr } = command;
+    let started = sigil::build(config, config.listen).await?;
+    print_initial_token(started.initial_admin_token.as_ref());
+    let request = sigil_proto::admin::offer::PreAuthorizedOfferRequest {
+        credentials: configurations,
+        user_id: user,
+        transaction_code_configuration: tx_code.then(|| sigil_proto::admin::offer::TransactionCodeConfiguration {
+            length: None,
+            input_mode: None,
+            description: Some("Enter the code you were given with this offer".into()),
+        }),
+        claims: None,
+        claims_to_persist: None,
+        expires_in: expires_in.map(|s| sigil_proto::admin::offer::OfferExpiresIn { minutes: None, seconds: Some(s) }),
+        by_reference: false,
+    };
+    let offer = match started.sigil.create_pre_authorized_offer(request).await {
+        Ok(offer) => offer,
+        Err(sigil_core::Error::Validation(details)) => {
+            for d in details {
+                eprintln!("sigil: {}: {}", d.param, d.msg);
+            }
+            return Err(StartError::Config(config::ConfigError("the offer was not created".into())));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!("{}", offer.uri);
+    if let Some(code) = &offer.transaction_code {
+        let code = code.as_str().map(str::to_string).unwrap_or_else(|| code.to_string());
+        println!("transaction code: {code}");
+    }
+    println!("offer id: {}  user id: {}  expires at: {}", offer.id, offer.user_id, offer.expires_at);
+    if !no_qr {
+        match qrcode::QrCode::new(offer.uri.as_bytes()) {
+            Ok(qr) => println!("\n{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build()),
+            Err(e) => eprintln!("sigil: the URI is too long for a QR code ({e}); use --no-qr"),
         }
     }
     Ok(())

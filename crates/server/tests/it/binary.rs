@@ -206,3 +206,64 @@ async fn bad_configuration_stops_the_start_with_the_key_named() {
         "{stderr}"
     );
 }
+
+/// Two `sigil` processes on one PostgreSQL database: a pre-authorized code is redeemed exactly
+/// once, and wrong transaction codes are judged exactly up to the cap, across both nodes.
+#[tokio::test]
+async fn two_processes_on_one_postgres_share_one_time_codes() {
+    let db = sigil_testkit::fresh_postgres_database().await;
+    let master = sigil_crypto::b64::encode([7u8; 32]);
+    let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes = Vec::new();
+    for name in ["a", "b"] {
+        let data = dir.path().join(name);
+        let env = [
+            ("SIGIL_LISTEN", "127.0.0.1:0"),
+            ("SIGIL_DATABASE_URL", db.as_str()),
+            ("SIGIL_MASTER_KEY", master.as_str()),
+            ("SIGIL_ADMIN_TOKEN", admin),
+            ("SIGIL_DATA_DIR", data.to_str().unwrap()),
+        ];
+        nodes.push(serve(dir.path(), &env).await);
+    }
+    let bases: Vec<String> = nodes.iter().map(|(_, base, _)| base.clone()).collect();
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let offer = |tx: bool| {
+        let mut body = serde_json::json!({"credentials": [config.body["id"]]});
+        if tx {
+            body["transactionCodeConfiguration"] = serde_json::json!({"length": 6});
+        }
+        reply(client.post(format!("{}/v1/openid/offers/pre-authorized", bases[1])).bearer_auth(admin).json(&body))
+    };
+
+    let plain = offer(false).await;
+    let code = crate::wallet::pre_authorized_code(plain.body["uri"].as_str().unwrap());
+    let replies = crate::issuance::concurrent_redeems(&bases, &code, None, 100).await;
+    assert_eq!(replies.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "exactly one token across both nodes");
+    assert!(replies.iter().filter(|r| r.status != StatusCode::OK).all(|r| r.body["error"] == "invalid_grant"));
+
+    let guarded = offer(true).await;
+    let code = crate::wallet::pre_authorized_code(guarded.body["uri"].as_str().unwrap());
+    let right = guarded.body["transactionCode"].to_string();
+    let wrong = if right == "999999" { "111111" } else { "999999" };
+    let replies = crate::issuance::concurrent_redeems(&bases, &code, Some(wrong), 100).await;
+    let judged = replies
+        .iter()
+        .filter(|r| r.body["error_description"].as_str().unwrap_or_default().contains("attempts left"))
+        .count();
+    assert_eq!(judged, 5, "wrong tx_codes judged exactly up to the cap across both nodes");
+    let late = crate::issuance::concurrent_redeems(&bases, &code, Some(&right), 1).await;
+    assert_eq!(late[0].body["error"], "invalid_grant", "the right code is dead after the cap");
+    for (mut child, _, _) in nodes {
+        child.kill().await.unwrap();
+    }
+}

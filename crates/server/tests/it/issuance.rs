@@ -46,6 +46,7 @@ on_both_engines!(
     a_wallet_obtains_a_jwt_vc_json_with_a_tx_code,
     token_endpoint_refusals,
     tx_code_attempts_are_capped,
+    one_code_is_redeemed_once_by_100_concurrent_requests,
     credential_endpoint_refusals,
     key_proof_refusals,
     offer_validation_and_secrets_at_rest,
@@ -890,4 +891,17 @@ async fn metadata_describes_issuable_configurations(engine: Engine) {
         vci["jwks"],
         reply(app.client.get(app.url("/v1/oauth/jwks"))).await.body
     );
+}
+
+async fn one_code_is_redeemed_once_by_100_concurrent_requests(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let config = app.configuration(jwt_vc_config()).await;
+    let created = app.offer(json!({"credentials": [config]})).await;
+    let code = pre_authorized_code(created.body["uri"].as_str().unwrap());
+    let replies = concurrent_redeems(&[app.base.clone()], &code, None, 100).await;
+    let ok = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    assert_eq!(ok, 1, "exactly one access token");
+    for r in replies.iter().filter(|r| r.status != StatusCode::OK) {
+        assert_oauth(r, StatusCode::BAD_REQUEST, "invalid_grant");
+    }
 }

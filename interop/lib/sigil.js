@@ -1,0 +1,175 @@
+// Shared helpers for the interop suite: the admin API of the running Sigil, holder keys, and
+// third-party verification of every credential Sigil issues.
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { appendFileSync, mkdirSync } from 'node:fs'
+import * as jose from 'jose'
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
+import { digest, ES256 } from '@sd-jwt/crypto-nodejs'
+
+export const SIGIL_URL = process.env.SIGIL_URL
+export const ADMIN_TOKEN = process.env.SIGIL_ADMIN_TOKEN
+const OUT = process.env.SIGIL_INTEROP_OUT
+if (!SIGIL_URL || !ADMIN_TOKEN || !OUT) {
+  throw new Error('SIGIL_URL, SIGIL_ADMIN_TOKEN and SIGIL_INTEROP_OUT must be set (interop/run.sh sets them)')
+}
+
+export async function admin(method, path, body) {
+  const res = await fetch(`${SIGIL_URL}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+/** One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag`. */
+export async function createConfigurations(tag) {
+  const claimMappings = {
+    given_name: { mapFrom: 'claims.given_name', required: true },
+    family_name: { mapFrom: 'claims.family_name', required: true },
+    email: { mapFrom: 'claims.email' },
+    degree: { defaultValue: { type: 'BachelorDegree', name: 'Computer Science' } },
+  }
+  const sd = await admin('POST', '/v1/openid/credential-configurations', {
+    name: `Interop identity ${tag}`,
+    format: 'dc+sd-jwt',
+    vct: `https://credentials.example.com/interop/${tag}`,
+    claimMappings,
+    expiresIn: { days: 365 },
+  })
+  assert.equal(sd.status, 201, JSON.stringify(sd.body))
+  const vc = await admin('POST', '/v1/openid/credential-configurations', {
+    name: `Interop course ${tag}`,
+    format: 'jwt_vc_json',
+    type: `InteropCredential${tag}`,
+    claimMappings,
+    expiresIn: { days: 365 },
+  })
+  assert.equal(vc.status, 201, JSON.stringify(vc.body))
+  return { 'dc+sd-jwt': sd.body.id, jwt_vc_json: vc.body.id }
+}
+
+export const CLAIMS = { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.com' }
+
+/** A pre-authorized offer; returns the API response (uri, transactionCode, …). */
+export async function createOffer(configurationId, { tx = false, byReference = false } = {}) {
+  const body = { credentials: [configurationId], claims: CLAIMS, byReference }
+  if (tx) body.transactionCodeConfiguration = { length: 6, inputMode: 'numeric', description: 'Enter the code from your e-mail' }
+  const r = await admin('POST', '/v1/openid/offers/pre-authorized', body)
+  assert.equal(r.status, 201, JSON.stringify(r.body))
+  return r.body
+}
+
+export function txCodeOf(offer) {
+  return offer.transactionCode === undefined ? undefined : String(offer.transactionCode)
+}
+
+export async function newHolderKey() {
+  const { publicKey, privateKey } = await jose.generateKeyPair('ES256', { extractable: true })
+  const publicJwk = await jose.exportJWK(publicKey)
+  const privateJwk = await jose.exportJWK(privateKey)
+  return { publicKey, privateKey, publicJwk, privateJwk }
+}
+
+export async function signJwt(privateKey, header, payload) {
+  return new jose.CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader(header)
+    .sign(privateKey)
+}
+
+export const sha256 = (data) => createHash('sha256').update(data).digest()
+export const random = (n) => new Uint8Array(randomBytes(n))
+const b64urlJson = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+
+function sameKey(a, b) {
+  for (const m of ['kty', 'crv', 'x', 'y']) assert.equal(a[m], b[m], `cnf.jwk.${m} is the holder's key`)
+}
+
+/**
+ * Verifies an SD-JWT VC with @sd-jwt/sd-jwt-vc against the key named by `kid` in
+ * /.well-known/jwt-vc-issuer, checks every disclosure is referenced (the library does not),
+ * and verifies a key-binding presentation made with the holder key.
+ */
+export async function verifySdJwtVc(credential, holder, expected) {
+  const meta = await (await fetch(`${SIGIL_URL}/.well-known/jwt-vc-issuer`)).json()
+  assert.equal(meta.issuer, SIGIL_URL)
+  const [jwt, ...rest] = credential.split('~')
+  const header = b64urlJson(jwt.split('.')[0])
+  assert.equal(header.typ, 'dc+sd-jwt')
+  const issuerJwk = meta.jwks.keys.find((k) => k.kid === header.kid)
+  assert.ok(issuerJwk, 'the issuer kid resolves through /.well-known/jwt-vc-issuer')
+  const sdjwt = new SDJwtVcInstance({
+    hasher: digest,
+    verifier: await ES256.getVerifier(issuerJwk),
+    kbSigner: await ES256.getSigner(holder.privateJwk),
+    kbSignAlg: 'ES256',
+    kbVerifier: async (data, sig, payload) => (await ES256.getVerifier(payload.cnf.jwk))(data, sig),
+    loadTypeMetadataFormat: false,
+  })
+  const verified = await sdjwt.verify(credential)
+  const payload = verified.payload
+  assert.equal(payload.iss, SIGIL_URL)
+  assert.equal(payload.vct, expected.vct)
+  sameKey(payload.cnf.jwk, holder.publicJwk)
+  const disclosures = rest.filter((d) => d.length > 0)
+  // verify() returns the unpacked claims; the digests are in the signed payload itself.
+  const signed = b64urlJson(jwt.split('.')[1])
+  assert.equal(signed._sd_alg, 'sha-256')
+  const digests = new Set(signed._sd)
+  assert.equal(disclosures.length, Object.keys(expected.claims).length)
+  for (const d of disclosures) {
+    assert.ok(digests.has(sha256(d).toString('base64url')), 'every disclosure is referenced by a digest')
+  }
+  for (const [k, v] of Object.entries(expected.claims)) assert.deepEqual(payload[k], v, `claim ${k}`)
+
+  const nonce = Buffer.from(random(16)).toString('base64url')
+  const presentation = await sdjwt.present(
+    credential,
+    { given_name: true },
+    { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: 'https://verifier.example', nonce } } },
+  )
+  const presented = await sdjwt.verify(presentation, { keyBindingNonce: nonce, requiredClaimKeys: ['given_name'] })
+  assert.ok(presented.kb, 'the key-binding JWT verified with the cnf key')
+  assert.equal(presented.payload.given_name, expected.claims.given_name)
+  assert.equal(presented.payload.family_name, undefined, 'undisclosed claims stay hidden')
+  return { payload, presentation }
+}
+
+/** Verifies a jwt_vc_json with jose against /v1/oauth/jwks. */
+export async function verifyJwtVc(jwt, holder, expected) {
+  const jwks = await (await fetch(`${SIGIL_URL}/v1/oauth/jwks`)).json()
+  const { payload, protectedHeader } = await jose.jwtVerify(jwt, jose.createLocalJWKSet(jwks), {
+    issuer: SIGIL_URL,
+    typ: 'JWT',
+    algorithms: ['ES256'],
+  })
+  assert.ok(protectedHeader.kid)
+  const didJwk = `did:jwk:${Buffer.from(JSON.stringify({ kty: holder.publicJwk.kty, crv: holder.publicJwk.crv, x: holder.publicJwk.x, y: holder.publicJwk.y })).toString('base64url')}`
+  assert.deepEqual(jose.decodeJwt(jwt), payload)
+  assert.equal(payload.sub, payload.vc.credentialSubject.id)
+  assert.equal(JSON.stringify(JSON.parse(Buffer.from(payload.sub.slice(8), 'base64url').toString())), JSON.stringify(JSON.parse(Buffer.from(didJwk.slice(8), 'base64url').toString())))
+  sameKey(payload.cnf.jwk, holder.publicJwk)
+  assert.ok(payload.vc.type.includes('VerifiableCredential'))
+  assert.ok(payload.vc.type.includes(expected.type))
+  for (const [k, v] of Object.entries(expected.claims)) assert.deepEqual(payload.vc.credentialSubject[k], v, `claim ${k}`)
+  return payload
+}
+
+export const EXPECTED_CLAIMS = { ...CLAIMS, degree: { type: 'BachelorDegree', name: 'Computer Science' } }
+
+/** Verifies whatever format, and records it for the Python cross-check. */
+export async function verifyAndRecord(wallet, format, credential, holder, tag) {
+  let presentation
+  if (format === 'dc+sd-jwt') {
+    ;({ presentation } = await verifySdJwtVc(credential, holder, {
+      vct: `https://credentials.example.com/interop/${tag}`,
+      claims: EXPECTED_CLAIMS,
+    }))
+  } else {
+    await verifyJwtVc(credential, holder, { type: `InteropCredential${tag}`, claims: EXPECTED_CLAIMS })
+  }
+  mkdirSync(OUT, { recursive: true })
+  appendFileSync(`${OUT}/credentials.jsonl`, `${JSON.stringify({ wallet, format, credential, presentation, holder_jwk: holder.publicJwk })}\n`)
+}

@@ -1,0 +1,51 @@
+// Wallet A (@openid4vc/openid4vci): the client and the pre-authorized flow.
+import assert from 'node:assert/strict'
+import { clientAuthenticationAnonymous, setGlobalConfig } from '@openid4vc/oauth2'
+import { Openid4vciClient } from '@openid4vc/openid4vci'
+import { random, sha256, signJwt } from './sigil.js'
+
+// Loopback http is fine for the test issuer; without this every non-https URL is refused.
+setGlobalConfig({ allowInsecureUrls: true })
+
+export function walletA(holder) {
+  return new Openid4vciClient({
+    callbacks: {
+      fetch,
+      hash: (data, alg) => {
+        assert.equal(alg, 'sha-256')
+        return new Uint8Array(sha256(data))
+      },
+      generateRandom: random,
+      clientAuthentication: clientAuthenticationAnonymous(),
+      signJwt: async (signer, { header, payload }) => ({
+        jwt: await signJwt(holder.privateKey, header, payload),
+        signerJwk: holder.publicJwk,
+      }),
+    },
+  })
+}
+
+/** The whole pre-authorized flow; returns the credential. */
+export async function obtainWithWalletA(uri, configurationId, txCode, holder) {
+  const client = walletA(holder)
+  const credentialOffer = await client.resolveCredentialOffer(uri)
+  const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer)
+  const { accessTokenResponse } = await client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer, issuerMetadata, txCode })
+  const { c_nonce } = await client.requestNonce({ issuerMetadata })
+  const { jwt } = await client.createCredentialRequestJwtProof({
+    issuerMetadata,
+    credentialConfigurationId: configurationId,
+    nonce: c_nonce,
+    signer: { method: 'jwk', alg: 'ES256', publicJwk: holder.publicJwk },
+  })
+  const response = await client.retrieveCredentials({
+    issuerMetadata,
+    credentialConfigurationId: configurationId,
+    accessToken: accessTokenResponse.access_token,
+    proofs: { jwt: [jwt] },
+  })
+  const credentials = response.credentialResponse.credentials
+  assert.equal(credentials.length, 1)
+  return credentials[0].credential
+}
+

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The interop suite: starts a real `sigil` on loopback and drives it with third-party wallets
+# (@openid4vc/openid4vci, @sphereon/oid4vci-client) and verifiers (@sd-jwt/sd-jwt-vc, jose,
+# Python jwcrypto). Installs its pinned packages itself (npm ci, a Python venv).
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+bin=${SIGIL_BIN:-$root/target/debug/sigil}
+if [ ! -x "$bin" ]; then
+  (cd "$root" && cargo build --locked -q -p sigil)
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+
+work=$(mktemp -d /tmp/sigil-interop.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token="interop-$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+SIGIL_LISTEN="127.0.0.1:$port" SIGIL_DATA_DIR="$work/data" SIGIL_ADMIN_TOKEN="$token" SIGIL_LOG=warn \
+  "$bin" serve >"$work/sigil.out" 2>"$work/sigil.err" &
+pid=$!
+cleanup() {
+  if kill -0 "$pid" 2>/dev/null; then kill "$pid"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$work/sigil.err"; exit 1; }
+
+export SIGIL_URL="http://127.0.0.1:$port" SIGIL_ADMIN_TOKEN="$token" SIGIL_INTEROP_OUT="$work/out"
+status=0
+node --test --test-concurrency=1 tests/*.test.js || status=$?
+if [ "$status" = 0 ]; then
+  .venv/bin/python verify.py || status=$?
+fi
+if [ "$status" != 0 ]; then
+  echo "--- sigil log (errors) ---"
+  tail -n 50 "$work/sigil.err"
+fi
+exit "$status"
