@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Sourced by scripts/test: starts a throwaway PostgreSQL cluster on 127.0.0.1 (random port, trust
-# auth, fsync off: test data only) and exports SIGIL_TEST_POSTGRES_URL. The cluster and its
+# Sourced by scripts/test and scripts/bench: starts a throwaway PostgreSQL cluster on 127.0.0.1
+# (random port, trust auth) and exports SIGIL_TEST_POSTGRES_URL. Tests run it with fsync off;
+# PG_DURABLE=1 keeps PostgreSQL's default durability (fsync, synchronous_commit) for benchmarks. The cluster and its
 # directory are removed when the calling shell exits. PostgreSQL refuses to run as root, so as
 # root the cluster runs as the `postgres` user (created by Debian's postgresql package).
 
@@ -31,8 +32,10 @@ start_temp_postgres() {
   fi
   "${as[@]}" "$bin/initdb" -D "$PG_TEMP_DIR/data" -U postgres --auth=trust -E UTF8 --no-sync >"$PG_TEMP_DIR/initdb.log" 2>&1 \
     || { cat "$PG_TEMP_DIR/initdb.log" >&2; return 1; }
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  if [ "${PG_DURABLE:-0}" = 1 ]; then durability=""; fi
   "${as[@]}" "$bin/pg_ctl" -D "$PG_TEMP_DIR/data" -l "$PG_TEMP_DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_TEMP_DIR -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_TEMP_DIR -c max_connections=400 $durability" \
     start >/dev/null || { cat "$PG_TEMP_DIR/server.log" >&2; return 1; }
   PG_TEMP_CTL=("${as[@]}" "$bin/pg_ctl" -D "$PG_TEMP_DIR/data")
   trap stop_temp_postgres EXIT

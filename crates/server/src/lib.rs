@@ -147,7 +147,10 @@ impl Server {
 
 /// Opens the store and starts the domain (keys, initial admin token) for a server bound at
 /// `bound`; the CLI uses it too, with the configured listen address.
-pub async fn build(config: &Config, bound: SocketAddr) -> Result<sigil_core::app::Started, StartError> {
+pub async fn build(
+    config: &Config,
+    bound: SocketAddr,
+) -> Result<sigil_core::app::Started, StartError> {
     let store = open_store(config).await?;
     let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
     let master_key = Arc::new(master_key(config, rng.as_ref())?);

@@ -252,20 +252,31 @@ async fn admin_tokens(config: &Config, command: AdminTokenCommand) -> Result<(),
 }
 
 async fn offers(config: &Config, command: OfferCommand) -> Result<(), StartError> {
-    let OfferCommand::Create { configurations, tx_code, user, expires_in, no_qr } = command;
+    let OfferCommand::Create {
+        configurations,
+        tx_code,
+        user,
+        expires_in,
+        no_qr,
+    } = command;
     let started = sigil::build(config, config.listen).await?;
     print_initial_token(started.initial_admin_token.as_ref());
     let request = sigil_proto::admin::offer::PreAuthorizedOfferRequest {
         credentials: configurations,
         user_id: user,
-        transaction_code_configuration: tx_code.then(|| sigil_proto::admin::offer::TransactionCodeConfiguration {
-            length: None,
-            input_mode: None,
-            description: Some("Enter the code you were given with this offer".into()),
+        transaction_code_configuration: tx_code.then(|| {
+            sigil_proto::admin::offer::TransactionCodeConfiguration {
+                length: None,
+                input_mode: None,
+                description: Some("Enter the code you were given with this offer".into()),
+            }
         }),
         claims: None,
         claims_to_persist: None,
-        expires_in: expires_in.map(|s| sigil_proto::admin::offer::OfferExpiresIn { minutes: None, seconds: Some(s) }),
+        expires_in: expires_in.map(|s| sigil_proto::admin::offer::OfferExpiresIn {
+            minutes: None,
+            seconds: Some(s),
+        }),
         by_reference: false,
     };
     let offer = match started.sigil.create_pre_authorized_offer(request).await {
@@ -274,19 +285,32 @@ async fn offers(config: &Config, command: OfferCommand) -> Result<(), StartError
             for d in details {
                 eprintln!("sigil: {}: {}", d.param, d.msg);
             }
-            return Err(StartError::Config(config::ConfigError("the offer was not created".into())));
+            return Err(StartError::Config(config::ConfigError(
+                "the offer was not created".into(),
+            )));
         }
         Err(e) => return Err(e.into()),
     };
     println!("{}", offer.uri);
     if let Some(code) = &offer.transaction_code {
-        let code = code.as_str().map(str::to_string).unwrap_or_else(|| code.to_string());
+        let code = code
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string());
         println!("transaction code: {code}");
     }
-    println!("offer id: {}  user id: {}  expires at: {}", offer.id, offer.user_id, offer.expires_at);
+    println!(
+        "offer id: {}  user id: {}  expires at: {}",
+        offer.id, offer.user_id, offer.expires_at
+    );
     if !no_qr {
         match qrcode::QrCode::new(offer.uri.as_bytes()) {
-            Ok(qr) => println!("\n{}", qr.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build()),
+            Ok(qr) => println!(
+                "\n{}",
+                qr.render::<qrcode::render::unicode::Dense1x2>()
+                    .quiet_zone(true)
+                    .build()
+            ),
             Err(e) => eprintln!("sigil: the URI is too long for a QR code ({e}); use --no-qr"),
         }
     }

@@ -27,6 +27,10 @@ pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migr
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    // SQLite has one writer at a time; colliding writers wait in SQLite's busy handler, which
+    // sleeps in steps of up to 100 ms. Queueing this process's writers here instead keeps tail
+    // latency low (other processes on the same file still meet busy_timeout).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A store on PostgreSQL.
@@ -127,12 +131,19 @@ impl SqliteStore {
         let migrated = SQLITE_MIGRATIONS.run(&pool).await.map_err(backend);
         drop(lock);
         migrated?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// The pool, for tests that inspect raw rows.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.writer.lock().await)
     }
 }
 
@@ -154,6 +165,11 @@ impl PgStore {
     /// The pool, for tests that inspect raw rows.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// PostgreSQL takes concurrent writers; nothing to queue.
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
     }
 }
 

@@ -29,6 +29,7 @@ macro_rules! impl_store {
             }
 
             async fn claim_bootstrap(&self, name: &str, at: i64) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query(
                     "INSERT INTO bootstrap_steps (name, completed_at) VALUES ($1, $2) \
                      ON CONFLICT (name) DO NOTHING",
@@ -45,6 +46,7 @@ macro_rules! impl_store {
                 &self,
                 t: &sigil_core::store::AdminTokenRecord,
             ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 sqlx::query(
                     "INSERT INTO admin_tokens (id, name, token_hash, created_at, revoked_at) \
                      VALUES ($1, $2, $3, $4, $5)",
@@ -96,6 +98,7 @@ macro_rules! impl_store {
             }
 
             async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query(
                     "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                 )
@@ -123,6 +126,7 @@ macro_rules! impl_store {
                 &self,
                 h: &sigil_core::store::InteractionHookRecord,
             ) -> Result<sigil_core::store::InteractionHookRecord, StoreError> {
+                let _writer = self.writer().await;
                 let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
                     "INSERT INTO interaction_hooks (tenant, url, claims, session_timeout_secs, disabled, \
                      secret_key_id, secret_ciphertext, created_at, updated_at) \
@@ -152,6 +156,7 @@ macro_rules! impl_store {
                 secret_ciphertext: &[u8],
                 at: i64,
             ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
+                let _writer = self.writer().await;
                 let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
                     "UPDATE interaction_hooks SET secret_key_id = $1, secret_ciphertext = $2, \
                      updated_at = $3 WHERE tenant = 'default' RETURNING ",
@@ -167,6 +172,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_interaction_hook(&self) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
                     .execute(&self.pool)
                     .await
@@ -178,6 +184,7 @@ macro_rules! impl_store {
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 sqlx::query(
                     "INSERT INTO credential_configurations \
                      (id, format, scope, document, created_at, updated_at) \
@@ -232,6 +239,7 @@ macro_rules! impl_store {
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query(
                     "UPDATE credential_configurations SET format = $2, scope = $3, document = $4, \
                      updated_at = $5 WHERE id = $1",
@@ -248,6 +256,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query("DELETE FROM credential_configurations WHERE id = $1")
                     .bind(id)
                     .execute(&self.pool)
@@ -257,6 +266,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_user(&self, u: &sigil_core::store::UserRecord) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 sqlx::query(
                     "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -310,6 +320,7 @@ macro_rules! impl_store {
             }
 
             async fn update_user(&self, u: &sigil_core::store::UserRecord) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query(
                     "UPDATE users SET provider_url = $2, subject_id = $3, claims = $4, updated_at = $5 \
                      WHERE id = $1",
@@ -326,6 +337,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id)
                     .execute(&self.pool)
@@ -338,6 +350,7 @@ macro_rules! impl_store {
                 &self,
                 k: &sigil_core::store::SigningKeyRecord,
             ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query(
                     "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
                      private_key_ciphertext, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -374,6 +387,7 @@ macro_rules! impl_store {
                 o: &sigil_core::store::OfferRecord,
                 user: &sigil_core::store::UserWrite,
             ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 use sigil_core::store::UserWrite;
                 let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
                 match user {
@@ -462,6 +476,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_offer(&self, id: &str) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query("DELETE FROM offers WHERE id = $1")
                     .bind(id)
                     .execute(&self.pool)
@@ -478,6 +493,7 @@ macro_rules! impl_store {
                 max_failures: i64,
                 token: &sigil_core::store::NewAccessToken,
             ) -> Result<sigil_core::store::Redemption, StoreError> {
+                let _writer = self.writer().await;
                 use sigil_core::store::{AccessTokenRecord, Redemption};
                 let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
                 // One statement decides: exactly one request can flip consumed_at.
@@ -569,6 +585,7 @@ macro_rules! impl_store {
             }
 
             async fn insert_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 sqlx::query("INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2)")
                     .bind(nonce_hash)
                     .bind(expires_at)
@@ -579,6 +596,7 @@ macro_rules! impl_store {
             }
 
             async fn consume_nonce(&self, nonce_hash: &[u8], now: i64) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
                 let done = sqlx::query("DELETE FROM nonces WHERE nonce_hash = $1 AND expires_at > $2")
                     .bind(nonce_hash)
                     .bind(now)
@@ -592,6 +610,7 @@ macro_rules! impl_store {
                 &self,
                 r: &sigil_core::store::IssuedCredentialRecord,
             ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
                 sqlx::query(
                     "INSERT INTO issued_credentials (id, user_id, configuration_id, offer_id, format, \
                      holder_key_thumbprint, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -632,6 +651,7 @@ macro_rules! impl_store {
             }
 
             async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
+                let _writer = self.writer().await;
                 let mut total = 0;
                 for statement in [
                     "DELETE FROM nonces WHERE expires_at <= $1",

@@ -242,28 +242,141 @@ async fn two_processes_on_one_postgres_share_one_time_codes() {
         if tx {
             body["transactionCodeConfiguration"] = serde_json::json!({"length": 6});
         }
-        reply(client.post(format!("{}/v1/openid/offers/pre-authorized", bases[1])).bearer_auth(admin).json(&body))
+        reply(
+            client
+                .post(format!("{}/v1/openid/offers/pre-authorized", bases[1]))
+                .bearer_auth(admin)
+                .json(&body),
+        )
     };
 
     let plain = offer(false).await;
     let code = crate::wallet::pre_authorized_code(plain.body["uri"].as_str().unwrap());
     let replies = crate::issuance::concurrent_redeems(&bases, &code, None, 100).await;
-    assert_eq!(replies.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "exactly one token across both nodes");
-    assert!(replies.iter().filter(|r| r.status != StatusCode::OK).all(|r| r.body["error"] == "invalid_grant"));
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .count(),
+        1,
+        "exactly one token across both nodes"
+    );
+    assert!(
+        replies
+            .iter()
+            .filter(|r| r.status != StatusCode::OK)
+            .all(|r| r.body["error"] == "invalid_grant")
+    );
 
     let guarded = offer(true).await;
     let code = crate::wallet::pre_authorized_code(guarded.body["uri"].as_str().unwrap());
     let right = guarded.body["transactionCode"].to_string();
-    let wrong = if right == "999999" { "111111" } else { "999999" };
+    let wrong = if right == "999999" {
+        "111111"
+    } else {
+        "999999"
+    };
     let replies = crate::issuance::concurrent_redeems(&bases, &code, Some(wrong), 100).await;
     let judged = replies
         .iter()
-        .filter(|r| r.body["error_description"].as_str().unwrap_or_default().contains("attempts left"))
+        .filter(|r| {
+            r.body["error_description"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("attempts left")
+        })
         .count();
-    assert_eq!(judged, 5, "wrong tx_codes judged exactly up to the cap across both nodes");
+    assert_eq!(
+        judged, 5,
+        "wrong tx_codes judged exactly up to the cap across both nodes"
+    );
     let late = crate::issuance::concurrent_redeems(&bases, &code, Some(&right), 1).await;
-    assert_eq!(late[0].body["error"], "invalid_grant", "the right code is dead after the cap");
+    assert_eq!(
+        late[0].body["error"], "invalid_grant",
+        "the right code is dead after the cap"
+    );
     for (mut child, _, _) in nodes {
         child.kill().await.unwrap();
     }
+}
+
+/// `sigil offer create` prints a redeemable offer URI, its transaction code and a QR code.
+#[tokio::test]
+async fn the_cli_creates_a_redeemable_offer_with_a_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "an-admin-token-for-the-offer-cli-test-0123456789";
+    let (mut child, base, _) = serve(
+        dir.path(),
+        &[
+            ("SIGIL_LISTEN", "127.0.0.1:0"),
+            ("SIGIL_ADMIN_TOKEN", admin),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{base}/v1/openid/credential-configurations"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"name": "Badge", "format": "dc+sd-jwt", "vct": "https://example.com/badge"})),
+    )
+    .await;
+    let id = config.body["id"].as_str().unwrap();
+    let port = base.rsplit(':').next().unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let out = sigil(
+        dir.path(),
+        &["offer", "create", "--configuration", id, "--tx-code"],
+        &[("SIGIL_LISTEN", &listen)],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let uri = stdout
+        .lines()
+        .find(|l| l.starts_with("openid-credential-offer://?credential_offer="))
+        .expect("the offer URI");
+    let tx = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("transaction code: "))
+        .expect("the transaction code");
+    assert!(
+        stdout.contains('█') || stdout.contains('▀') || stdout.contains('▄'),
+        "a QR code is drawn:\n{stdout}"
+    );
+    let offer = crate::wallet::offer_of(uri);
+    assert_eq!(
+        offer["credential_issuer"],
+        base.as_str(),
+        "the CLI uses the server's issuer identifier"
+    );
+    let code = crate::wallet::pre_authorized_code(uri);
+    let token = reply(client.post(format!("{base}/v1/oauth/token")).form(&[
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        ),
+        ("pre-authorized_code", code.as_str()),
+        ("tx_code", tx),
+    ]))
+    .await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.text);
+
+    let bad = sigil(
+        dir.path(),
+        &["offer", "create", "--configuration", "nope"],
+        &[("SIGIL_LISTEN", &listen)],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("credentials.0"));
+    child.kill().await.unwrap();
 }

@@ -374,7 +374,8 @@ async fn tx_code_attempts_are_capped(engine: Engine) {
     } else {
         "999999"
     };
-    let replies = concurrent_redeems(&[app.base.clone()], &code, Some(wrong), 100).await;
+    let replies =
+        concurrent_redeems(std::slice::from_ref(&app.base), &code, Some(wrong), 100).await;
     let judged = replies
         .iter()
         .filter(|r| {
@@ -898,8 +899,11 @@ async fn one_code_is_redeemed_once_by_100_concurrent_requests(engine: Engine) {
     let config = app.configuration(jwt_vc_config()).await;
     let created = app.offer(json!({"credentials": [config]})).await;
     let code = pre_authorized_code(created.body["uri"].as_str().unwrap());
-    let replies = concurrent_redeems(&[app.base.clone()], &code, None, 100).await;
-    let ok = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    let replies = concurrent_redeems(std::slice::from_ref(&app.base), &code, None, 100).await;
+    let ok = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
     assert_eq!(ok, 1, "exactly one access token");
     for r in replies.iter().filter(|r| r.status != StatusCode::OK) {
         assert_oauth(r, StatusCode::BAD_REQUEST, "invalid_grant");

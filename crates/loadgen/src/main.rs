@@ -1,0 +1,339 @@
+//! `sigil-loadgen`: N concurrent virtual wallets, each running full pre-authorized flows (offer
+//! through the admin API → token → nonce → ES256 key proof → credential) against a Sigil for a
+//! fixed time. Reports flows per second and p50/p95/p99 latency per endpoint. Traffic goes only
+//! to the URL given (use a loopback address); the run is bounded by `--duration`.
+
+// serde_json::Value indexing yields Null on a miss; the one IndexMut writes into a literal object.
+#![allow(clippy::indexing_slicing)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde_json::{Value, json};
+use sigil_crypto::{Signer, SigningAlgorithm, SoftwareSigner, b64url, generate_pkcs8};
+
+/// Benchmark Sigil's pre-authorized issuance flow.
+#[derive(Debug, Parser)]
+#[command(name = "sigil-loadgen")]
+struct Args {
+    /// Base URL of the Sigil under test (its public URL).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Admin token for creating offers.
+    #[arg(long, env = "SIGIL_ADMIN_TOKEN")]
+    admin_token: String,
+    /// Concurrent virtual wallets.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 20)]
+    duration: u64,
+    /// Credential format: dc+sd-jwt or jwt_vc_json.
+    #[arg(long, default_value = "dc+sd-jwt")]
+    format: String,
+    /// Require a transaction code in each offer.
+    #[arg(long)]
+    tx_code: bool,
+}
+
+const STEPS: [&str; 5] = ["offer", "token", "nonce", "credential", "flow"];
+
+#[derive(Default)]
+struct Samples {
+    latencies: BTreeMap<&'static str, Vec<Duration>>,
+    flows: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ! {
+    eprintln!("sigil-loadgen: {msg}");
+    std::process::exit(1)
+}
+
+async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: &Value,
+) -> Result<Value, String> {
+    let res = client
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = res.status();
+    let body: Value = res.json().await.map_err(|e| e.to_string())?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(format!(
+            "{status} {}",
+            body.get("error")
+                .or(body.get("code"))
+                .unwrap_or(&Value::Null)
+        ))
+    }
+}
+
+struct Wallet {
+    signer: SoftwareSigner,
+    jwk: Value,
+}
+
+impl Wallet {
+    fn new() -> Self {
+        let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256).unwrap_or_else(|e| fail(e));
+        let signer =
+            SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8).unwrap_or_else(|e| fail(e));
+        let p = signer.public_jwk();
+        let jwk = json!({"kty": p.kty, "crv": p.crv, "x": p.x, "y": p.y});
+        Self { signer, jwk }
+    }
+
+    fn proof(&self, aud: &str, nonce: &str, now: u64) -> Result<String, String> {
+        let header = json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": self.jwk});
+        let claims = json!({"aud": aud, "iat": now, "nonce": nonce});
+        let input = format!(
+            "{}.{}",
+            b64url::encode(header.to_string()),
+            b64url::encode(claims.to_string())
+        );
+        let sig = self
+            .signer
+            .sign(input.as_bytes())
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{input}.{}", b64url::encode(sig)))
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // a load generator reads the wall clock for proof iat
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn one_flow(
+    client: &reqwest::Client,
+    args: &Args,
+    config_id: &str,
+    wallet: &Wallet,
+    samples: &mut Samples,
+) -> Result<(), String> {
+    let flow_start = Instant::now();
+    let mut offer_body = json!({"credentials": [config_id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
+    if args.tx_code {
+        offer_body["transactionCodeConfiguration"] = json!({"length": 6});
+    }
+    let t = Instant::now();
+    let offer = post_json(
+        client,
+        format!("{}/v1/openid/offers/pre-authorized", args.url),
+        &args.admin_token,
+        &offer_body,
+    )
+    .await?;
+    samples
+        .latencies
+        .entry("offer")
+        .or_default()
+        .push(t.elapsed());
+    let uri = offer["uri"].as_str().ok_or("offer without uri")?;
+    let query = uri
+        .split_once('?')
+        .map(|q| q.1)
+        .ok_or("offer uri without query")?;
+    let offer_json = url::form_urlencoded::parse(query.as_bytes())
+        .next()
+        .map(|(_, v)| v.to_string())
+        .ok_or("no credential_offer")?;
+    let offer_json: Value = serde_json::from_str(&offer_json).map_err(|e| e.to_string())?;
+    let code = offer_json["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
+        .as_str()
+        .ok_or("no pre-authorized code")?
+        .to_string();
+    let mut form = vec![
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code".to_string(),
+        ),
+        ("pre-authorized_code", code),
+    ];
+    if let Some(tx) = offer.get("transactionCode") {
+        form.push((
+            "tx_code",
+            tx.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| tx.to_string()),
+        ));
+    }
+    let t = Instant::now();
+    let res = client
+        .post(format!("{}/v1/oauth/token", args.url))
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = res.status();
+    let token: Value = res.json().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("token {status} {}", token["error"]));
+    }
+    samples
+        .latencies
+        .entry("token")
+        .or_default()
+        .push(t.elapsed());
+    let access = token["access_token"]
+        .as_str()
+        .ok_or("no access_token")?
+        .to_string();
+    let t = Instant::now();
+    let nonce: Value = client
+        .post(format!("{}/v1/openid/nonce", args.url))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    samples
+        .latencies
+        .entry("nonce")
+        .or_default()
+        .push(t.elapsed());
+    let c_nonce = nonce["c_nonce"].as_str().ok_or("no c_nonce")?;
+    let proof = wallet.proof(&args.url, c_nonce, unix_now())?;
+    let t = Instant::now();
+    let credential = post_json(
+        client,
+        format!("{}/v1/openid/credential", args.url),
+        &access,
+        &json!({"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}),
+    )
+    .await?;
+    samples
+        .latencies
+        .entry("credential")
+        .or_default()
+        .push(t.elapsed());
+    if credential["credentials"][0]["credential"]
+        .as_str()
+        .is_none()
+    {
+        return Err("no credential in the response".into());
+    }
+    samples
+        .latencies
+        .entry("flow")
+        .or_default()
+        .push(flow_start.elapsed());
+    samples.flows += 1;
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted
+        .get(rank.min(sorted.len() - 1))
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Arc::new(Args::parse());
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency * 2)
+        .build()
+        .unwrap_or_else(|e| fail(e));
+    let tag = unix_now();
+    let mut config = json!({
+        "name": "Load test", "format": args.format,
+        "claimMappings": {"given_name": {"mapFrom": "claims.given_name", "required": true}, "family_name": {"mapFrom": "claims.family_name"}}
+    });
+    if args.format == "dc+sd-jwt" {
+        config["vct"] = json!(format!("https://credentials.example.com/load/{tag}"));
+    } else {
+        config["type"] = json!(format!("LoadCredential{tag}"));
+    }
+    let created = post_json(
+        &client,
+        format!("{}/v1/openid/credential-configurations", args.url),
+        &args.admin_token,
+        &config,
+    )
+    .await
+    .unwrap_or_else(|e| fail(format!("creating the credential configuration: {e}")));
+    let config_id: Arc<str> = created["id"]
+        .as_str()
+        .unwrap_or_else(|| fail("no configuration id"))
+        .into();
+
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, args, config_id) = (client.clone(), args.clone(), config_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let wallet = Wallet::new();
+            let mut samples = Samples::default();
+            while Instant::now() < deadline {
+                if let Err(e) = one_flow(&client, &args, &config_id, &wallet, &mut samples).await {
+                    *samples.errors.entry(e).or_default() += 1;
+                }
+            }
+            samples
+        }));
+    }
+    let mut all = Samples::default();
+    for task in tasks {
+        let s = task.await.unwrap_or_else(|e| fail(e));
+        all.flows += s.flows;
+        for (k, v) in s.latencies {
+            all.latencies.entry(k).or_default().extend(v);
+        }
+        for (k, v) in s.errors {
+            *all.errors.entry(k).or_default() += v;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "sigil-loadgen: {} wallets, {:.1} s, format {}, tx_code {}: {} flows, {:.1} flows/s, {} errors",
+        args.concurrency,
+        elapsed,
+        args.format,
+        args.tx_code,
+        all.flows,
+        all.flows as f64 / elapsed,
+        all.errors.values().sum::<u64>()
+    );
+    println!(
+        "\n| step | requests | req/s | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for step in STEPS {
+        let mut v = all.latencies.remove(step).unwrap_or_default();
+        v.sort();
+        println!(
+            "| {step} | {} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            v.len(),
+            v.len() as f64 / elapsed,
+            percentile(&v, 50.0),
+            percentile(&v, 95.0),
+            percentile(&v, 99.0)
+        );
+    }
+    for (error, count) in &all.errors {
+        println!("error ×{count}: {error}");
+    }
+    if all.flows == 0 {
+        std::process::exit(1);
+    }
+}
