@@ -1,7 +1,7 @@
 // Shared helpers for the interop suite: the admin API of the running Sigil, holder keys, and
 // third-party verification of every credential Sigil issues.
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { X509Certificate, createHash, randomBytes } from 'node:crypto'
 import { appendFileSync, mkdirSync } from 'node:fs'
 import * as jose from 'jose'
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
@@ -109,6 +109,23 @@ export async function verifySdJwtVc(credential, holder, expected) {
     loadTypeMetadataFormat: false,
   })
   const verified = await sdjwt.verify(credential)
+
+  // The same issuer key through X.509: x5c holds one leaf, issued by the CA Sigil publishes,
+  // naming the issuer identifier, and its key verifies the credential too.
+  assert.equal(header.x5c?.length, 1, 'x5c carries the leaf only')
+  const leaf = new X509Certificate(Buffer.from(header.x5c[0], 'base64'))
+  const ca = new X509Certificate(await (await fetch(`${SIGIL_URL}/v1/oauth/issuer-ca.pem`)).text())
+  assert.ok(ca.ca, 'the published certificate is a CA')
+  assert.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey), 'the leaf chains to the issuer CA')
+  assert.ok(!leaf.ca, 'the leaf is not a CA')
+  assert.ok(leaf.subjectAltName.split(', ').includes(`URI:${SIGIL_URL}`), `SAN names the issuer: ${leaf.subjectAltName}`)
+  const now = Date.now()
+  assert.ok(new Date(leaf.validFrom).getTime() <= now && now <= new Date(leaf.validTo).getTime(), 'the leaf is valid now')
+  const leafJwk = leaf.publicKey.export({ format: 'jwk' })
+  assert.equal(leafJwk.x, issuerJwk.x)
+  assert.equal(leafJwk.y, issuerJwk.y)
+  const viaX5c = new SDJwtVcInstance({ hasher: digest, verifier: await ES256.getVerifier(leafJwk), loadTypeMetadataFormat: false })
+  await viaX5c.verify(credential)
   const payload = verified.payload
   assert.equal(payload.iss, SIGIL_URL)
   assert.equal(payload.vct, expected.vct)

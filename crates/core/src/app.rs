@@ -82,9 +82,14 @@ impl Sigil {
         master_key: Arc<MasterKey>,
         settings: Settings,
     ) -> Result<Started, Error> {
-        let keys =
-            KeyRing::load_or_create(store.as_ref(), &master_key, rng.as_ref(), clock.as_ref())
-                .await?;
+        let keys = KeyRing::load_or_create(
+            store.as_ref(),
+            &master_key,
+            rng.as_ref(),
+            clock.as_ref(),
+            &settings.public_url,
+        )
+        .await?;
         let initial_admin_token = match settings.admin_token {
             Some(_) => None,
             None => admin_token::bootstrap(store.as_ref(), clock.as_ref(), rng.as_ref()).await?,

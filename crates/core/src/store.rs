@@ -123,6 +123,10 @@ pub struct SigningKeyRecord {
     pub private_key_ciphertext: Vec<u8>,
     /// `active` or `retired`.
     pub status: String,
+    /// `credential` (signs credentials) or `issuer-ca` (certifies credential keys).
+    pub purpose: String,
+    /// JSON describing the key's certificate chain, when it has one.
+    pub certificate: Option<String>,
     /// Created.
     pub created_at: i64,
 }
@@ -334,6 +338,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
     /// All signing keys, oldest first.
     async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Sets a key's certificate if it is still `expected` (compare-and-set); `true` when set.
+    async fn set_signing_key_certificate(
+        &self,
+        kid: &str,
+        expected: Option<&str>,
+        certificate: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Inserts an offer and, in the same transaction, creates or updates its user.
     async fn insert_offer(&self, offer: &OfferRecord, user: &UserWrite) -> Result<(), StoreError>;

@@ -6,6 +6,7 @@
 //! files; it must not depend on any other Sigil crate.
 
 mod base58;
+pub mod certificate;
 mod encoding;
 mod error;
 mod hash;

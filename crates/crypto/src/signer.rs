@@ -98,6 +98,7 @@ enum KeyPair {
 pub struct SoftwareSigner {
     key: KeyPair,
     jwk: PublicJwk,
+    chain: Vec<Vec<u8>>,
     rng: aws_lc_rs::rand::SystemRandom,
 }
 
@@ -157,8 +158,15 @@ impl SoftwareSigner {
         Ok(Self {
             key,
             jwk,
+            chain: Vec::new(),
             rng: aws_lc_rs::rand::SystemRandom::new(),
         })
+    }
+
+    /// Attaches the key's certificate chain (DER, leaf first).
+    pub fn with_certificate_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
+        self.chain = chain;
+        self
     }
 }
 
@@ -176,6 +184,10 @@ impl Signer for SoftwareSigner {
 
     fn public_jwk(&self) -> &PublicJwk {
         &self.jwk
+    }
+
+    fn certificate_chain(&self) -> &[Vec<u8>] {
+        &self.chain
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {

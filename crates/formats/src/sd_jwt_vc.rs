@@ -3,10 +3,10 @@
 //! Every mapped claim is selectively disclosable (RFC 9901 §4.2.1): a disclosure
 //! `[salt, name, value]` with a fresh 128-bit salt, and its SHA-256 digest in `_sd`, sorted so
 //! the order reveals nothing. `cnf.jwk` binds the holder key; `kid` names the issuer key in
-//! `/.well-known/jwt-vc-issuer`.
+//! `/.well-known/jwt-vc-issuer`, and `x5c` carries its certificate under the issuer CA.
 
 use serde_json::{Map, Value, json};
-use sigil_crypto::{CryptoError, Signer, b64url, random_array, sha256, sign_compact};
+use sigil_crypto::{CryptoError, Signer, b64, b64url, random_array, sha256, sign_compact};
 
 use crate::Issuance;
 
@@ -39,6 +39,14 @@ pub fn issue(
     payload.insert("_sd_alg".into(), "sha-256".into());
     let mut header = Map::new();
     header.insert("typ".into(), "dc+sd-jwt".into());
+    // SD-JWT VC §3.5: the issuer key is also resolvable through X.509 (leaf first, no anchor).
+    let chain = signer.certificate_chain();
+    if !chain.is_empty() {
+        header.insert(
+            "x5c".into(),
+            chain.iter().map(|c| Value::from(b64::encode(c))).collect(),
+        );
+    }
     let jwt = sign_compact(signer, header, &Value::Object(payload))?;
     let mut out = jwt;
     out.push('~');

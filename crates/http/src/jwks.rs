@@ -9,7 +9,9 @@ use axum::routing::get;
 use sigil_core::Sigil;
 
 pub(crate) fn routes() -> Router<Sigil> {
-    Router::new().route("/v1/oauth/jwks", get(jwks))
+    Router::new()
+        .route("/v1/oauth/jwks", get(jwks))
+        .route("/v1/oauth/issuer-ca.pem", get(issuer_ca))
 }
 
 /// The issuer's public keys.
@@ -28,6 +30,26 @@ pub(crate) async fn jwks(State(sigil): State<Sigil>) -> Response {
             ),
         ],
         sigil.keys().jwks_json().to_string(),
+    )
+        .into_response()
+}
+
+/// The issuer CA certificate (PEM): the trust anchor of the `x5c` chains in SD-JWT VCs.
+#[utoipa::path(get, path = "/v1/oauth/issuer-ca.pem", tag = "keys",
+    responses((status = 200, description = "The issuer CA certificate, PEM", content_type = "application/x-pem-file")))]
+pub(crate) async fn issuer_ca(State(sigil): State<Sigil>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-pem-file"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        sigil.keys().issuer_ca_pem().to_string(),
     )
         .into_response()
 }

@@ -22,6 +22,7 @@ use crate::{admin, health, jwks};
         health::live,
         health::ready,
         jwks::jwks,
+        jwks::issuer_ca,
         admin::get_configuration,
         admin::put_configuration,
         admin::rotate_hook_secret,

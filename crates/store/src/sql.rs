@@ -353,8 +353,8 @@ macro_rules! impl_store {
                 let _writer = self.writer().await;
                 let done = sqlx::query(
                     "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
-                     private_key_ciphertext, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT DO NOTHING",
+                     private_key_ciphertext, status, purpose, certificate, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
                 )
                 .bind(&k.kid)
                 .bind(&k.algorithm)
@@ -362,6 +362,8 @@ macro_rules! impl_store {
                 .bind(&k.private_key_key_id)
                 .bind(&k.private_key_ciphertext)
                 .bind(&k.status)
+                .bind(&k.purpose)
+                .bind(&k.certificate)
                 .bind(k.created_at)
                 .execute(&self.pool)
                 .await
@@ -374,12 +376,32 @@ macro_rules! impl_store {
             ) -> Result<Vec<sigil_core::store::SigningKeyRecord>, StoreError> {
                 let rows = sqlx::query_as::<_, $crate::sql::KeyRow>(
                     "SELECT kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, \
-                     status, created_at FROM signing_keys ORDER BY created_at, kid",
+                     status, purpose, certificate, created_at FROM signing_keys ORDER BY created_at, kid",
                 )
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::key_record).collect())
+            }
+
+            async fn set_signing_key_certificate(
+                &self,
+                kid: &str,
+                expected: Option<&str>,
+                certificate: &str,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(
+                    "UPDATE signing_keys SET certificate = $3 WHERE kid = $1 \
+                     AND ((certificate IS NULL AND $2 IS NULL) OR certificate = $2)",
+                )
+                .bind(kid)
+                .bind(expected)
+                .bind(certificate)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_offer(
@@ -732,7 +754,17 @@ pub(crate) fn user_record(r: UserRow) -> sigil_core::store::UserRecord {
     }
 }
 
-pub(crate) type KeyRow = (String, String, String, String, Vec<u8>, String, i64);
+pub(crate) type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
 
 pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
     let (
@@ -742,6 +774,8 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
         private_key_key_id,
         private_key_ciphertext,
         status,
+        purpose,
+        certificate,
         created_at,
     ) = r;
     sigil_core::store::SigningKeyRecord {
@@ -751,6 +785,8 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
         private_key_key_id,
         private_key_ciphertext,
         status,
+        purpose,
+        certificate,
         created_at,
     }
 }

@@ -90,6 +90,32 @@ async fn a_wallet_obtains_a_verifiable_sd_jwt_vc(engine: Engine) {
     let (header, payload) = verify_issuer_jwt(jwt, &jwks);
     assert_eq!(header["typ"], "dc+sd-jwt");
     assert_eq!(header["alg"], "ES256");
+    // x5c: one leaf certificate naming the issuer, for the key that signed.
+    let x5c = header["x5c"].as_array().expect("x5c header");
+    assert_eq!(x5c.len(), 1, "the leaf only, no trust anchor");
+    let leaf = sigil_crypto::b64::decode(x5c[0].as_str().unwrap()).unwrap();
+    let issuer_key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .unwrap();
+    let x = b64url::decode(issuer_key["x"].as_str().unwrap()).unwrap();
+    assert!(
+        crate::persistence::contains(&leaf, &x),
+        "the leaf certifies the signing key"
+    );
+    assert!(
+        crate::persistence::contains(&leaf, app.base.as_bytes()),
+        "the leaf names the issuer identifier"
+    );
+    let ca = reply(app.client.get(app.url("/v1/oauth/issuer-ca.pem"))).await;
+    assert_eq!(ca.status, StatusCode::OK);
+    assert!(
+        ca.text.starts_with("-----BEGIN CERTIFICATE-----"),
+        "{}",
+        ca.text
+    );
     assert_eq!(payload["iss"], app.base.as_str());
     assert_eq!(
         payload["vct"],

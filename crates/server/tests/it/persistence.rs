@@ -191,7 +191,7 @@ async fn the_database_holds_no_secret_in_clear(engine: Engine) {
                 .collect()
         }
     };
-    assert_eq!(blobs.len(), 2);
+    assert_eq!(blobs.len(), 3, "two credential keys and the issuer CA key");
     for blob in blobs {
         for alg in SigningAlgorithm::ALL {
             assert!(SoftwareSigner::from_pkcs8(alg, &blob).is_err());

@@ -422,6 +422,8 @@ fn key(kid: &str, alg: &str) -> SigningKeyRecord {
         private_key_key_id: "mk".into(),
         private_key_ciphertext: vec![1, 2, 3],
         status: "active".into(),
+        purpose: "credential".into(),
+        certificate: None,
         created_at: 3,
     }
 }
