@@ -71,9 +71,11 @@ impl Sigil {
                 ));
             }
         };
+        // §8.3.1.2: this issuer advertises no credential_response_encryption, so any
+        // encryption parameters are ones it does not support.
         if request.credential_response_encryption.is_some() {
             return Err(Error::protocol(
-                ProtocolError::InvalidCredentialRequest,
+                ProtocolError::InvalidEncryptionParameters,
                 "credential response encryption is not supported by this issuer",
             ));
         }

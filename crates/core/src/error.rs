@@ -168,6 +168,8 @@ pub enum ProtocolError {
     InvalidNonce,
     /// The issuer will not issue this credential (e.g. a required claim is missing).
     CredentialRequestDenied,
+    /// Response encryption was asked for with parameters the issuer does not support.
+    InvalidEncryptionParameters,
 }
 
 impl ProtocolError {
@@ -185,6 +187,7 @@ impl ProtocolError {
             ProtocolError::InvalidProof => "invalid_proof",
             ProtocolError::InvalidNonce => "invalid_nonce",
             ProtocolError::CredentialRequestDenied => "credential_request_denied",
+            ProtocolError::InvalidEncryptionParameters => "invalid_encryption_parameters",
         }
     }
 }

@@ -56,7 +56,8 @@ impl IntoResponse for OAuthError {
                     | ProtocolError::UnknownCredentialIdentifier
                     | ProtocolError::InvalidProof
                     | ProtocolError::InvalidNonce
-                    | ProtocolError::CredentialRequestDenied => StatusCode::BAD_REQUEST,
+                    | ProtocolError::CredentialRequestDenied
+                    | ProtocolError::InvalidEncryptionParameters => StatusCode::BAD_REQUEST,
                 };
                 respond(status, code.as_str(), description)
             }

@@ -521,6 +521,13 @@ async fn credential_endpoint_refusals(engine: Engine) {
         .credential(&access, json!({"credential_configuration_id": config}))
         .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_proof");
+    let encrypted = json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await)]},
+        "credential_response_encryption": {"jwk": wallet.jwk, "enc": "A256GCM"}});
+    assert_oauth(
+        &app.credential(&access, encrypted).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_encryption_parameters",
+    );
     let two = json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await), proof(&app.c_nonce().await)]}});
     assert_oauth(
         &app.credential(&access, two).await,
