@@ -18,18 +18,23 @@ pub(crate) fn routes() -> Router<Sigil> {
 #[utoipa::path(get, path = "/v1/oauth/jwks", tag = "keys",
     responses((status = 200, description = "JWK Set (RFC 7517) of the issuer signing keys", content_type = "application/jwk-set+json")))]
 pub(crate) async fn jwks(State(sigil): State<Sigil>) -> Response {
+    public_document(
+        "application/jwk-set+json",
+        sigil.keys().jwks_json().to_string(),
+    )
+}
+
+/// A public, briefly cacheable document about the issuer's keys.
+fn public_document(content_type: &'static str, body: String) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/jwk-set+json"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("public, max-age=300"),
             ),
         ],
-        sigil.keys().jwks_json().to_string(),
+        body,
     )
         .into_response()
 }
@@ -38,18 +43,8 @@ pub(crate) async fn jwks(State(sigil): State<Sigil>) -> Response {
 #[utoipa::path(get, path = "/v1/oauth/issuer-ca.pem", tag = "keys",
     responses((status = 200, description = "The issuer CA certificate, PEM", content_type = "application/x-pem-file")))]
 pub(crate) async fn issuer_ca(State(sigil): State<Sigil>) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-pem-file"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            ),
-        ],
+    public_document(
+        "application/x-pem-file",
         sigil.keys().issuer_ca_pem().to_string(),
     )
-        .into_response()
 }

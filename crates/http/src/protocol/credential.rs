@@ -11,6 +11,7 @@ use sigil_core::{Error, ProtocolError, Sigil};
 use sigil_proto::oid4vci::credential::CredentialRequest;
 
 use super::{OAuthError, no_store};
+use crate::extract::media_type;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new().route("/v1/openid/credential", post(credential))
@@ -49,17 +50,7 @@ async fn credential(State(sigil): State<Sigil>, request: Request) -> Result<Resp
         ));
     };
     let token = sigil.access_token(&token).await?;
-    let json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        });
+    let json = media_type(request.headers()).as_deref() == Some("application/json");
     if !json {
         return Err(protocol(
             ProtocolError::InvalidCredentialRequest,

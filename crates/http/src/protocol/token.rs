@@ -1,7 +1,6 @@
 //! `POST /v1/oauth/token` (RFC 6749 §3.2, OID4VCI 1.0 §6): form-encoded, answered with no-store.
 
 use axum::extract::{FromRequest as _, Request, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -10,6 +9,7 @@ use sigil_core::{Error, ProtocolError, Sigil};
 use sigil_proto::oid4vci::token::TokenRequest;
 
 use super::{OAuthError, no_store};
+use crate::extract::media_type;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new().route("/v1/oauth/token", post(token))
@@ -20,18 +20,8 @@ fn invalid_request(description: &str) -> OAuthError {
 }
 
 async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response, OAuthError> {
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-        .unwrap_or(false);
+    let form =
+        media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
     if !form {
         return Err(invalid_request(
             "the token request must be application/x-www-form-urlencoded",
