@@ -1,31 +1,95 @@
-//! The nonce endpoint (OID4VCI 1.0 §7): unpredictable (256 random bits), single use, short-lived.
-//! Only the hash is stored.
+//! The nonce endpoint (OID4VCI 1.0 §7). A c_nonce is stateless: its expiry and 128 random bits,
+//! sealed (AES-256-GCM) under the master key. Handing one out writes nothing, so unauthenticated
+//! nonce requests cannot grow the database (SECURITY.md G3), and expiry is judged on server time
+//! alone (G4). Only *using* a nonce is recorded, once, by its hash: a second use is a replay.
 
-use sigil_crypto::{random_token, sha256};
+use sigil_crypto::{MasterKey, SealedBox, SecureRandom, b64url, random_array, sha256};
 use sigil_proto::oid4vci::credential::NonceResponse;
 
 use crate::Sigil;
 use crate::error::Error;
 
+const CONTEXT: &str = "c-nonce";
+
+/// Seals `expires_at` into a new c_nonce.
+pub fn seal_nonce(
+    master_key: &MasterKey,
+    rng: &dyn SecureRandom,
+    expires_at: i64,
+) -> Result<String, Error> {
+    let mut plain = expires_at.to_be_bytes().to_vec();
+    plain.extend_from_slice(&random_array::<16>(rng)?);
+    let sealed = master_key.seal(rng, CONTEXT, &plain)?;
+    Ok(b64url::encode(sealed.bytes))
+}
+
+/// The expiry sealed in `nonce`, when it is one of ours and unaltered.
+pub fn open_nonce(master_key: &MasterKey, nonce: &str) -> Option<i64> {
+    if nonce.len() > 128 {
+        return None;
+    }
+    let bytes = b64url::decode(nonce)?;
+    let plain = master_key
+        .open(
+            CONTEXT,
+            &SealedBox {
+                key_id: master_key.id().clone(),
+                bytes,
+            },
+        )
+        .ok()?;
+    let expiry: [u8; 8] = plain.get(..8)?.try_into().ok()?;
+    Some(i64::from_be_bytes(expiry))
+}
+
 impl Sigil {
     /// `POST /v1/openid/nonce`.
     pub async fn nonce(&self) -> Result<NonceResponse, Error> {
-        let nonce = random_token(self.rng.as_ref(), "")?;
         let expires_at = self.clock.now() + self.settings().oauth.c_nonce_ttl;
-        self.store
-            .insert_nonce(&sha256(nonce.as_bytes()), expires_at)
-            .await?;
-        Ok(NonceResponse { c_nonce: nonce })
+        Ok(NonceResponse {
+            c_nonce: seal_nonce(&self.master_key, self.rng.as_ref(), expires_at)?,
+        })
     }
 
-    /// Consumes a c_nonce; `true` for exactly one caller, while it is fresh.
+    /// Uses a c_nonce; `true` for exactly one caller, while it is fresh and genuine.
     pub(crate) async fn consume_nonce(&self, nonce: &str) -> Result<bool, Error> {
-        if nonce.len() > 256 {
+        let Some(expires_at) = open_nonce(&self.master_key, nonce) else {
+            return Ok(false);
+        };
+        if expires_at <= self.clock.now() {
             return Ok(false);
         }
         Ok(self
             .store
-            .consume_nonce(&sha256(nonce.as_bytes()), self.clock.now())
+            .use_nonce(&sha256(nonce.as_bytes()), expires_at)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sigil_crypto::SystemRandom;
+
+    #[test]
+    fn nonces_carry_their_expiry_and_reject_forgery() {
+        let rng = SystemRandom::new();
+        let (key, _) = MasterKey::generate(&rng).unwrap();
+        let a = seal_nonce(&key, &rng, 1_900_000_000).unwrap();
+        let b = seal_nonce(&key, &rng, 1_900_000_000).unwrap();
+        assert_ne!(a, b, "unpredictable: fresh randomness each time");
+        assert!(b64url::decode(&a).unwrap().len() >= 12 + 24 + 16);
+        assert_eq!(open_nonce(&key, &a), Some(1_900_000_000));
+        let mut forged = a.clone().into_bytes();
+        forged[20] = if forged[20] == b'A' { b'B' } else { b'A' };
+        assert_eq!(open_nonce(&key, &String::from_utf8(forged).unwrap()), None);
+        let (other, _) = MasterKey::generate(&rng).unwrap();
+        assert_eq!(
+            open_nonce(&other, &a),
+            None,
+            "another deployment's nonce is not ours"
+        );
+        assert_eq!(open_nonce(&key, "made-up"), None);
+        assert_eq!(open_nonce(&key, ""), None);
     }
 }

@@ -379,10 +379,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         token_hash: &[u8],
         now: i64,
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
-    /// Stores a c_nonce hash.
-    async fn insert_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<(), StoreError>;
-    /// Consumes an unexpired c_nonce; `true` for exactly one caller.
-    async fn consume_nonce(&self, nonce_hash: &[u8], now: i64) -> Result<bool, StoreError>;
+    /// Records the use of a c_nonce (kept until it expires); `true` for exactly one caller.
+    async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;
     /// Records an issuance.
     async fn insert_issued_credential(
         &self,
@@ -393,6 +391,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         user_id: &str,
     ) -> Result<Vec<IssuedCredentialRecord>, StoreError>;
-    /// Deletes expired nonces, access tokens and offers; returns how many rows went.
+    /// Deletes expired used-nonce records, access tokens and offers; returns how many rows went.
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
 }

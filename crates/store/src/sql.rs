@@ -606,25 +606,16 @@ macro_rules! impl_store {
                 }))
             }
 
-            async fn insert_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<(), StoreError> {
+            async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
                 let _writer = self.writer().await;
-                sqlx::query("INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2)")
-                    .bind(nonce_hash)
-                    .bind(expires_at)
-                    .execute(&self.pool)
-                    .await
-                    .map(|_| ())
-                    .map_err($crate::sql::map_err)
-            }
-
-            async fn consume_nonce(&self, nonce_hash: &[u8], now: i64) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM nonces WHERE nonce_hash = $1 AND expires_at > $2")
-                    .bind(nonce_hash)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                let done = sqlx::query(
+                    "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(nonce_hash)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
             }
 

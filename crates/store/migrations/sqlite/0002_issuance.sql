@@ -1,4 +1,4 @@
--- 0002 issuance (SQLite): pre-authorized offers, access tokens, c_nonces, issued credentials.
+-- 0002 issuance (SQLite): pre-authorized offers, access tokens, used c_nonces, issued credentials.
 -- The PostgreSQL twin is postgres/0002_issuance.sql. Codes and tokens are stored as SHA-256,
 -- transaction codes as an HMAC under the master key, by-reference offers sealed.
 
@@ -31,6 +31,7 @@ CREATE TABLE access_tokens (
 );
 CREATE INDEX access_tokens_expires_at ON access_tokens (expires_at);
 
+-- c_nonces are stateless (a sealed expiry); a row records one that was used, until it expires.
 CREATE TABLE nonces (
     nonce_hash BLOB PRIMARY KEY,
     expires_at INTEGER NOT NULL

@@ -45,6 +45,7 @@ on_both_engines!(
     credential_configuration_scope_is_unique,
     users_filter_page_update_delete_and_stay_unique,
     one_active_signing_key_per_algorithm,
+    a_nonce_is_used_once_under_concurrency,
 );
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
@@ -458,4 +459,34 @@ async fn one_active_signing_key_per_algorithm(store: Arc<dyn Store>) {
         .map(|k| k.kid)
         .collect();
     assert_eq!(kids, ["k1", "k3", "k4"]);
+}
+
+async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.use_nonce(&[5; 32], 1_000).await })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        if t.await.unwrap().unwrap() {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+    assert!(
+        store.use_nonce(&[6; 32], 1_000).await.unwrap(),
+        "another nonce is independent"
+    );
+    assert_eq!(
+        store.purge_expired(999).await.unwrap(),
+        0,
+        "kept until expiry"
+    );
+    assert_eq!(store.purge_expired(1_000).await.unwrap(), 2);
+    assert!(
+        store.use_nonce(&[5; 32], 2_000).await.unwrap(),
+        "purged records are gone"
+    );
 }
