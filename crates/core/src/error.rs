@@ -129,6 +129,8 @@ pub enum Resource {
     AdminToken,
     /// A credential offer.
     Offer,
+    /// A metadata document.
+    Metadata,
 }
 
 impl fmt::Display for Resource {
@@ -139,6 +141,7 @@ impl fmt::Display for Resource {
             Resource::InteractionHook => "interaction hook",
             Resource::AdminToken => "admin token",
             Resource::Offer => "credential offer",
+            Resource::Metadata => "metadata document",
         })
     }
 }

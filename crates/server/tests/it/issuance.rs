@@ -54,6 +54,50 @@ on_both_engines!(
     metadata_describes_issuable_configurations,
 );
 
+/// RFC 8414 §3.1 / OID4VCI §12.2.2: with an issuer path, the well-known segment goes first.
+#[tokio::test]
+async fn metadata_is_served_under_the_issuer_path() {
+    let app = crate::helpers::spawn_app_with(
+        Engine::Sqlite,
+        &[("server.public_url", "https://issuer.example.com/tenant-a")],
+    )
+    .await;
+    for doc in [
+        "openid-credential-issuer",
+        "oauth-authorization-server",
+        "jwt-vc-issuer",
+    ] {
+        let at = reply(
+            app.client
+                .get(app.url(&format!("/.well-known/{doc}/tenant-a"))),
+        )
+        .await;
+        assert_eq!(at.status, StatusCode::OK, "{doc}: {}", at.text);
+        let issuer = at
+            .body
+            .get("credential_issuer")
+            .or(at.body.get("issuer"))
+            .unwrap();
+        assert_eq!(issuer, "https://issuer.example.com/tenant-a");
+        let other = reply(
+            app.client
+                .get(app.url(&format!("/.well-known/{doc}/tenant-b"))),
+        )
+        .await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{doc}");
+    }
+    let m = reply(
+        app.client
+            .get(app.url("/.well-known/openid-credential-issuer/tenant-a")),
+    )
+    .await
+    .body;
+    assert_eq!(
+        m["credential_endpoint"],
+        "https://issuer.example.com/tenant-a/v1/openid/credential"
+    );
+}
+
 async fn user_with_claims(app: &TestApp) -> String {
     let r = app
         .post("/v1/users", json!({"claims": {"given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.com",
