@@ -57,6 +57,24 @@ async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
     (db, store)
 }
 
+/// Runs `attempt` 16 times at once; returns how many got `true`.
+async fn count_winners<F, Fut>(store: &Arc<dyn Store>, attempt: F) -> usize
+where
+    F: Fn(Arc<dyn Store>) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, StoreError>> + Send + 'static,
+{
+    let tasks: Vec<_> = (0..16)
+        .map(|_| tokio::spawn(attempt(store.clone())))
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        if t.await.unwrap().unwrap() {
+            winners += 1;
+        }
+    }
+    winners
+}
+
 #[test]
 fn migrations_have_the_same_numbers_and_names_on_both_engines() {
     let names = |engine: &str| {
@@ -88,18 +106,10 @@ fn database_urls_parse_and_redact() {
 }
 
 async fn bootstrap_step_is_claimed_exactly_once_under_concurrency(store: Arc<dyn Store>) {
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.claim_bootstrap("initial-admin-token", 1).await })
-        })
-        .collect();
-    let mut winners = 0;
-    for t in tasks {
-        if t.await.unwrap().unwrap() {
-            winners += 1;
-        }
-    }
+    let winners = count_winners(&store, |store| async move {
+        store.claim_bootstrap("initial-admin-token", 1).await
+    })
+    .await;
     assert_eq!(winners, 1);
     assert!(
         !store
@@ -462,18 +472,10 @@ async fn one_active_signing_key_per_algorithm(store: Arc<dyn Store>) {
 }
 
 async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.use_nonce(&[5; 32], 1_000).await })
-        })
-        .collect();
-    let mut winners = 0;
-    for t in tasks {
-        if t.await.unwrap().unwrap() {
-            winners += 1;
-        }
-    }
+    let winners = count_winners(&store, |store| async move {
+        store.use_nonce(&[5; 32], 1_000).await
+    })
+    .await;
     assert_eq!(winners, 1);
     assert!(
         store.use_nonce(&[6; 32], 1_000).await.unwrap(),
