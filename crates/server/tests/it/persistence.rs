@@ -169,27 +169,22 @@ async fn the_database_holds_no_secret_in_clear(engine: Engine) {
         !contains(&raw, hex(&ec_oid).as_bytes()),
         "no P-256 PKCS#8 in clear (hex)"
     );
-    let blobs: Vec<Vec<u8>> = match engine {
-        Engine::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+    // The same query through each engine's own connection type.
+    macro_rules! private_key_blobs {
+        ($conn:ty) => {{
+            let mut conn = <$conn>::connect(&app.db.url).await.unwrap();
             sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys")
                 .fetch_all(&mut conn)
                 .await
                 .unwrap()
                 .into_iter()
                 .map(|r| r.0)
-                .collect()
-        }
-        Engine::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(&app.db.url).await.unwrap();
-            sqlx::query_as::<_, (Vec<u8>,)>("SELECT private_key_ciphertext FROM signing_keys")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.0)
-                .collect()
-        }
+                .collect::<Vec<Vec<u8>>>()
+        }};
+    }
+    let blobs = match engine {
+        Engine::Sqlite => private_key_blobs!(sqlx::SqliteConnection),
+        Engine::Postgres => private_key_blobs!(sqlx::PgConnection),
     };
     assert_eq!(blobs.len(), 3, "two credential keys and the issuer CA key");
     for blob in blobs {
