@@ -7,7 +7,11 @@ import { random, sha256, signJwt } from './sigil.js'
 // Loopback http is fine for the test issuer; without this every non-https URL is refused.
 setGlobalConfig({ allowInsecureUrls: true })
 
-export function walletA(holder) {
+/**
+ * `clientAuthentication` defaults to anonymous (pre-authorized flow); the authorization code flow
+ * passes `clientAuthenticationNone({ clientId })` for a public client.
+ */
+export function walletA(holder, { clientAuthentication = clientAuthenticationAnonymous() } = {}) {
   return new Openid4vciClient({
     callbacks: {
       fetch,
@@ -16,7 +20,7 @@ export function walletA(holder) {
         return new Uint8Array(sha256(data))
       },
       generateRandom: random,
-      clientAuthentication: clientAuthenticationAnonymous(),
+      clientAuthentication,
       signJwt: async (signer, { header, payload }) => ({
         jwt: await signJwt(holder.privateKey, header, payload),
         signerJwk: holder.publicJwk,

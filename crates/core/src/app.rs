@@ -6,8 +6,10 @@ use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 
 use crate::Clock;
 use crate::admin_token;
+use crate::caches::Caches;
 use crate::error::Error;
 use crate::keys::KeyRing;
+use crate::outbound::HttpClient;
 use crate::store::Store;
 
 /// Settings the domain needs (the server crate builds them from configuration).
@@ -57,6 +59,8 @@ pub struct Sigil {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn SecureRandom>,
     pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) caches: Arc<Caches>,
     keys: KeyRing,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
@@ -80,6 +84,7 @@ impl Sigil {
         clock: Arc<dyn Clock>,
         rng: Arc<dyn SecureRandom>,
         master_key: Arc<MasterKey>,
+        http: Arc<dyn HttpClient>,
         settings: Settings,
     ) -> Result<Started, Error> {
         let keys = KeyRing::load_or_create(
@@ -104,6 +109,8 @@ impl Sigil {
                 clock,
                 rng,
                 master_key,
+                http,
+                caches: Arc::new(Caches::default()),
                 keys,
                 settings: Arc::new(settings),
                 admin_token_hash,

@@ -46,18 +46,27 @@ impl Sigil {
             InvalidCredentialRequest, InvalidProof, UnknownCredentialConfiguration,
             UnknownCredentialIdentifier,
         };
+        let identifiers: Option<Vec<String>> = token
+            .credential_identifiers
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("access token identifiers: {e}")))?;
         let configuration_id = match (
             &request.credential_configuration_id,
             &request.credential_identifier,
         ) {
             (Some(id), None) => id,
-            (None, Some(_)) => {
-                // No authorization_details were granted, so no identifiers were ever issued.
-                return Err(Error::protocol(
-                    UnknownCredentialIdentifier,
-                    "unknown credential_identifier",
-                ));
-            }
+            // §6.2: each identifier names one credential dataset; Sigil's are the configuration ids.
+            (None, Some(identifier)) => match &identifiers {
+                Some(list) if list.contains(identifier) => identifier,
+                _ => {
+                    return Err(Error::protocol(
+                        UnknownCredentialIdentifier,
+                        "unknown credential_identifier",
+                    ));
+                }
+            },
             (Some(_), Some(_)) => {
                 return Err(Error::protocol(
                     InvalidCredentialRequest,
@@ -148,10 +157,13 @@ impl Sigil {
             Err(e) => return Err(e),
         };
         if let Some(claims) = &token.claims {
-            let offer_claims: Map<String, Value> = serde_json::from_str(claims)
-                .map_err(|e| StoreError::Corrupt(format!("offer claims: {e}")))?;
-            user.claims.extend(offer_claims);
+            let grant_claims: Map<String, Value> = serde_json::from_str(claims)
+                .map_err(|e| StoreError::Corrupt(format!("grant claims: {e}")))?;
+            user.claims.extend(grant_claims);
         }
+        // Seed 003: the claims source answers last, before the claim mappings run.
+        let sourced = self.query_claim_source(&config, &user.claims).await?;
+        user.claims.extend(sourced);
         let claims = config
             .map_claims(&user_object(&user))
             .map_err(|e| denied(e.to_string()))?;
@@ -193,7 +205,7 @@ impl Sigil {
                 id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
                 user_id: user.id,
                 configuration_id: config.id.clone(),
-                offer_id: Some(token.offer_id.clone()),
+                offer_id: token.offer_id.clone(),
                 format: config.format.as_str().into(),
                 holder_key_thumbprint: holder.thumbprint.clone(),
                 issued_at: now,

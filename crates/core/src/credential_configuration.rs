@@ -275,6 +275,7 @@ impl CredentialConfiguration {
             claim_mappings: r.claim_mappings,
             branding: r.branding,
             expires_in: r.expires_in,
+            claim_source_id: r.claim_source_id,
             scope: self.scope.clone(),
         }
     }
@@ -495,12 +496,24 @@ impl Sigil {
     ) -> Result<CredentialConfigurationResponse, Error> {
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
         let config = CredentialConfiguration::parse(id, request)?;
+        self.check_claim_source_of(&config).await?;
         let now = self.clock.now();
         self.store
             .insert_credential_configuration(&config.to_record(now, now)?)
             .await
             .map_err(|e| scope_conflict(e, &config.scope))?;
         Ok(config.to_response())
+    }
+
+    async fn check_claim_source_of(&self, config: &CredentialConfiguration) -> Result<(), Error> {
+        match &config.request.claim_source_id {
+            Some(id) if !self.claim_source_exists(id).await? => Err(Error::invalid_body(
+                "claimSourceId",
+                "is not a claims source id",
+                Value::from(id.clone()),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// One credential configuration, as the domain sees it.
@@ -545,6 +558,7 @@ impl Sigil {
     ) -> Result<CredentialConfigurationResponse, Error> {
         let existing = self.credential_configuration(id).await?;
         let config = CredentialConfiguration::parse(existing.id, request)?;
+        self.check_claim_source_of(&config).await?;
         let now = self.clock.now();
         let updated = self
             .store

@@ -131,6 +131,12 @@ pub enum Resource {
     Offer,
     /// A metadata document.
     Metadata,
+    /// A wallet client.
+    WalletClient,
+    /// The authentication provider.
+    AuthenticationProvider,
+    /// A claims source.
+    ClaimSource,
 }
 
 impl fmt::Display for Resource {
@@ -142,6 +148,9 @@ impl fmt::Display for Resource {
             Resource::AdminToken => "admin token",
             Resource::Offer => "credential offer",
             Resource::Metadata => "metadata document",
+            Resource::WalletClient => "wallet client",
+            Resource::AuthenticationProvider => "authentication provider",
+            Resource::ClaimSource => "claims source",
         })
     }
 }
@@ -173,6 +182,18 @@ pub enum ProtocolError {
     CredentialRequestDenied,
     /// Response encryption was asked for with parameters the issuer does not support.
     InvalidEncryptionParameters,
+    /// A requested scope is unknown (RFC 6749 §4.1.2.1).
+    InvalidScope,
+    /// `authorization_details` is malformed or names unknown credentials (RFC 9396 §5).
+    InvalidAuthorizationDetails,
+    /// Only `response_type=code` is supported.
+    UnsupportedResponseType,
+    /// The user or the interaction hook refused (RFC 6749 §4.1.2.1).
+    AccessDenied,
+    /// Something outside the request failed (the authentication provider).
+    ServerError,
+    /// A server Sigil depends on for this request (a claims source) failed; nothing was issued.
+    UpstreamFailure,
 }
 
 impl ProtocolError {
@@ -191,6 +212,11 @@ impl ProtocolError {
             ProtocolError::InvalidNonce => "invalid_nonce",
             ProtocolError::CredentialRequestDenied => "credential_request_denied",
             ProtocolError::InvalidEncryptionParameters => "invalid_encryption_parameters",
+            ProtocolError::InvalidScope => "invalid_scope",
+            ProtocolError::InvalidAuthorizationDetails => "invalid_authorization_details",
+            ProtocolError::UnsupportedResponseType => "unsupported_response_type",
+            ProtocolError::AccessDenied => "access_denied",
+            ProtocolError::ServerError | ProtocolError::UpstreamFailure => "server_error",
         }
     }
 }

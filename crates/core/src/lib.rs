@@ -8,10 +8,15 @@
 
 pub mod admin_token;
 pub mod app;
+pub mod authentication_provider;
+pub mod authorization;
+pub mod caches;
 pub mod claim_mapping;
+pub mod claim_source;
 pub mod clock;
 pub mod credential;
 pub mod credential_configuration;
+mod document;
 pub mod error;
 pub mod ids;
 pub mod interaction_hook;
@@ -19,6 +24,8 @@ pub mod keys;
 pub mod metadata;
 pub mod nonce;
 pub mod offer;
+pub mod oidc;
+pub mod outbound;
 pub mod outbound_url;
 pub mod page;
 pub mod proof;
@@ -26,6 +33,7 @@ pub mod store;
 pub mod token;
 pub mod user;
 pub mod validation;
+pub mod wallet_client;
 
 pub use app::{OAuthSettings, Settings, Sigil};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -11,6 +11,8 @@ use crate::error::Error;
 use crate::proof::PROOF_ALGS;
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
+use crate::token::AUTHORIZATION_CODE_GRANT;
+
 fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<Value> {
     mappings
         .0
@@ -133,10 +135,18 @@ impl Sigil {
         let issuer = self.issuer();
         json!({
             "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/v1/oauth/authorize"),
+            "pushed_authorization_request_endpoint": format!("{issuer}/v1/oauth/par"),
+            "require_pushed_authorization_requests": false,
             "token_endpoint": format!("{issuer}/v1/oauth/token"),
             "jwks_uri": format!("{issuer}/v1/oauth/jwks"),
-            "grant_types_supported": [PRE_AUTHORIZED_CODE_GRANT],
-            "token_endpoint_auth_methods_supported": ["none"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTHORIZED_CODE_GRANT],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
+            "authorization_response_iss_parameter_supported": true,
+            "authorization_details_types_supported": ["openid_credential"],
             "pre-authorized_grant_anonymous_access_supported": true,
         })
     }

@@ -61,22 +61,22 @@ struct TxPlan {
 }
 
 impl Sigil {
-    /// `POST /v1/openid/offers/pre-authorized`.
-    pub async fn create_pre_authorized_offer(
+    /// Checks the configuration ids of an offer: listed once, existing, issuable.
+    pub(crate) async fn check_offered_configurations(
         &self,
-        request: PreAuthorizedOfferRequest,
-    ) -> Result<PreAuthorizedOfferResponse, Error> {
-        let mut p = Problems::default();
-        if request.credentials.is_empty() {
+        p: &mut Problems,
+        credentials: &[String],
+    ) -> Result<(), Error> {
+        if credentials.is_empty() {
             p.body(
                 "credentials",
                 "must list at least one credential configuration id",
                 Value::Array(vec![]),
             );
         }
-        for (i, id) in request.credentials.iter().enumerate() {
+        for (i, id) in credentials.iter().enumerate() {
             let param = format!("credentials.{i}");
-            if request.credentials.iter().take(i).any(|c| c == id) {
+            if credentials.iter().take(i).any(|c| c == id) {
                 p.body(&param, "is listed twice", Value::from(id.clone()));
                 continue;
             }
@@ -98,6 +98,17 @@ impl Sigil {
                 Err(other) => return Err(other),
             }
         }
+        Ok(())
+    }
+
+    /// `POST /v1/openid/offers/pre-authorized`.
+    pub async fn create_pre_authorized_offer(
+        &self,
+        request: PreAuthorizedOfferRequest,
+    ) -> Result<PreAuthorizedOfferResponse, Error> {
+        let mut p = Problems::default();
+        self.check_offered_configurations(&mut p, &request.credentials)
+            .await?;
         let user = match &request.user_id {
             Some(id) => match self.user(id).await {
                 Ok(user) => Some(user),
@@ -234,6 +245,7 @@ impl Sigil {
                         description: plan.description.clone(),
                     }),
                 }),
+                authorization_code: None,
             },
         };
         let offer_json =

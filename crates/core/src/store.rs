@@ -187,14 +187,18 @@ pub struct AccessTokenRecord {
     pub token_hash: Vec<u8>,
     /// The user.
     pub user_id: String,
-    /// The redeemed offer.
-    pub offer_id: String,
+    /// The redeemed offer, if the grant came from one.
+    pub offer_id: Option<String>,
     /// JSON array of configuration ids the token may be used for.
     pub configuration_ids: String,
-    /// The offer's claims.
+    /// Claims for this issuance only (the offer's, or the login's): a JSON object.
     pub claims: Option<String>,
     /// The client that redeemed the code, when it named one (else anonymous access).
     pub client_id: Option<String>,
+    /// SHA-256 of the authorization code it was redeemed from (revoked if that code is replayed).
+    pub authorization_code_hash: Option<Vec<u8>>,
+    /// JSON array of `credential_identifiers` granted through `authorization_details`.
+    pub credential_identifiers: Option<String>,
     /// Expiry.
     pub expires_at: i64,
     /// Created.
@@ -248,6 +252,125 @@ pub struct IssuedCredentialRecord {
 }
 
 /// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.
+/// Which table an admin document lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// Wallet clients of the authorization code flow.
+    WalletClient,
+    /// The external OpenID Connect provider.
+    AuthenticationProvider,
+    /// Claims sources.
+    ClaimSource,
+}
+
+impl DocumentKind {
+    /// The table name (a fixed identifier, never user input).
+    pub fn table(self) -> &'static str {
+        match self {
+            Self::WalletClient => "wallet_clients",
+            Self::AuthenticationProvider => "authentication_providers",
+            Self::ClaimSource => "claim_sources",
+        }
+    }
+}
+
+/// An admin document: validated JSON plus its secret, hashed or sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    /// Id (UUIDv7).
+    pub id: String,
+    /// A value unique within the table, when the kind needs one (a second row conflicts).
+    pub unique_key: Option<String>,
+    /// The validated request as JSON, without secrets.
+    pub document: String,
+    /// SHA-256 of a secret Sigil checks (a client secret).
+    pub secret_hash: Option<Vec<u8>>,
+    /// Master key id of `sealed`.
+    pub sealed_key_id: Option<String>,
+    /// Secrets Sigil must send elsewhere, sealed.
+    pub sealed: Option<Vec<u8>>,
+    /// Created.
+    pub created_at: i64,
+    /// Updated.
+    pub updated_at: i64,
+}
+
+/// An authorization-code offer: `issuer_state` is stored as SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationOfferRecord {
+    /// Id.
+    pub id: String,
+    /// SHA-256 of `issuer_state`.
+    pub issuer_state_hash: Vec<u8>,
+    /// JSON array of configuration ids.
+    pub configuration_ids: String,
+    /// Expiry.
+    pub expires_at: i64,
+    /// When an authorization code was issued for it (single use).
+    pub consumed_at: Option<i64>,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// A pushed authorization request (RFC 9126), one-time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRequestRecord {
+    /// SHA-256 of the `request_uri`.
+    pub request_uri_hash: Vec<u8>,
+    /// The client that pushed it.
+    pub client_id: String,
+    /// The parameters as a JSON object.
+    pub request: String,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// A login in progress, found by the SHA-256 of its `state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationSessionRecord {
+    /// SHA-256 of the state.
+    pub state_hash: Vec<u8>,
+    /// `login`, `callback`, `hook` or `done`.
+    pub stage: String,
+    /// Master key id of `sealed`.
+    pub sealed_key_id: String,
+    /// The session, sealed.
+    pub sealed: Vec<u8>,
+    /// Expiry of the current stage.
+    pub expires_at: i64,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// An authorization code, stored as SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCodeRecord {
+    /// SHA-256 of the code.
+    pub code_hash: Vec<u8>,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// What the code grants (JSON).
+    pub grant_data: String,
+    /// Expiry.
+    pub expires_at: i64,
+    /// When it was redeemed.
+    pub used_at: Option<i64>,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// How an authorization code redemption ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// The code was unused: the token is stored.
+    Redeemed,
+    /// The code was already used: the tokens from its first redemption are revoked (RFC 6749
+    /// §4.1.2).
+    Replayed,
+    /// Unknown or expired.
+    Refused,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The engine behind this store.
@@ -391,6 +514,96 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         user_id: &str,
     ) -> Result<Vec<IssuedCredentialRecord>, StoreError>;
+
+    /// Inserts an admin document ([`StoreError::Conflict`] on a taken `unique_key`).
+    async fn insert_document(
+        &self,
+        kind: DocumentKind,
+        record: &DocumentRecord,
+    ) -> Result<(), StoreError>;
+    /// One admin document.
+    async fn get_document(
+        &self,
+        kind: DocumentKind,
+        id: &str,
+    ) -> Result<Option<DocumentRecord>, StoreError>;
+    /// Admin documents in id order after a cursor.
+    async fn list_documents(
+        &self,
+        kind: DocumentKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DocumentRecord>, StoreError>;
+    /// Replaces an admin document's content; false when it does not exist.
+    async fn update_document(
+        &self,
+        kind: DocumentKind,
+        record: &DocumentRecord,
+    ) -> Result<bool, StoreError>;
+    /// Deletes an admin document; false when it did not exist.
+    async fn delete_document(&self, kind: DocumentKind, id: &str) -> Result<bool, StoreError>;
+
+    /// Stores an authorization-code offer.
+    async fn insert_authorization_offer(
+        &self,
+        offer: &AuthorizationOfferRecord,
+    ) -> Result<(), StoreError>;
+    /// The unconsumed, unexpired offer with this `issuer_state` hash.
+    async fn find_authorization_offer(
+        &self,
+        issuer_state_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<AuthorizationOfferRecord>, StoreError>;
+    /// Stores a pushed authorization request.
+    async fn insert_pushed_request(&self, request: &PushedRequestRecord) -> Result<(), StoreError>;
+    /// Consumes a pushed request of this client (one winner); its parameters as JSON.
+    async fn take_pushed_request(
+        &self,
+        request_uri_hash: &[u8],
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+    /// Stores a new login session.
+    async fn insert_authorization_session(
+        &self,
+        session: &AuthorizationSessionRecord,
+    ) -> Result<(), StoreError>;
+    /// A login session in any stage (expired ones too, so errors can say why).
+    async fn find_authorization_session(
+        &self,
+        state_hash: &[u8],
+    ) -> Result<Option<AuthorizationSessionRecord>, StoreError>;
+    /// Moves a session from `from` to `to` while unexpired, replacing its sealed content and
+    /// expiry: exactly one caller wins.
+    async fn advance_authorization_session(
+        &self,
+        state_hash: &[u8],
+        from: &str,
+        to: &AuthorizationSessionRecord,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Stores an authorization code; with an offer, consumes the offer in the same transaction
+    /// (false, and nothing stored, when the offer is gone).
+    async fn insert_authorization_code(
+        &self,
+        code: &AuthorizationCodeRecord,
+        offer_id: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// An unexpired authorization code, used or not.
+    async fn find_authorization_code(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<AuthorizationCodeRecord>, StoreError>;
+    /// Redeems a code and stores its access token in one transaction; on replay, revokes the
+    /// tokens of the first redemption.
+    async fn redeem_authorization_code(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+        token: &AccessTokenRecord,
+    ) -> Result<CodeRedemption, StoreError>;
     /// Deletes expired used-nonce records, access tokens and offers; returns how many rows went.
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
 }

@@ -8,14 +8,26 @@ use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::offer::tx_code_mac;
 use crate::store::{NewAccessToken, Redemption};
+use crate::wallet_client::ClientCredentials;
+
+/// The authorization code grant type.
+pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 
 impl Sigil {
     /// `POST /v1/oauth/token`.
-    pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, Error> {
+    /// `credentials` carries HTTP Basic client authentication, if sent.
+    pub async fn token(
+        &self,
+        request: &TokenRequest,
+        credentials: &ClientCredentials,
+    ) -> Result<TokenResponse, Error> {
         use ProtocolError::{InvalidGrant, InvalidRequest, UnsupportedGrantType};
         match request.grant_type.as_deref() {
             None => return Err(Error::protocol(InvalidRequest, "grant_type is required")),
             Some(PRE_AUTHORIZED_CODE_GRANT) => {}
+            Some(AUTHORIZATION_CODE_GRANT) => {
+                return self.authorization_code_token(request, credentials).await;
+            }
             Some(other) => {
                 return Err(Error::protocol(
                     UnsupportedGrantType,
@@ -89,6 +101,7 @@ impl Sigil {
                 access_token: token,
                 token_type: "Bearer".into(),
                 expires_in: ttl,
+                authorization_details: None,
             }),
             // OID4VCI 1.0 §6.3: a wrong tx_code is invalid_grant.
             Redemption::WrongTxCode { failures } => {
@@ -100,5 +113,46 @@ impl Sigil {
             }
             Redemption::Refused => Err(refused()),
         }
+    }
+}
+
+impl Sigil {
+    async fn authorization_code_token(
+        &self,
+        request: &TokenRequest,
+        credentials: &ClientCredentials,
+    ) -> Result<TokenResponse, Error> {
+        use ProtocolError::InvalidRequest;
+        // OID4VCI 1.0 §6.1: tx_code belongs to the pre-authorized grant only (SECURITY E8).
+        if request.tx_code.is_some() || request.pre_authorized_code.is_some() {
+            return Err(Error::protocol(
+                InvalidRequest,
+                "tx_code and pre-authorized_code are not parameters of the authorization_code grant",
+            ));
+        }
+        let client = self
+            .authenticate_client(&ClientCredentials {
+                form_client_id: request.client_id.clone(),
+                basic: credentials.basic.clone(),
+            })
+            .await?;
+        let code = request
+            .code
+            .as_deref()
+            .ok_or_else(|| Error::protocol(InvalidRequest, "code is required"))?;
+        let (access_token, expires_in, authorization_details) = self
+            .redeem_authorization_code(
+                &client,
+                code,
+                request.redirect_uri.as_deref(),
+                request.code_verifier.as_deref(),
+            )
+            .await?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in,
+            authorization_details,
+        })
     }
 }

@@ -15,7 +15,7 @@ use crate::{admin, health, jwks};
 #[openapi(
     info(
         title = "Sigil management API",
-        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, credential configurations, users and credential offers. Every /v1 management route takes `Authorization: Bearer <admin token>`. Errors are `{code, message, details[]}`.",
+        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, the authentication provider, claims sources, wallet clients, credential configurations, users and credential offers. Every /v1 management route takes `Authorization: Bearer <admin token>`. Errors are `{code, message, details[]}`.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -39,6 +39,22 @@ use crate::{admin, health, jwks};
         admin::update_user,
         admin::delete_user,
         admin::list_user_credentials,
+        admin::create_authorization_code_offer,
+        admin::create_client,
+        admin::list_clients,
+        admin::get_client,
+        admin::update_client,
+        admin::delete_client,
+        admin::create_authentication_provider,
+        admin::list_authentication_providers,
+        admin::get_authentication_provider,
+        admin::update_authentication_provider,
+        admin::delete_authentication_provider,
+        admin::create_claim_source,
+        admin::list_claim_sources,
+        admin::get_claim_source,
+        admin::update_claim_source,
+        admin::delete_claim_source,
     ),
     modifiers(&AdminToken)
 )]

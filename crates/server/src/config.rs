@@ -113,6 +113,21 @@ pub const KEYS: &[Key] = &[
         true,
         Some("5"),
     ),
+    key(
+        "outbound",
+        "timeout_secs",
+        "SIGIL_OUTBOUND_TIMEOUT_SECS",
+        true,
+        Some("10"),
+    ),
+    key(
+        "outbound",
+        "allow_private_networks",
+        "SIGIL_OUTBOUND_ALLOW_PRIVATE_NETWORKS",
+        false,
+        Some("false"),
+    ),
+    key("outbound", "ca_file", "SIGIL_OUTBOUND_CA_FILE", false, None),
     key("log", "level", "SIGIL_LOG", false, Some("info")),
     key("log", "format", "SIGIL_LOG_FORMAT", false, Some("text")),
 ];
@@ -158,10 +173,23 @@ pub struct Config {
     pub c_nonce_ttl_secs: i64,
     /// Wrong transaction codes after which a pre-authorized code is dead.
     pub tx_code_max_failures: i64,
+    /// Outbound calls (authentication provider, claims sources).
+    pub outbound: OutboundConfig,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
     /// Log format.
     pub log_format: LogFormat,
+}
+
+/// How Sigil calls other servers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundConfig {
+    /// Whole-request timeout, seconds.
+    pub timeout_secs: u64,
+    /// Whether private, loopback and link-local addresses may be called (tests, on-premises).
+    pub allow_private_networks: bool,
+    /// Extra trust anchors (PEM) for https, beside the platform's.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A configuration error; the message names the key and where the bad value came from.
@@ -185,7 +213,17 @@ struct Raw {
     #[serde(default)]
     oauth: RawOAuth,
     #[serde(default)]
+    outbound: RawOutbound,
+    #[serde(default)]
     log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutbound {
+    timeout_secs: Option<i64>,
+    allow_private_networks: Option<toml::Value>,
+    ca_file: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -450,6 +488,38 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         5,
         1..=100,
     )?;
+    let timeout_secs = ranged(
+        "outbound.timeout_secs",
+        raw.outbound.timeout_secs,
+        10,
+        1..=120,
+    )?;
+    let allow_private_networks = match &raw.outbound.allow_private_networks {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(toml::Value::String(s)) if s == "true" => true,
+        Some(toml::Value::String(s)) if s == "false" => false,
+        Some(other) => {
+            return Err(bad(
+                "outbound.allow_private_networks",
+                format!("must be true or false, got {other}"),
+            ));
+        }
+    };
+    let ca_file = raw.outbound.ca_file.map(PathBuf::from);
+    if let Some(path) = &ca_file
+        && !path.is_file()
+    {
+        return Err(bad(
+            "outbound.ca_file",
+            format!("{} is not a readable file", path.display()),
+        ));
+    }
+    let outbound = OutboundConfig {
+        timeout_secs: u64::try_from(timeout_secs).unwrap_or(10),
+        allow_private_networks,
+        ca_file,
+    };
     let log_level = raw
         .log
         .level
@@ -487,6 +557,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         access_token_ttl_secs,
         c_nonce_ttl_secs,
         tx_code_max_failures,
+        outbound,
         log_level,
         log_format,
     })

@@ -6,6 +6,7 @@
 
 pub mod config;
 mod master_key_file;
+pub mod outbound;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -173,7 +174,16 @@ pub async fn build(
             ..OAuthSettings::default()
         },
     };
-    Ok(Sigil::start(store, Arc::new(SystemClock), rng, master_key, settings).await?)
+    let http = outbound::ReqwestClient::new(&config.outbound).map_err(config::ConfigError)?;
+    Ok(Sigil::start(
+        store,
+        Arc::new(SystemClock),
+        rng,
+        master_key,
+        Arc::new(http),
+        settings,
+    )
+    .await?)
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {

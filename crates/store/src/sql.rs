@@ -536,28 +536,16 @@ macro_rules! impl_store {
                     let record = AccessTokenRecord {
                         token_hash: token.token_hash.clone(),
                         user_id,
-                        offer_id,
+                        offer_id: Some(offer_id),
                         configuration_ids,
                         claims,
                         client_id: token.client_id.clone(),
+                        authorization_code_hash: None,
+                        credential_identifiers: None,
                         expires_at: token.expires_at,
                         created_at: token.created_at,
                     };
-                    sqlx::query(
-                        "INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, claims, \
-                         client_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(&record.token_hash)
-                    .bind(&record.user_id)
-                    .bind(&record.offer_id)
-                    .bind(&record.configuration_ids)
-                    .bind(&record.claims)
-                    .bind(&record.client_id)
-                    .bind(record.expires_at)
-                    .bind(record.created_at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                    $crate::sql::insert_access_token!(&mut *tx, &record);
                     tx.commit().await.map_err($crate::sql::map_err)?;
                     return Ok(Redemption::Redeemed(record));
                 }
@@ -590,20 +578,17 @@ macro_rules! impl_store {
                 token_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::AccessTokenRecord>, StoreError> {
-                let row = sqlx::query_as::<_, (Vec<u8>, String, String, String, Option<String>, Option<String>, i64, i64)>(
-                    "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, \
-                     created_at FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
+                let row = sqlx::query_as::<_, $crate::sql::AccessTokenRow>(
+                    "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, \
+                     authorization_code_hash, credential_identifiers, expires_at, created_at \
+                     FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(row.map(|(token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, created_at)| {
-                    sigil_core::store::AccessTokenRecord {
-                        token_hash, user_id, offer_id, configuration_ids, claims, client_id, expires_at, created_at,
-                    }
-                }))
+                Ok(row.map($crate::sql::access_token_record))
             }
 
             async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
@@ -663,6 +648,356 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn insert_document(
+                &self,
+                kind: sigil_core::store::DocumentKind,
+                r: &sigil_core::store::DocumentRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO {} (id, unique_key, document, secret_hash, sealed_key_id, sealed, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    kind.table()
+                )))
+                .bind(&r.id)
+                .bind(&r.unique_key)
+                .bind(&r.document)
+                .bind(&r.secret_hash)
+                .bind(&r.sealed_key_id)
+                .bind(&r.sealed)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn get_document(
+                &self,
+                kind: sigil_core::store::DocumentKind,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::DocumentRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::DocumentRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM {} WHERE id = $1",
+                    $crate::sql::DOCUMENT_COLUMNS,
+                    kind.table()
+                )))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::document_record))
+            }
+
+            async fn list_documents(
+                &self,
+                kind: sigil_core::store::DocumentKind,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<sigil_core::store::DocumentRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::DocumentRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {} FROM {} WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
+                    $crate::sql::DOCUMENT_COLUMNS,
+                    kind.table()
+                )))
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::document_record).collect())
+            }
+
+            async fn update_document(
+                &self,
+                kind: sigil_core::store::DocumentKind,
+                r: &sigil_core::store::DocumentRecord,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE {} SET unique_key = $2, document = $3, secret_hash = $4, \
+                     sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1",
+                    kind.table()
+                )))
+                .bind(&r.id)
+                .bind(&r.unique_key)
+                .bind(&r.document)
+                .bind(&r.secret_hash)
+                .bind(&r.sealed_key_id)
+                .bind(&r.sealed)
+                .bind(r.updated_at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_document(
+                &self,
+                kind: sigil_core::store::DocumentKind,
+                id: &str,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table())))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_authorization_offer(
+                &self,
+                o: &sigil_core::store::AuthorizationOfferRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                sqlx::query(
+                    "INSERT INTO authorization_offers (id, issuer_state_hash, configuration_ids, \
+                     expires_at, consumed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&o.id)
+                .bind(&o.issuer_state_hash)
+                .bind(&o.configuration_ids)
+                .bind(o.expires_at)
+                .bind(o.consumed_at)
+                .bind(o.created_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn find_authorization_offer(
+                &self,
+                issuer_state_hash: &[u8],
+                now: i64,
+            ) -> Result<Option<sigil_core::store::AuthorizationOfferRecord>, StoreError> {
+                let row = sqlx::query_as::<_, (String, Vec<u8>, String, i64, Option<i64>, i64)>(
+                    "SELECT id, issuer_state_hash, configuration_ids, expires_at, consumed_at, created_at \
+                     FROM authorization_offers WHERE issuer_state_hash = $1 AND consumed_at IS NULL \
+                     AND expires_at > $2",
+                )
+                .bind(issuer_state_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(id, issuer_state_hash, configuration_ids, expires_at, consumed_at, created_at)| {
+                    sigil_core::store::AuthorizationOfferRecord {
+                        id, issuer_state_hash, configuration_ids, expires_at, consumed_at, created_at,
+                    }
+                }))
+            }
+
+            async fn insert_pushed_request(
+                &self,
+                r: &sigil_core::store::PushedRequestRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                sqlx::query(
+                    "INSERT INTO pushed_authorization_requests (request_uri_hash, client_id, request, \
+                     expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&r.request_uri_hash)
+                .bind(&r.client_id)
+                .bind(&r.request)
+                .bind(r.expires_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn take_pushed_request(
+                &self,
+                request_uri_hash: &[u8],
+                client_id: &str,
+                now: i64,
+            ) -> Result<Option<String>, StoreError> {
+                let _writer = self.writer().await;
+                let row = sqlx::query_as::<_, (String,)>(
+                    "UPDATE pushed_authorization_requests SET used_at = $3 WHERE request_uri_hash = $1 \
+                     AND client_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING request",
+                )
+                .bind(request_uri_hash)
+                .bind(client_id)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(r,)| r))
+            }
+
+            async fn insert_authorization_session(
+                &self,
+                r: &sigil_core::store::AuthorizationSessionRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                sqlx::query(
+                    "INSERT INTO authorization_sessions (state_hash, stage, sealed_key_id, sealed, \
+                     expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&r.state_hash)
+                .bind(&r.stage)
+                .bind(&r.sealed_key_id)
+                .bind(&r.sealed)
+                .bind(r.expires_at)
+                .bind(r.created_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn find_authorization_session(
+                &self,
+                state_hash: &[u8],
+            ) -> Result<Option<sigil_core::store::AuthorizationSessionRecord>, StoreError> {
+                let row = sqlx::query_as::<_, (Vec<u8>, String, String, Vec<u8>, i64, i64)>(
+                    "SELECT state_hash, stage, sealed_key_id, sealed, expires_at, created_at \
+                     FROM authorization_sessions WHERE state_hash = $1",
+                )
+                .bind(state_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(state_hash, stage, sealed_key_id, sealed, expires_at, created_at)| {
+                    sigil_core::store::AuthorizationSessionRecord {
+                        state_hash, stage, sealed_key_id, sealed, expires_at, created_at,
+                    }
+                }))
+            }
+
+            async fn advance_authorization_session(
+                &self,
+                state_hash: &[u8],
+                from: &str,
+                to: &sigil_core::store::AuthorizationSessionRecord,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(
+                    "UPDATE authorization_sessions SET stage = $3, sealed_key_id = $4, sealed = $5, \
+                     expires_at = $6 WHERE state_hash = $1 AND stage = $2 AND expires_at > $7",
+                )
+                .bind(state_hash)
+                .bind(from)
+                .bind(&to.stage)
+                .bind(&to.sealed_key_id)
+                .bind(&to.sealed)
+                .bind(to.expires_at)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_authorization_code(
+                &self,
+                c: &sigil_core::store::AuthorizationCodeRecord,
+                offer_id: Option<&str>,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                if let Some(offer_id) = offer_id {
+                    let won = sqlx::query(
+                        "UPDATE authorization_offers SET consumed_at = $2 WHERE id = $1 \
+                         AND consumed_at IS NULL AND expires_at > $2",
+                    )
+                    .bind(offer_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    if won.rows_affected() != 1 {
+                        tx.rollback().await.map_err($crate::sql::map_err)?;
+                        return Ok(false);
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO authorization_codes (code_hash, client_id, grant_data, expires_at, \
+                     used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&c.code_hash)
+                .bind(&c.client_id)
+                .bind(&c.grant_data)
+                .bind(c.expires_at)
+                .bind(c.used_at)
+                .bind(c.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(true)
+            }
+
+            async fn find_authorization_code(
+                &self,
+                code_hash: &[u8],
+                now: i64,
+            ) -> Result<Option<sigil_core::store::AuthorizationCodeRecord>, StoreError> {
+                let row = sqlx::query_as::<_, (Vec<u8>, String, String, i64, Option<i64>, i64)>(
+                    "SELECT code_hash, client_id, grant_data, expires_at, used_at, created_at \
+                     FROM authorization_codes WHERE code_hash = $1 AND expires_at > $2",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(code_hash, client_id, grant_data, expires_at, used_at, created_at)| {
+                    sigil_core::store::AuthorizationCodeRecord {
+                        code_hash, client_id, grant_data, expires_at, used_at, created_at,
+                    }
+                }))
+            }
+
+            async fn redeem_authorization_code(
+                &self,
+                code_hash: &[u8],
+                now: i64,
+                token: &sigil_core::store::AccessTokenRecord,
+            ) -> Result<sigil_core::store::CodeRedemption, StoreError> {
+                use sigil_core::store::CodeRedemption;
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let won = sqlx::query(
+                    "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 \
+                     AND used_at IS NULL AND expires_at > $2",
+                )
+                .bind(code_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                if won.rows_affected() == 1 {
+                    $crate::sql::insert_access_token!(&mut *tx, token);
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    return Ok(CodeRedemption::Redeemed);
+                }
+                let used = sqlx::query_as::<_, (i64,)>(
+                    "SELECT used_at FROM authorization_codes WHERE code_hash = $1 AND used_at IS NOT NULL",
+                )
+                .bind(code_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                if used.is_none() {
+                    tx.rollback().await.map_err($crate::sql::map_err)?;
+                    return Ok(CodeRedemption::Refused);
+                }
+                sqlx::query("DELETE FROM access_tokens WHERE authorization_code_hash = $1")
+                    .bind(code_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(CodeRedemption::Replayed)
+            }
+
             async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
                 let _writer = self.writer().await;
                 let mut total = 0;
@@ -670,6 +1005,11 @@ macro_rules! impl_store {
                     "DELETE FROM nonces WHERE expires_at <= $1",
                     "DELETE FROM access_tokens WHERE expires_at <= $1",
                     "DELETE FROM offers WHERE expires_at <= $1",
+                    "DELETE FROM authorization_offers WHERE expires_at <= $1",
+                    "DELETE FROM pushed_authorization_requests WHERE expires_at <= $1",
+                    "DELETE FROM authorization_sessions WHERE expires_at <= $1",
+                    // A used code is kept until it expires so that a replay can revoke its tokens.
+                    "DELETE FROM authorization_codes WHERE expires_at <= $1",
                 ] {
                     total += sqlx::query(statement)
                         .bind(now)
@@ -836,5 +1176,100 @@ pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
         expires_at,
         consumed_at,
         created_at,
+    }
+}
+
+/// Inserts an [`AccessTokenRecord`](sigil_core::store::AccessTokenRecord) on an executor.
+macro_rules! insert_access_token {
+    ($executor:expr, $record:expr) => {{
+        let r: &sigil_core::store::AccessTokenRecord = $record;
+        sqlx::query(
+            "INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, claims, \
+             client_id, authorization_code_hash, credential_identifiers, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&r.token_hash)
+        .bind(&r.user_id)
+        .bind(&r.offer_id)
+        .bind(&r.configuration_ids)
+        .bind(&r.claims)
+        .bind(&r.client_id)
+        .bind(&r.authorization_code_hash)
+        .bind(&r.credential_identifiers)
+        .bind(r.expires_at)
+        .bind(r.created_at)
+        .execute($executor)
+        .await
+        .map_err($crate::sql::map_err)?;
+    }};
+}
+pub(crate) use insert_access_token;
+
+pub(crate) type AccessTokenRow = (
+    Vec<u8>,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::AccessTokenRecord {
+    let (
+        token_hash,
+        user_id,
+        offer_id,
+        configuration_ids,
+        claims,
+        client_id,
+        authorization_code_hash,
+        credential_identifiers,
+        expires_at,
+        created_at,
+    ) = row;
+    sigil_core::store::AccessTokenRecord {
+        token_hash,
+        user_id,
+        offer_id,
+        configuration_ids,
+        claims,
+        client_id,
+        authorization_code_hash,
+        credential_identifiers,
+        expires_at,
+        created_at,
+    }
+}
+
+pub(crate) const DOCUMENT_COLUMNS: &str =
+    "id, unique_key, document, secret_hash, sealed_key_id, sealed, created_at, updated_at";
+
+pub(crate) type DocumentRow = (
+    String,
+    Option<String>,
+    String,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<Vec<u8>>,
+    i64,
+    i64,
+);
+
+pub(crate) fn document_record(row: DocumentRow) -> sigil_core::store::DocumentRecord {
+    let (id, unique_key, document, secret_hash, sealed_key_id, sealed, created_at, updated_at) =
+        row;
+    sigil_core::store::DocumentRecord {
+        id,
+        unique_key,
+        document,
+        secret_hash,
+        sealed_key_id,
+        sealed,
+        created_at,
+        updated_at,
     }
 }

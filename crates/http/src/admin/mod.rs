@@ -1,5 +1,6 @@
 //! The management API routes (all behind the admin token).
 
+mod authorization;
 mod configuration;
 mod credential_configuration;
 mod offer;
@@ -8,6 +9,7 @@ mod user;
 use axum::Router;
 use sigil_core::Sigil;
 
+pub(crate) use authorization::*;
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
 pub(crate) use offer::*;
@@ -15,6 +17,7 @@ pub(crate) use user::*;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
+        .merge(authorization::routes())
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
         .merge(offer::routes())

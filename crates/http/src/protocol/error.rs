@@ -28,8 +28,13 @@ fn respond(status: StatusCode, code: &str, description: String) -> Response {
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
-        // RFC 6750 §3: the challenge names the scheme and the error.
-        let challenge = format!("Bearer error=\"{code}\"");
+        // RFC 6750 §3: the challenge names the scheme and the error; RFC 6749 §5.2: client
+        // authentication failures challenge with the scheme the client may use (Basic).
+        let challenge = if code == "invalid_client" {
+            "Basic realm=\"sigil\"".to_string()
+        } else {
+            format!("Bearer error=\"{code}\"")
+        };
         if let Ok(value) = HeaderValue::from_str(&challenge) {
             response
                 .headers_mut()
@@ -57,7 +62,14 @@ impl IntoResponse for OAuthError {
                     | ProtocolError::InvalidProof
                     | ProtocolError::InvalidNonce
                     | ProtocolError::CredentialRequestDenied
-                    | ProtocolError::InvalidEncryptionParameters => StatusCode::BAD_REQUEST,
+                    | ProtocolError::InvalidEncryptionParameters
+                    | ProtocolError::InvalidScope
+                    | ProtocolError::InvalidAuthorizationDetails
+                    | ProtocolError::UnsupportedResponseType
+                    | ProtocolError::AccessDenied => StatusCode::BAD_REQUEST,
+                    ProtocolError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+                    // A claims source failed: the gateway's upstream, not Sigil itself.
+                    ProtocolError::UpstreamFailure => StatusCode::BAD_GATEWAY,
                 };
                 respond(status, code.as_str(), description)
             }

@@ -1,6 +1,7 @@
 //! The public protocol routes: discovery, offers by reference, token, nonce, credential. Errors
 //! here are OAuth-shaped (`{error, error_description}`), never the management API's shape.
 
+mod authorization;
 mod credential;
 mod error;
 mod metadata;
@@ -15,6 +16,7 @@ pub(crate) use error::OAuthError;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
+        .merge(authorization::routes())
         .merge(metadata::routes())
         .merge(offer::routes())
         .merge(token::routes())

@@ -37,6 +37,9 @@ pub struct CredentialConfigurationRequest {
     pub branding: Option<Branding>,
     /// Validity of issued credentials.
     pub expires_in: Option<ExpiresIn>,
+    /// A claims source queried at issuance; its answer is merged into the user's claims before
+    /// the claim mappings run.
+    pub claim_source_id: Option<String>,
 }
 
 /// One claim mapping, as seed 004 defines it.
@@ -153,6 +156,9 @@ pub struct CredentialConfigurationResponse {
     /// Validity of issued credentials.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<ExpiresIn>,
+    /// The claims source queried at issuance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_source_id: Option<String>,
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }

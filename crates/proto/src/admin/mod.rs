@@ -1,5 +1,8 @@
 //! Management API bodies (`/v1/...`, admin bearer token).
 
+pub mod authentication_provider;
+pub mod claim_source;
+pub mod client;
 pub mod configuration;
 pub mod credential_configuration;
 pub mod offer;

@@ -65,3 +65,26 @@ pub struct PreAuthorizedOfferResponse {
     #[schema(value_type = Object)]
     pub transaction_code: Option<serde_json::Value>,
 }
+
+/// An authorization-code credential offer to create (`POST /v1/openid/offers`): the wallet logs
+/// the user in at the authentication provider; `issuer_state` ties the login to this offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthorizationCodeOfferRequest {
+    /// Credential configuration ids offered (one or more).
+    pub credentials: Vec<String>,
+    /// Lifetime of the offer: default 1 day, at most 30 days.
+    pub expires_in: Option<OfferExpiresIn>,
+}
+
+/// The created authorization-code offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationCodeOfferResponse {
+    /// The offer id.
+    pub id: String,
+    /// `openid-credential-offer://?credential_offer=…`.
+    pub uri: String,
+    /// When the offer stops working (RFC 3339).
+    pub expires_at: String,
+}

@@ -25,6 +25,16 @@ pub struct Grants {
         skip_serializing_if = "Option::is_none"
     )]
     pub pre_authorized_code: Option<PreAuthorizedCodeGrant>,
+    /// The authorization code grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_code: Option<AuthorizationCodeGrant>,
+}
+
+/// The authorization code grant (OID4VCI 1.0 §4.1.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthorizationCodeGrant {
+    /// Binds the authorization request to this offer.
+    pub issuer_state: String,
 }
 
 /// The pre-authorized code grant.

@@ -14,6 +14,12 @@ pub struct TokenRequest {
     pub tx_code: Option<String>,
     /// The client, if the wallet names one.
     pub client_id: Option<String>,
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: Option<String>,
+    /// The PKCE verifier (RFC 7636 §4.5).
+    pub code_verifier: Option<String>,
 }
 
 /// A successful token response.
@@ -25,4 +31,8 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Lifetime in seconds.
     pub expires_in: i64,
+    /// The granted `openid_credential` details with their `credential_identifiers` (OID4VCI 1.0
+    /// §6.2), when the wallet asked with `authorization_details`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<Vec<serde_json::Value>>,
 }

@@ -1,0 +1,67 @@
+//! The storage pattern shared by wallet clients, the authentication provider and claims sources:
+//! a validated request kept as JSON, with its secrets hashed or sealed beside it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Sigil;
+use crate::error::{Error, Resource};
+use crate::ids::is_id;
+use crate::page::PageRequest;
+use crate::store::{DocumentKind, DocumentRecord, StoreError};
+
+/// Serialises a document for storage.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Store(StoreError::Corrupt(e.to_string())))
+}
+
+/// Reads a stored document back.
+pub(crate) fn from_json<T: DeserializeOwned>(record: &DocumentRecord) -> Result<T, Error> {
+    serde_json::from_str(&record.document)
+        .map_err(|e| Error::Store(StoreError::Corrupt(format!("document {}: {e}", record.id))))
+}
+
+impl Sigil {
+    /// One stored document, or `NotFound(resource)`.
+    pub(crate) async fn document(
+        &self,
+        kind: DocumentKind,
+        resource: Resource,
+        id: &str,
+    ) -> Result<DocumentRecord, Error> {
+        if !is_id(id) {
+            return Err(Error::NotFound(resource));
+        }
+        self.store
+            .get_document(kind, id)
+            .await?
+            .ok_or(Error::NotFound(resource))
+    }
+
+    /// A page of stored documents and the next cursor.
+    pub(crate) async fn document_page(
+        &self,
+        kind: DocumentKind,
+        page: &PageRequest,
+    ) -> Result<(Vec<DocumentRecord>, Option<String>), Error> {
+        let rows = self
+            .store
+            .list_documents(kind, page.after.as_deref(), page.fetch_limit())
+            .await?;
+        Ok(page.finish(rows, |r| &r.id))
+    }
+
+    /// Deletes a document, or `NotFound(resource)`.
+    pub(crate) async fn delete_document(
+        &self,
+        kind: DocumentKind,
+        resource: Resource,
+        id: &str,
+    ) -> Result<(), Error> {
+        if is_id(id) && self.store.delete_document(kind, id).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(resource))
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The parts of the authorization code flow the issuer configures: wallet clients, the
+//! authentication provider, claims sources (`GET/POST` on the collection, `GET/PUT/DELETE` on an
+//! item) and authorization-code offers.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sigil_core::Sigil;
+use sigil_core::page::PageRequest;
+use sigil_proto::admin::authentication_provider::{
+    AuthenticationProviderRequest, AuthenticationProviderResponse,
+};
+use sigil_proto::admin::claim_source::{ClaimSourceRequest, ClaimSourceResponse};
+use sigil_proto::admin::client::{ClientRequest, ClientResponse};
+use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, AuthorizationCodeOfferResponse};
+use sigil_proto::admin::page::{Page, PageQuery};
+use sigil_proto::error::ErrorResponse;
+
+use crate::error::ApiError;
+use crate::extract::{AdminJson, AdminQuery};
+
+/// Five handlers for one admin collection, each documented in OpenAPI.
+macro_rules! crud {
+    (
+        tag = $tag:literal, collection = $collection:literal, item = $item:literal,
+        request = $request:ty, response = $response:ty,
+        create = $create:ident => $core_create:ident,
+        list = $list:ident => $core_list:ident,
+        get = $get:ident => $core_get:ident,
+        update = $update:ident => $core_update:ident,
+        delete = $delete:ident => $core_delete:ident $(,)?
+    ) => {
+        /// Creates one.
+        #[utoipa::path(post, path = $collection, tag = $tag, security(("adminToken" = [])),
+            request_body = $request,
+            responses((status = 201, body = $response),
+                      (status = 400, description = "Validation error", body = ErrorResponse),
+                      (status = 409, description = "Conflict", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $create(
+            State(sigil): State<Sigil>,
+            AdminJson(request): AdminJson<$request>,
+        ) -> Result<(StatusCode, Json<$response>), ApiError> {
+            Ok((StatusCode::CREATED, Json(sigil.$core_create(&request).await?)))
+        }
+
+        /// Lists them, oldest first.
+        #[utoipa::path(get, path = $collection, tag = $tag, security(("adminToken" = [])),
+            params(PageQuery),
+            responses((status = 200, body = Page<$response>),
+                      (status = 400, description = "Bad limit or cursor", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $list(
+            State(sigil): State<Sigil>,
+            AdminQuery(query): AdminQuery<PageQuery>,
+        ) -> Result<Json<Page<$response>>, ApiError> {
+            let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+            Ok(Json(sigil.$core_list(&page).await?))
+        }
+
+        /// Reads one.
+        #[utoipa::path(get, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            responses((status = 200, body = $response),
+                      (status = 404, body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $get(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+        ) -> Result<Json<$response>, ApiError> {
+            Ok(Json(sigil.$core_get(&id).await?))
+        }
+
+        /// Replaces one.
+        #[utoipa::path(put, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            request_body = $request,
+            responses((status = 200, body = $response),
+                      (status = 400, description = "Validation error", body = ErrorResponse),
+                      (status = 404, body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $update(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+            AdminJson(request): AdminJson<$request>,
+        ) -> Result<Json<$response>, ApiError> {
+            Ok(Json(sigil.$core_update(&id, &request).await?))
+        }
+
+        /// Deletes one.
+        #[utoipa::path(delete, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            responses((status = 204, description = "Deleted"),
+                      (status = 404, body = ErrorResponse),
+                      (status = 409, description = "Still in use", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $delete(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+        ) -> Result<StatusCode, ApiError> {
+            sigil.$core_delete(&id).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+    };
+}
+
+crud! {
+    tag = "clients", collection = "/v1/openid/clients", item = "/v1/openid/clients/{id}",
+    request = ClientRequest, response = ClientResponse,
+    create = create_client => create_client,
+    list = list_clients => list_clients,
+    get = get_client => client_response,
+    update = update_client => update_client,
+    delete = delete_client => delete_client,
+}
+
+crud! {
+    tag = "authentication-providers",
+    collection = "/v1/users/authentication-providers",
+    item = "/v1/users/authentication-providers/{id}",
+    request = AuthenticationProviderRequest, response = AuthenticationProviderResponse,
+    create = create_authentication_provider => create_authentication_provider,
+    list = list_authentication_providers => list_authentication_providers,
+    get = get_authentication_provider => authentication_provider,
+    update = update_authentication_provider => update_authentication_provider,
+    delete = delete_authentication_provider => delete_authentication_provider,
+}
+
+crud! {
+    tag = "claim-sources", collection = "/v1/claim-sources", item = "/v1/claim-sources/{id}",
+    request = ClaimSourceRequest, response = ClaimSourceResponse,
+    create = create_claim_source => create_claim_source,
+    list = list_claim_sources => list_claim_sources,
+    get = get_claim_source => claim_source,
+    update = update_claim_source => update_claim_source,
+    delete = delete_claim_source => delete_claim_source,
+}
+
+/// Creates an authorization-code credential offer: the wallet logs the user in at the
+/// authentication provider; `issuer_state` ties the login to this offer.
+#[utoipa::path(post, path = "/v1/openid/offers", tag = "offers",
+    security(("adminToken" = [])),
+    request_body = AuthorizationCodeOfferRequest,
+    responses((status = 201, body = AuthorizationCodeOfferResponse),
+              (status = 400, description = "Validation error", body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn create_authorization_code_offer(
+    State(sigil): State<Sigil>,
+    AdminJson(request): AdminJson<AuthorizationCodeOfferRequest>,
+) -> Result<(StatusCode, Json<AuthorizationCodeOfferResponse>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(sigil.create_authorization_code_offer(&request).await?),
+    ))
+}
+
+pub(crate) fn routes() -> Router<Sigil> {
+    Router::new()
+        .route("/v1/openid/clients", get(list_clients).post(create_client))
+        .route(
+            "/v1/openid/clients/{id}",
+            get(get_client).put(update_client).delete(delete_client),
+        )
+        .route(
+            "/v1/users/authentication-providers",
+            get(list_authentication_providers).post(create_authentication_provider),
+        )
+        .route(
+            "/v1/users/authentication-providers/{id}",
+            get(get_authentication_provider)
+                .put(update_authentication_provider)
+                .delete(delete_authentication_provider),
+        )
+        .route(
+            "/v1/claim-sources",
+            get(list_claim_sources).post(create_claim_source),
+        )
+        .route(
+            "/v1/claim-sources/{id}",
+            get(get_claim_source)
+                .put(update_claim_source)
+                .delete(delete_claim_source),
+        )
+        .route("/v1/openid/offers", post(create_authorization_code_offer))
+}
