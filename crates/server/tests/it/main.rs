@@ -10,6 +10,7 @@
 
 mod helpers;
 
+mod authorization;
 mod binary;
 mod configuration;
 mod credential_configurations;

@@ -46,6 +46,9 @@ on_both_engines!(
     users_filter_page_update_delete_and_stay_unique,
     one_active_signing_key_per_algorithm,
     a_nonce_is_used_once_under_concurrency,
+    an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token,
+    an_authorization_offer_and_a_pushed_request_are_used_once,
+    a_login_session_advances_once_per_stage,
 );
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
@@ -490,5 +493,237 @@ async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
     assert!(
         store.use_nonce(&[5; 32], 2_000).await.unwrap(),
         "purged records are gone"
+    );
+}
+
+fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
+    sigil_core::store::AccessTokenRecord {
+        token_hash: vec![hash; 32],
+        user_id: "u".into(),
+        offer_id: None,
+        configuration_ids: "[]".into(),
+        claims: None,
+        client_id: Some("c".into()),
+        authorization_code_hash: Some(vec![code; 32]),
+        credential_identifiers: None,
+        expires_at: 1_000,
+        created_at: 1,
+    }
+}
+
+async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
+    store: Arc<dyn Store>,
+) {
+    use sigil_core::store::{AuthorizationCodeRecord, CodeRedemption};
+    let code = AuthorizationCodeRecord {
+        code_hash: vec![9; 32],
+        client_id: "c".into(),
+        grant_data: "{}".into(),
+        expires_at: 100,
+        used_at: None,
+        created_at: 1,
+    };
+    assert!(
+        store
+            .insert_authorization_code(&code, None, 1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .find_authorization_code(&[9; 32], 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let counter = Arc::new(std::sync::atomic::AtomicU8::new(1));
+    let winners = count_winners(&store, move |store| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            Ok(store
+                .redeem_authorization_code(&[9; 32], 2, &access_token(n, 9))
+                .await?
+                == CodeRedemption::Redeemed)
+        }
+    })
+    .await;
+    assert_eq!(winners, 1, "exactly one redemption wins");
+    // The replays revoked the winner's token.
+    for n in 1..=16u8 {
+        assert!(
+            store
+                .find_access_token(&[n; 32], 2)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(
+        store
+            .redeem_authorization_code(&[9; 32], 3, &access_token(99, 9))
+            .await
+            .unwrap(),
+        CodeRedemption::Replayed
+    );
+    assert_eq!(
+        store
+            .redeem_authorization_code(&[8; 32], 3, &access_token(98, 8))
+            .await
+            .unwrap(),
+        CodeRedemption::Refused,
+        "unknown code"
+    );
+    // An unused code past its expiry is refused, not replayed.
+    let late = AuthorizationCodeRecord {
+        code_hash: vec![7; 32],
+        ..code
+    };
+    assert!(
+        store
+            .insert_authorization_code(&late, None, 1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .redeem_authorization_code(&[7; 32], 100, &access_token(97, 7))
+            .await
+            .unwrap(),
+        CodeRedemption::Refused
+    );
+    assert!(
+        store
+            .find_access_token(&[97; 32], 2)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn an_authorization_offer_and_a_pushed_request_are_used_once(store: Arc<dyn Store>) {
+    use sigil_core::store::{
+        AuthorizationCodeRecord, AuthorizationOfferRecord, PushedRequestRecord,
+    };
+    store
+        .insert_authorization_offer(&AuthorizationOfferRecord {
+            id: "o".into(),
+            issuer_state_hash: vec![1; 32],
+            configuration_ids: "[\"a\"]".into(),
+            expires_at: 100,
+            consumed_at: None,
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .find_authorization_offer(&[1; 32], 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .find_authorization_offer(&[1; 32], 100)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    let counter = Arc::new(std::sync::atomic::AtomicU8::new(1));
+    let winners = count_winners(&store, move |store| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move {
+            let code = AuthorizationCodeRecord {
+                code_hash: vec![n; 32],
+                client_id: "c".into(),
+                grant_data: "{}".into(),
+                expires_at: 100,
+                used_at: None,
+                created_at: 1,
+            };
+            store.insert_authorization_code(&code, Some("o"), 2).await
+        }
+    })
+    .await;
+    assert_eq!(winners, 1, "one code per offer");
+    assert!(
+        store
+            .find_authorization_offer(&[1; 32], 2)
+            .await
+            .unwrap()
+            .is_none(),
+        "consumed"
+    );
+
+    store
+        .insert_pushed_request(&PushedRequestRecord {
+            request_uri_hash: vec![2; 32],
+            client_id: "c".into(),
+            request: "{}".into(),
+            expires_at: 100,
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .take_pushed_request(&[2; 32], "other", 2)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let winners = count_winners(&store, |store| async move {
+        Ok(store.take_pushed_request(&[2; 32], "c", 2).await?.is_some())
+    })
+    .await;
+    assert_eq!(winners, 1);
+}
+
+async fn a_login_session_advances_once_per_stage(store: Arc<dyn Store>) {
+    use sigil_core::store::AuthorizationSessionRecord;
+    let session = AuthorizationSessionRecord {
+        state_hash: vec![3; 32],
+        stage: "login".into(),
+        sealed_key_id: "k".into(),
+        sealed: vec![1, 2, 3],
+        expires_at: 100,
+        created_at: 1,
+    };
+    store.insert_authorization_session(&session).await.unwrap();
+    let next = AuthorizationSessionRecord {
+        stage: "hook".into(),
+        sealed: vec![4],
+        expires_at: 200,
+        ..session.clone()
+    };
+    let winners = count_winners(&store, move |store| {
+        let next = next.clone();
+        async move {
+            store
+                .advance_authorization_session(&[3; 32], "login", &next, 2)
+                .await
+        }
+    })
+    .await;
+    assert_eq!(winners, 1);
+    let found = store
+        .find_authorization_session(&[3; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.stage.as_str(), found.sealed.clone(), found.expires_at),
+        ("hook", vec![4], 200)
+    );
+    let done = AuthorizationSessionRecord {
+        stage: "done".into(),
+        ..found.clone()
+    };
+    assert!(
+        !store
+            .advance_authorization_session(&[3; 32], "hook", &done, 200)
+            .await
+            .unwrap(),
+        "an expired stage cannot advance"
     );
 }
