@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sigil_crypto::{MasterKeyId, SealedBox};
 use sigil_proto::admin::authentication_provider::{
     AuthenticationProviderRequest, AuthenticationProviderResponse,
 };
@@ -213,22 +212,22 @@ impl Sigil {
             ));
         }
         provider.id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
-        let sealed = self.master_key.seal(
-            self.rng.as_ref(),
-            SECRET_CONTEXT,
-            request.client_secret.as_bytes(),
-        )?;
         let now = self.clock.now();
-        let record = DocumentRecord {
+        let mut record = DocumentRecord {
             id: provider.id.clone(),
             unique_key: Some(UNIQUE_KEY.into()),
             document: to_json(&provider)?,
             secret_hash: None,
-            sealed_key_id: Some(sealed.key_id.to_string()),
-            sealed: Some(sealed.bytes),
+            sealed_key_id: None,
+            sealed: None,
             created_at: now,
             updated_at: now,
         };
+        self.seal_document_secret(
+            &mut record,
+            SECRET_CONTEXT,
+            Some(request.client_secret.as_bytes()),
+        )?;
         match self
             .store
             .insert_document(DocumentKind::AuthenticationProvider, &record)
@@ -288,13 +287,11 @@ impl Sigil {
         let mut provider = AuthenticationProvider::parse(request)?;
         provider.id = record.id.clone();
         if request.client_secret != MASK {
-            let sealed = self.master_key.seal(
-                self.rng.as_ref(),
+            self.seal_document_secret(
+                &mut record,
                 SECRET_CONTEXT,
-                request.client_secret.as_bytes(),
+                Some(request.client_secret.as_bytes()),
             )?;
-            record.sealed_key_id = Some(sealed.key_id.to_string());
-            record.sealed = Some(sealed.bytes);
         }
         record.document = to_json(&provider)?;
         record.updated_at = self.clock.now();
@@ -330,18 +327,11 @@ impl Sigil {
             return Ok(None);
         };
         let provider = AuthenticationProvider::from_record(record)?;
-        let (Some(key_id), Some(bytes)) = (&record.sealed_key_id, &record.sealed) else {
-            return Err(
-                StoreError::Corrupt("authentication provider without a secret".into()).into(),
-            );
-        };
-        let secret = self.master_key.open(
-            SECRET_CONTEXT,
-            &SealedBox {
-                key_id: MasterKeyId::new(key_id.clone()),
-                bytes: bytes.clone(),
-            },
-        )?;
+        let secret = self
+            .open_document_secret(record, SECRET_CONTEXT)?
+            .ok_or_else(|| {
+                StoreError::Corrupt("authentication provider without a secret".into())
+            })?;
         let secret = String::from_utf8(secret)
             .map_err(|_| StoreError::Corrupt("authentication provider secret".into()))?;
         Ok(Some((provider, secret)))

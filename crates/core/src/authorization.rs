@@ -20,7 +20,7 @@ use url::Url;
 use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
-use crate::offer::timestamp;
+use crate::offer::{offer_ttl, timestamp};
 use crate::oidc::s256;
 use crate::store::{
     AuthorizationCodeRecord, AuthorizationOfferRecord, AuthorizationSessionRecord,
@@ -163,28 +163,13 @@ impl Sigil {
         let mut p = crate::validation::Problems::default();
         self.check_offered_configurations(&mut p, &request.credentials)
             .await?;
-        let ttl = match &request.expires_in {
-            None => OFFER_DEFAULT_TTL_SECS,
-            Some(e) => {
-                let total = e
-                    .minutes
-                    .unwrap_or(0)
-                    .saturating_mul(60)
-                    .saturating_add(e.seconds.unwrap_or(0));
-                if e.minutes.unwrap_or(0) < 0
-                    || e.seconds.unwrap_or(0) < 0
-                    || total <= 0
-                    || total > OFFER_MAX_TTL_SECS
-                {
-                    p.body(
-                        "expiresIn",
-                        "must be more than 0 seconds and at most 30 days",
-                        Value::from(total),
-                    );
-                }
-                total
-            }
-        };
+        let ttl = offer_ttl(
+            &mut p,
+            request.expires_in.as_ref(),
+            OFFER_DEFAULT_TTL_SECS,
+            OFFER_MAX_TTL_SECS,
+            "30 days",
+        );
         p.finish(())?;
         let now = self.clock.now();
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;

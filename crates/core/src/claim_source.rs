@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sigil_crypto::{MasterKeyId, SealedBox, b64};
+use sigil_crypto::b64;
 use sigil_proto::admin::claim_source::{
     ClaimSourceAuthorization, ClaimSourceRequest, ClaimSourceResponse, RequestParameter,
 };
@@ -216,16 +216,9 @@ impl Sigil {
         &self,
         record: &DocumentRecord,
     ) -> Result<Option<ClaimSourceAuthorization>, Error> {
-        let (Some(key_id), Some(bytes)) = (&record.sealed_key_id, &record.sealed) else {
+        let Some(plain) = self.open_document_secret(record, SECRET_CONTEXT)? else {
             return Ok(None);
         };
-        let plain = self.master_key.open(
-            SECRET_CONTEXT,
-            &SealedBox {
-                key_id: MasterKeyId::new(key_id.clone()),
-                bytes: bytes.clone(),
-            },
-        )?;
         serde_json::from_slice(&plain)
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("claims source authorization: {e}")).into())
@@ -236,21 +229,11 @@ impl Sigil {
         record: &mut DocumentRecord,
         authorization: Option<&ClaimSourceAuthorization>,
     ) -> Result<(), Error> {
-        match authorization {
-            None => {
-                record.sealed_key_id = None;
-                record.sealed = None;
-            }
-            Some(a) => {
-                let json = serde_json::to_vec(a).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let sealed = self
-                    .master_key
-                    .seal(self.rng.as_ref(), SECRET_CONTEXT, &json)?;
-                record.sealed_key_id = Some(sealed.key_id.to_string());
-                record.sealed = Some(sealed.bytes);
-            }
-        }
-        Ok(())
+        let json = authorization
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.seal_document_secret(record, SECRET_CONTEXT, json.as_deref())
     }
 
     /// `POST /v1/claim-sources`.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sigil_crypto::{MasterKeyId, SealedBox};
 
 use crate::Sigil;
 use crate::error::{Error, Resource};
@@ -22,6 +23,43 @@ pub(crate) fn from_json<T: DeserializeOwned>(record: &DocumentRecord) -> Result<
 }
 
 impl Sigil {
+    /// Seals `plain` into the document's secret columns (or clears them), bound to `context`.
+    pub(crate) fn seal_document_secret(
+        &self,
+        record: &mut DocumentRecord,
+        context: &str,
+        plain: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        match plain {
+            None => {
+                record.sealed_key_id = None;
+                record.sealed = None;
+            }
+            Some(plain) => {
+                let sealed = self.master_key.seal(self.rng.as_ref(), context, plain)?;
+                record.sealed_key_id = Some(sealed.key_id.to_string());
+                record.sealed = Some(sealed.bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the document's sealed secret, if it has one.
+    pub(crate) fn open_document_secret(
+        &self,
+        record: &DocumentRecord,
+        context: &str,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let (Some(key_id), Some(bytes)) = (&record.sealed_key_id, &record.sealed) else {
+            return Ok(None);
+        };
+        let sealed = SealedBox {
+            key_id: MasterKeyId::new(key_id.clone()),
+            bytes: bytes.clone(),
+        };
+        Ok(Some(self.master_key.open(context, &sealed)?))
+    }
+
     /// One stored document, or `NotFound(resource)`.
     pub(crate) async fn document(
         &self,

@@ -4,7 +4,9 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
-use sigil_proto::admin::offer::{PreAuthorizedOfferRequest, PreAuthorizedOfferResponse};
+use sigil_proto::admin::offer::{
+    OfferExpiresIn, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
+};
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
 use time::OffsetDateTime;
 use time::macros::format_description;
@@ -42,6 +44,37 @@ fn sealed_context(offer_id: &str) -> String {
 }
 
 /// RFC 3339 with milliseconds, as seed 002 shows `expiresAt`.
+/// An offer's lifetime from `expiresIn`: `default` when absent; otherwise more than 0 and at
+/// most `max` seconds (`max_text` names the limit in the error).
+pub(crate) fn offer_ttl(
+    p: &mut Problems,
+    expires_in: Option<&OfferExpiresIn>,
+    default: i64,
+    max: i64,
+    max_text: &str,
+) -> i64 {
+    let Some(e) = expires_in else {
+        return default;
+    };
+    let (m, s) = (e.minutes.unwrap_or(0), e.seconds.unwrap_or(0));
+    if m < 0 || s < 0 {
+        p.body(
+            "expiresIn",
+            "minutes and seconds must not be negative",
+            Value::Null,
+        );
+    }
+    let total = m.saturating_mul(60).saturating_add(s);
+    if total <= 0 || total > max {
+        p.body(
+            "expiresIn",
+            format!("must be more than 0 seconds and at most {max_text}"),
+            Value::from(total),
+        );
+    }
+    total
+}
+
 pub(crate) fn timestamp(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
@@ -170,28 +203,13 @@ impl Sigil {
                 );
             }
         }
-        let ttl = match &request.expires_in {
-            None => DEFAULT_TTL_SECS,
-            Some(e) => {
-                let (m, s) = (e.minutes.unwrap_or(0), e.seconds.unwrap_or(0));
-                if m < 0 || s < 0 {
-                    p.body(
-                        "expiresIn",
-                        "minutes and seconds must not be negative",
-                        Value::Null,
-                    );
-                }
-                let total = m.saturating_mul(60).saturating_add(s);
-                if total <= 0 || total > MAX_TTL_SECS {
-                    p.body(
-                        "expiresIn",
-                        "must be more than 0 seconds and at most 10 minutes",
-                        Value::from(total),
-                    );
-                }
-                total
-            }
-        };
+        let ttl = offer_ttl(
+            &mut p,
+            request.expires_in.as_ref(),
+            DEFAULT_TTL_SECS,
+            MAX_TTL_SECS,
+            "10 minutes",
+        );
         p.finish(())?;
 
         let now = self.clock.now();
