@@ -252,7 +252,7 @@ pub struct IssuedCredentialRecord {
 }
 
 /// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.
-/// Which table an admin document lives in.
+/// Which kind of admin document a row holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentKind {
     /// Wallet clients of the authorization code flow.
@@ -264,12 +264,12 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
-    /// The table name (a fixed identifier, never user input).
-    pub fn table(self) -> &'static str {
+    /// The `kind` column value.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::WalletClient => "wallet_clients",
-            Self::AuthenticationProvider => "authentication_providers",
-            Self::ClaimSource => "claim_sources",
+            Self::WalletClient => "wallet_client",
+            Self::AuthenticationProvider => "authentication_provider",
+            Self::ClaimSource => "claim_source",
         }
     }
 }

@@ -654,11 +654,10 @@ macro_rules! impl_store {
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<(), StoreError> {
                 let _writer = self.writer().await;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "INSERT INTO {} (id, unique_key, document, secret_hash, sealed_key_id, sealed, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    kind.table()
-                )))
+                sqlx::query(
+                    "INSERT INTO admin_documents (id, unique_key, document, secret_hash, sealed_key_id, \
+                     sealed, created_at, updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
                 .bind(&r.id)
                 .bind(&r.unique_key)
                 .bind(&r.document)
@@ -667,6 +666,7 @@ macro_rules! impl_store {
                 .bind(&r.sealed)
                 .bind(r.created_at)
                 .bind(r.updated_at)
+                .bind(kind.as_str())
                 .execute(&self.pool)
                 .await
                 .map(|_| ())
@@ -678,12 +678,13 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 id: &str,
             ) -> Result<Option<sigil_core::store::DocumentRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::DocumentRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM {} WHERE id = $1",
-                    $crate::sql::DOCUMENT_COLUMNS,
-                    kind.table()
-                )))
+                let row = sqlx::query_as::<_, $crate::sql::DocumentRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::document_columns!(),
+                    " FROM admin_documents WHERE id = $1 AND kind = $2"
+                ))
                 .bind(id)
+                .bind(kind.as_str())
                 .fetch_optional(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -696,13 +697,14 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<sigil_core::store::DocumentRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::DocumentRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {} FROM {} WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2",
-                    $crate::sql::DOCUMENT_COLUMNS,
-                    kind.table()
-                )))
+                let rows = sqlx::query_as::<_, $crate::sql::DocumentRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::document_columns!(),
+                    " FROM admin_documents WHERE kind = $3 AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
+                ))
                 .bind(after)
                 .bind(i64::from(limit))
+                .bind(kind.as_str())
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -715,11 +717,10 @@ macro_rules! impl_store {
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<bool, StoreError> {
                 let _writer = self.writer().await;
-                let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE {} SET unique_key = $2, document = $3, secret_hash = $4, \
-                     sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1",
-                    kind.table()
-                )))
+                let done = sqlx::query(
+                    "UPDATE admin_documents SET unique_key = $2, document = $3, secret_hash = $4, \
+                     sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1 AND kind = $8",
+                )
                 .bind(&r.id)
                 .bind(&r.unique_key)
                 .bind(&r.document)
@@ -727,6 +728,7 @@ macro_rules! impl_store {
                 .bind(&r.sealed_key_id)
                 .bind(&r.sealed)
                 .bind(r.updated_at)
+                .bind(kind.as_str())
                 .execute(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -739,8 +741,9 @@ macro_rules! impl_store {
                 id: &str,
             ) -> Result<bool, StoreError> {
                 let _writer = self.writer().await;
-                let done = sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {} WHERE id = $1", kind.table())))
+                let done = sqlx::query("DELETE FROM admin_documents WHERE id = $1 AND kind = $2")
                     .bind(id)
+                    .bind(kind.as_str())
                     .execute(&self.pool)
                     .await
                     .map_err($crate::sql::map_err)?;
@@ -1245,8 +1248,12 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
     }
 }
 
-pub(crate) const DOCUMENT_COLUMNS: &str =
-    "id, unique_key, document, secret_hash, sealed_key_id, sealed, created_at, updated_at";
+macro_rules! document_columns {
+    () => {
+        "id, unique_key, document, secret_hash, sealed_key_id, sealed, created_at, updated_at"
+    };
+}
+pub(crate) use document_columns;
 
 pub(crate) type DocumentRow = (
     String,

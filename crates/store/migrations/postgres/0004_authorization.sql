@@ -4,38 +4,21 @@
 -- One-time artefacts (PAR request_uri, login state, authorization code, issuer_state) are stored
 -- as SHA-256 and consumed by one UPDATE each.
 
-CREATE TABLE wallet_clients (
+-- kind: 'wallet_client', 'authentication_provider' or 'claim_source'. unique_key is unique per
+-- kind (one authentication provider per deployment).
+CREATE TABLE admin_documents (
     id                TEXT PRIMARY KEY,
-    unique_key        TEXT UNIQUE,
+    kind              TEXT NOT NULL,
+    unique_key        TEXT,
     document          TEXT NOT NULL,
     secret_hash       BYTEA,
     sealed_key_id     TEXT,
     sealed            BYTEA,
     created_at        BIGINT NOT NULL,
-    updated_at        BIGINT NOT NULL
+    updated_at        BIGINT NOT NULL,
+    UNIQUE (kind, unique_key)
 );
-
-CREATE TABLE authentication_providers (
-    id                TEXT PRIMARY KEY,
-    unique_key        TEXT UNIQUE,
-    document          TEXT NOT NULL,
-    secret_hash       BYTEA,
-    sealed_key_id     TEXT,
-    sealed            BYTEA,
-    created_at        BIGINT NOT NULL,
-    updated_at        BIGINT NOT NULL
-);
-
-CREATE TABLE claim_sources (
-    id                TEXT PRIMARY KEY,
-    unique_key        TEXT UNIQUE,
-    document          TEXT NOT NULL,
-    secret_hash       BYTEA,
-    sealed_key_id     TEXT,
-    sealed            BYTEA,
-    created_at        BIGINT NOT NULL,
-    updated_at        BIGINT NOT NULL
-);
+CREATE INDEX admin_documents_kind ON admin_documents (kind, id);
 
 CREATE TABLE authorization_offers (
     id                 TEXT PRIMARY KEY,
