@@ -7,6 +7,7 @@
 
 mod base58;
 pub mod certificate;
+pub mod mdoc_certificate;
 mod encoding;
 mod error;
 mod hash;
