@@ -53,9 +53,12 @@ export async function createConfigurations(tag) {
 
 export const CLAIMS = { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.com' }
 
-/** A pre-authorized offer; returns the API response (uri, transactionCode, …). */
-export async function createOffer(configurationId, { tx = false, byReference = false } = {}) {
-  const body = { credentials: [configurationId], claims: CLAIMS, byReference }
+/**
+ * A pre-authorized offer; returns the API response (uri, transactionCode, …). `claims` defaults to
+ * the JSON-format CLAIMS (the mDL tests pass their own).
+ */
+export async function createOffer(configurationId, { tx = false, byReference = false, claims = CLAIMS } = {}) {
+  const body = { credentials: [configurationId], claims, byReference }
   if (tx) body.transactionCodeConfiguration = { length: 6, inputMode: 'numeric', description: 'Enter the code from your e-mail' }
   const r = await admin('POST', '/v1/openid/offers/pre-authorized', body)
   assert.equal(r.status, 201, JSON.stringify(r.body))

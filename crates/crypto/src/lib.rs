@@ -7,7 +7,6 @@
 
 mod base58;
 pub mod certificate;
-pub mod mdoc_certificate;
 mod encoding;
 mod error;
 mod hash;
@@ -16,6 +15,7 @@ mod hs256;
 mod jwk;
 mod jws;
 mod master_key;
+pub mod mdoc_certificate;
 mod provider_key;
 mod random;
 mod secret;

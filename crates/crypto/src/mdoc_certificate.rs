@@ -5,8 +5,8 @@
 //! x509-parser and checked against the Annex B profile by [`check_iaca`].
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
 };
 use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
@@ -121,7 +121,10 @@ fn general_names(name: &AlternativeName) -> Vec<u8> {
 /// `ExtKeyUsageSyntax` with the mdoc DS purpose only.
 fn ds_extended_key_usage() -> Vec<u8> {
     // 1.0.18013.5.1.2: 40*1+0, 18013 in base 128, 5, 1, 2.
-    der(0x30, &der(0x06, &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x02]))
+    der(
+        0x30,
+        &der(0x06, &[0x28, 0x81, 0x8c, 0x5d, 0x05, 0x01, 0x02]),
+    )
 }
 
 fn subject(who: &IacaSubject, common_name: &str) -> Result<DistinguishedName, CryptoError> {
@@ -176,8 +179,8 @@ pub fn issue_document_signer(
     not_after: i64,
     rng: &dyn SecureRandom,
 ) -> Result<Vec<u8>, CryptoError> {
-    let (_, iaca) = X509Certificate::from_der(iaca_der)
-        .map_err(|_| CryptoError::Key("IACA certificate"))?;
+    let (_, iaca) =
+        X509Certificate::from_der(iaca_der).map_err(|_| CryptoError::Key("IACA certificate"))?;
     let summary = summarize(&iaca, iaca_der);
     let alternative = iaca
         .get_extension_unique(&OID_X509_EXT_ISSUER_ALT_NAME)
@@ -194,8 +197,7 @@ pub fn issue_document_signer(
         alternative_name: AlternativeName::Uri(String::new()),
     };
     let mut params = CertificateParams::default();
-    params.distinguished_name =
-        subject(&who, &format!("{} Document Signer", summary.common_name))?;
+    params.distinguished_name = subject(&who, &format!("{} Document Signer", summary.common_name))?;
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.use_authority_key_identifier_extension = true;
@@ -299,26 +301,31 @@ pub fn check_iaca(
         }
         _ => bad("must have a keyUsage extension (keyCertSign, cRLSign)"),
     }
-    let issuer_alt_name = cert.extensions().iter().find_map(|e| match e.parsed_extension() {
-        ParsedExtension::IssuerAlternativeName(n) => Some(n),
-        _ => None,
-    });
-    match issuer_alt_name {
-        Some(n)
-            if n.general_names.iter().any(|g| {
-                matches!(g, GeneralName::URI(_) | GeneralName::RFC822Name(_))
-            }) => {}
-        _ => bad("must have an issuerAltName extension with a URI or an e-mail address"),
-    }
-    let has_ski = cert
+    let issuer_alt_name = cert
         .extensions()
         .iter()
-        .any(|e| matches!(e.parsed_extension(), ParsedExtension::SubjectKeyIdentifier(_)));
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::IssuerAlternativeName(n) => Some(n),
+            _ => None,
+        });
+    match issuer_alt_name {
+        Some(n)
+            if n.general_names
+                .iter()
+                .any(|g| matches!(g, GeneralName::URI(_) | GeneralName::RFC822Name(_))) => {}
+        _ => bad("must have an issuerAltName extension with a URI or an e-mail address"),
+    }
+    let has_ski = cert.extensions().iter().any(|e| {
+        matches!(
+            e.parsed_extension(),
+            ParsedExtension::SubjectKeyIdentifier(_)
+        )
+    });
     if !has_ski {
         bad("must have a subjectKeyIdentifier extension");
     }
-    let country_ok = summary.country.len() == 2
-        && summary.country.chars().all(|c| c.is_ascii_uppercase());
+    let country_ok =
+        summary.country.len() == 2 && summary.country.chars().all(|c| c.is_ascii_uppercase());
     if !country_ok {
         bad("the subject must have a countryName (C) of two upper-case letters (ISO 3166-1)");
     }
@@ -401,7 +408,10 @@ mod tests {
         generate_iaca(&who(), NOW, NOW + 10 * 365 * 86_400, &SystemRandom::new()).unwrap()
     }
 
-    fn ext_value<'a>(cert: &'a X509Certificate<'a>, oid: &x509_parser::der_parser::Oid) -> &'a [u8] {
+    fn ext_value<'a>(
+        cert: &'a X509Certificate<'a>,
+        oid: &x509_parser::der_parser::Oid,
+    ) -> &'a [u8] {
         cert.get_extension_unique(oid).unwrap().unwrap().value
     }
 
@@ -430,9 +440,15 @@ mod tests {
         assert_eq!(cert.subject().as_raw(), cert.issuer().as_raw());
         cert.verify_signature(None).unwrap();
         assert_eq!(cert.validity().not_before.timestamp(), NOW);
-        assert_eq!(cert.validity().not_after.timestamp(), NOW + 10 * 365 * 86_400);
+        assert_eq!(
+            cert.validity().not_after.timestamp(),
+            NOW + 10 * 365 * 86_400
+        );
         let s = check_iaca(&der, Some(&pkcs8), NOW).unwrap();
-        assert_eq!((s.common_name.as_str(), s.country.as_str()), ("Example IACA", "NZ"));
+        assert_eq!(
+            (s.common_name.as_str(), s.country.as_str()),
+            ("Example IACA", "NZ")
+        );
         assert_eq!(s.fingerprint.len(), 64);
     }
 
@@ -469,14 +485,21 @@ mod tests {
         assert!(ds.verify_signature(None).is_err(), "not self-signed");
         let aki = ext_value(&ds, &OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER);
         let ski = ext_value(&ca, &OID_X509_EXT_SUBJECT_KEY_IDENTIFIER);
-        assert!(aki.windows(ski.len() - 2).any(|w| w == &ski[2..]), "AKI names the IACA key");
+        assert!(
+            aki.windows(ski.len() - 2).any(|w| w == &ski[2..]),
+            "AKI names the IACA key"
+        );
         assert!(ds.validity().not_before >= ca.validity().not_before);
         assert!(ds.validity().not_after <= ca.validity().not_after);
-        assert_eq!(attribute(ds.subject().iter_country()).as_deref(), Some("NZ"));
-        assert!(ds
-            .get_extension_unique(&OID_X509_EXT_ISSUER_ALT_NAME)
-            .unwrap()
-            .is_some());
+        assert_eq!(
+            attribute(ds.subject().iter_country()).as_deref(),
+            Some("NZ")
+        );
+        assert!(
+            ds.get_extension_unique(&OID_X509_EXT_ISSUER_ALT_NAME)
+                .unwrap()
+                .is_some()
+        );
         let _ = OID_X509_EXT_EXTENDED_KEY_USAGE;
     }
 
@@ -489,7 +512,10 @@ mod tests {
         dn.push(DnType::CommonName, "Not an IACA");
         params.distinguished_name = dn;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign];
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyCertSign,
+        ];
         params.not_before = at(NOW - 100).unwrap();
         params.not_after = at(NOW + 30 * 365 * 86_400).unwrap();
         let cert = params.self_signed(&key).unwrap();
@@ -504,13 +530,18 @@ mod tests {
             "20 years",
             "does not belong",
         ] {
-            assert!(text.iter().any(|t| t.contains(expected)), "{expected}: {text:?}");
+            assert!(
+                text.iter().any(|t| t.contains(expected)),
+                "{expected}: {text:?}"
+            );
         }
         let (pkcs8, der) = iaca();
-        assert!(check_iaca(&der, Some(&pkcs8), NOW + 11 * 365 * 86_400)
-            .unwrap_err()
-            .iter()
-            .any(|p| p.0 == "has expired"));
+        assert!(
+            check_iaca(&der, Some(&pkcs8), NOW + 11 * 365 * 86_400)
+                .unwrap_err()
+                .iter()
+                .any(|p| p.0 == "has expired")
+        );
         assert!(check_iaca(b"not a certificate", None, NOW).is_err());
     }
 

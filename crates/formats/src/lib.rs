@@ -3,6 +3,7 @@
 //! it. Formats know nothing of storage, HTTP or configuration; they depend on `sigil-crypto` only.
 
 pub mod jwt_vc_json;
+pub mod mso_mdoc;
 pub mod sd_jwt_vc;
 
 use serde_json::{Map, Value};
