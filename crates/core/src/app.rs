@@ -23,6 +23,26 @@ pub struct Settings {
     pub issuer_name: String,
     /// Protocol lifetimes and limits.
     pub oauth: OAuthSettings,
+    /// mdoc Document Signer lifetimes.
+    pub mdoc: MdocSettings,
+}
+
+/// mdoc Document Signer lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct MdocSettings {
+    /// Validity of a Document Signer certificate, seconds.
+    pub document_signer_validity: i64,
+    /// How long a Document Signer signs before a new one takes over, seconds.
+    pub document_signer_rotation: i64,
+}
+
+impl Default for MdocSettings {
+    fn default() -> Self {
+        Self {
+            document_signer_validity: 457 * 86_400,
+            document_signer_rotation: 30 * 86_400,
+        }
+    }
 }
 
 /// Protocol lifetimes and limits.

@@ -8,6 +8,7 @@
 //! [`map_claims`] is pure: it is what the issuance path calls and what the seed's examples test.
 
 use serde_json::{Map, Value};
+use sigil_formats::mso_mdoc::{ElementType, iso_mdl_type, to_cbor};
 use sigil_proto::admin::credential_configuration::ClaimMapping as ClaimMappingDto;
 
 use crate::error::FieldError;
@@ -39,6 +40,20 @@ pub struct ClaimMapping {
     pub source: ClaimSource,
     /// Whether issuance fails when it cannot be mapped.
     pub required: bool,
+    /// mso_mdoc: the CBOR type of the value (`None` for JSON formats).
+    pub element_type: Option<ElementType>,
+}
+
+/// Whether claim mappings may (and must) say what CBOR type their values take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing<'a> {
+    /// JSON formats: `type`, `items` and `properties` do not apply.
+    Json,
+    /// mso_mdoc elements of this namespace.
+    Mdoc {
+        /// The namespace (for the ISO mDL defaults).
+        namespace: &'a str,
+    },
 }
 
 /// An ordered set of claim mappings (order is the configuration's, and the credential's).
@@ -94,10 +109,14 @@ pub fn parse_claim_mappings(
     param: &str,
     object: &Map<String, Value>,
     reserved: &[&str],
+    typing: Typing<'_>,
 ) -> ClaimMappings {
     let mut out = Vec::new();
     for (name, raw) in object {
-        let here = format!("{param}.{name}");
+        let here = match param {
+            "" => name.clone(),
+            _ => format!("{param}.{name}"),
+        };
         if name.trim().is_empty() || name.chars().count() > 256 {
             problems.body(
                 &here,
@@ -115,15 +134,135 @@ pub fn parse_claim_mappings(
             continue;
         }
         match parse_one(raw, &here) {
-            Ok(mapping) => out.push(ClaimMapping {
-                name: name.clone(),
-                source: mapping.0,
-                required: mapping.1,
-            }),
+            Ok(mapping) => {
+                let element_type = element_type(problems, &here, raw, name, typing);
+                if let (
+                    Some(ty),
+                    ClaimSource::Mapped {
+                        default: Some(v), ..
+                    }
+                    | ClaimSource::Static(v),
+                ) = (&element_type, &mapping.0)
+                    && let Err(why) = to_cbor(v, ty)
+                {
+                    problems.body(format!("{here}.defaultValue"), why, v.clone());
+                }
+                out.push(ClaimMapping {
+                    name: name.clone(),
+                    source: mapping.0,
+                    required: mapping.1,
+                    element_type,
+                });
+            }
             Err(errors) => errors.into_iter().for_each(|e| problems.push(e)),
         }
     }
     ClaimMappings(out)
+}
+
+/// The CBOR type of one mapping: declared (`type`, with `items` / `properties`), else the ISO
+/// mDL type of a known element, else whatever the JSON value is.
+fn element_type(
+    problems: &mut Problems,
+    here: &str,
+    raw: &Value,
+    name: &str,
+    typing: Typing<'_>,
+) -> Option<ElementType> {
+    let declared = ["type", "items", "properties"]
+        .into_iter()
+        .find(|k| raw.get(*k).is_some());
+    match typing {
+        Typing::Json => {
+            if let Some(key) = declared {
+                problems.body(
+                    format!("{here}.{key}"),
+                    "applies to mso_mdoc credential configurations only",
+                    raw.get(key).cloned().unwrap_or_default(),
+                );
+            }
+            None
+        }
+        Typing::Mdoc { namespace } => Some(match declared {
+            Some(_) => declared_type(problems, here, raw, 0),
+            None => iso_mdl_type(namespace, name).unwrap_or(ElementType::Any),
+        }),
+    }
+}
+
+/// Parses `{type, items?, properties?}` at `here`, nested at most 4 deep.
+fn declared_type(problems: &mut Problems, here: &str, raw: &Value, depth: usize) -> ElementType {
+    let name = raw.get("type").and_then(Value::as_str);
+    let items = raw.get("items");
+    let properties = raw.get("properties");
+    if depth > 4 {
+        problems.body(here, "types nest at most 4 levels deep", Value::Null);
+        return ElementType::Any;
+    }
+    let ty = match name {
+        Some("array") => ElementType::Array(Box::new(match items {
+            Some(item) => declared_type(problems, &format!("{here}.items"), item, depth + 1),
+            None => ElementType::Any,
+        })),
+        Some("object") => {
+            let mut members = Vec::new();
+            match properties.map(|p| p.as_object()) {
+                None => {}
+                Some(Some(map)) => {
+                    for (member, spec) in map {
+                        let at = format!("{here}.properties.{member}");
+                        members.push((
+                            member.clone(),
+                            declared_type(problems, &at, spec, depth + 1),
+                        ));
+                    }
+                }
+                Some(None) => problems.body(
+                    format!("{here}.properties"),
+                    "must be an object of member name → {\"type\": …}",
+                    properties.cloned().unwrap_or_default(),
+                ),
+            }
+            ElementType::Object(members)
+        }
+        Some(other) => match ElementType::scalar(other) {
+            Some(t) => t,
+            None => {
+                problems.body(
+                    format!("{here}.type"),
+                    format!("must be one of: {}", ElementType::NAMES.join(", ")),
+                    Value::from(other),
+                );
+                ElementType::Any
+            }
+        },
+        None => {
+            problems.body(
+                format!("{here}.type"),
+                format!(
+                    "is required here; one of: {}",
+                    ElementType::NAMES.join(", ")
+                ),
+                raw.get("type").cloned().unwrap_or_default(),
+            );
+            ElementType::Any
+        }
+    };
+    if items.is_some() && name != Some("array") {
+        problems.body(
+            format!("{here}.items"),
+            "applies to type array only",
+            Value::Null,
+        );
+    }
+    if properties.is_some() && name != Some("object") {
+        problems.body(
+            format!("{here}.properties"),
+            "applies to type object only",
+            Value::Null,
+        );
+    }
+    ty
 }
 
 fn parse_one(raw: &Value, param: &str) -> Result<(ClaimSource, bool), Vec<FieldError>> {
@@ -188,7 +327,13 @@ mod tests {
 
     fn mappings(v: Value) -> ClaimMappings {
         let mut problems = Problems::default();
-        let m = parse_claim_mappings(&mut problems, "claimMappings", v.as_object().unwrap(), &[]);
+        let m = parse_claim_mappings(
+            &mut problems,
+            "claimMappings",
+            v.as_object().unwrap(),
+            &[],
+            Typing::Json,
+        );
         assert!(problems.is_empty(), "{problems:?}");
         m
     }
@@ -234,6 +379,7 @@ mod tests {
             .as_object()
             .unwrap(),
             &["iss"],
+            Typing::Json,
         );
         let params: Vec<String> = match problems.finish(()) {
             Err(crate::Error::Validation(v)) => v.into_iter().map(|e| e.param).collect(),

@@ -2,12 +2,14 @@
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
 use serde_json::{Map, Value};
+use sigil_crypto::HolderKey;
 use sigil_crypto::{SigningAlgorithm, sha256};
+use sigil_formats::mso_mdoc::{self, MdocIssuance};
 use sigil_formats::{Issuance, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
 
 use crate::Sigil;
-use crate::credential_configuration::Format;
+use crate::credential_configuration::{CredentialConfiguration, Format};
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
@@ -164,10 +166,17 @@ impl Sigil {
         // Seed 003: the claims source answers last, before the claim mappings run.
         let sourced = self.query_claim_source(&config, &user.claims).await?;
         user.claims.extend(sourced);
-        let claims = config
-            .map_claims(&user_object(&user))
-            .map_err(|e| denied(e.to_string()))?;
+        let user_object = user_object(&user);
         let now = self.clock.now();
+        if config.format == Format::MsoMdoc {
+            let credential = self.issue_mdoc(&config, &user_object, &holder, now).await?;
+            return self
+                .record_issuance(token, &config, user.id, &holder, now, credential)
+                .await;
+        }
+        let claims = config
+            .map_claims(&user_object)
+            .map_err(|e| denied(e.to_string()))?;
         let signer = self
             .keys()
             .signer(SigningAlgorithm::Es256)
@@ -199,11 +208,55 @@ impl Sigil {
             }
             other => return Err(denied(format!("format {other} cannot be issued yet"))),
         };
-        // A 200 means the issuance is on record (ARCHITECTURE.md §3).
+        self.record_issuance(token, &config, user.id, &holder, now, credential)
+            .await
+    }
+
+    /// mso_mdoc: typed elements, validity, the Document Signer, sign.
+    async fn issue_mdoc(
+        &self,
+        config: &CredentialConfiguration,
+        user: &Value,
+        holder: &HolderKey,
+        now: i64,
+    ) -> Result<String, Error> {
+        if holder.alg != "ES256" {
+            return Err(Error::protocol(
+                ProtocolError::InvalidProof,
+                "mso_mdoc binds a P-256 device key: sign the proof with ES256",
+            ));
+        }
+        let namespaces = config.mdoc_namespaces(user).map_err(denied)?;
+        let validity = config.mdoc_validity(user, now).map_err(denied)?;
+        let signer = self.document_signer_for(validity.valid_until).await?;
+        let issued = mso_mdoc::issue(
+            &MdocIssuance {
+                doctype: config.request.doctype.as_deref().unwrap_or_default(),
+                namespaces: &namespaces,
+                holder,
+                validity,
+                rng: self.rng.as_ref(),
+            },
+            signer.as_ref(),
+        )?;
+        Ok(issued.credential)
+    }
+
+    /// Records the issuance, then answers: a 200 means the issuance is on record
+    /// (ARCHITECTURE.md §3).
+    async fn record_issuance(
+        &self,
+        token: &AccessTokenRecord,
+        config: &CredentialConfiguration,
+        user_id: String,
+        holder: &HolderKey,
+        now: i64,
+        credential: String,
+    ) -> Result<CredentialResponse, Error> {
         self.store
             .insert_issued_credential(&IssuedCredentialRecord {
                 id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
-                user_id: user.id,
+                user_id,
                 configuration_id: config.id.clone(),
                 offer_id: token.offer_id.clone(),
                 format: config.format.as_str().into(),

@@ -4,13 +4,16 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use sigil_formats::mso_mdoc::{Element, ElementType, Validity, to_cbor};
 use sigil_proto::admin::credential_configuration::{
     Branding, CredentialConfigurationRequest, CredentialConfigurationResponse, ExpiresIn,
 };
 use sigil_proto::admin::page::Page;
 
 use crate::Sigil;
-use crate::claim_mapping::{ClaimMappingError, ClaimMappings, map_claims, parse_claim_mappings};
+use crate::claim_mapping::{
+    ClaimMappingError, ClaimMappings, Typing, map_claims, parse_claim_mappings,
+};
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::outbound_url::OutboundUrl;
@@ -96,7 +99,7 @@ impl Format {
     /// Whether Sigil can issue this format yet. Configurations of other formats can be stored,
     /// but are not offered or advertised until their issuer lands.
     pub fn is_issuable(self) -> bool {
-        matches!(self, Format::DcSdJwt | Format::JwtVcJson)
+        matches!(self, Format::DcSdJwt | Format::JwtVcJson | Format::MsoMdoc)
     }
 
     fn uses_type(self) -> bool {
@@ -135,6 +138,8 @@ pub struct CredentialConfiguration {
     pub claims: Claims,
     /// Validity in seconds, when set.
     pub expires_in_secs: Option<i64>,
+    /// mso_mdoc: `validFrom` and `validUntil` mapped like claims (named so).
+    pub validity: ClaimMappings,
     /// The request as accepted, echoed by the API.
     pub request: CredentialConfigurationRequest,
 }
@@ -240,6 +245,7 @@ impl CredentialConfiguration {
             .expires_in
             .as_ref()
             .and_then(|e| expires_in(&mut p, e));
+        let validity = validity(&mut p, format, &request, expires_in_secs);
         let scope = format!(
             "{format}:{}",
             request
@@ -255,6 +261,7 @@ impl CredentialConfiguration {
             scope,
             claims,
             expires_in_secs,
+            validity,
             request,
         })
     }
@@ -276,6 +283,8 @@ impl CredentialConfiguration {
             branding: r.branding,
             expires_in: r.expires_in,
             claim_source_id: r.claim_source_id,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
             scope: self.scope.clone(),
         }
     }
@@ -290,6 +299,68 @@ impl CredentialConfiguration {
                 .map(|(ns, m)| Ok((ns.clone(), Value::Object(map_claims(m, user)?))))
                 .collect(),
         }
+    }
+
+    /// mso_mdoc: the mapped elements typed for CBOR, per namespace. A value that does not fit
+    /// its type is an error naming the element.
+    pub fn mdoc_namespaces(&self, user: &Value) -> Result<Vec<(String, Vec<Element>)>, String> {
+        let Claims::Namespaced(namespaces) = &self.claims else {
+            return Err("not an mso_mdoc configuration".into());
+        };
+        let mut out = Vec::with_capacity(namespaces.len());
+        for (ns, mappings) in namespaces {
+            let values = map_claims(mappings, user).map_err(|e| e.to_string())?;
+            let mut elements = Vec::with_capacity(values.len());
+            for m in &mappings.0 {
+                let Some(value) = values.get(&m.name) else {
+                    continue;
+                };
+                let ty = m.element_type.as_ref().unwrap_or(&ElementType::Any);
+                let value =
+                    to_cbor(value, ty).map_err(|why| format!("element {ns}/{}: {why}", m.name))?;
+                elements.push(Element {
+                    identifier: m.name.clone(),
+                    value,
+                });
+            }
+            if !elements.is_empty() {
+                out.push((ns.clone(), elements));
+            }
+        }
+        Ok(out)
+    }
+
+    /// mso_mdoc: `validityInfo` for an mdoc signed at `now`. `validFrom` is never before `now`
+    /// (ISO/IEC 18013-5 §9.1.2.4); the validity is capped per doctype.
+    pub fn mdoc_validity(&self, user: &Value, now: i64) -> Result<Validity, String> {
+        let mapped = map_claims(&self.validity, user).map_err(|e| e.to_string())?;
+        let at = |name: &str| -> Result<Option<i64>, String> {
+            mapped
+                .get(name)
+                .map(|v| instant(v).ok_or_else(|| format!("{name} {v} is not a date-time")))
+                .transpose()
+        };
+        let valid_from = at("validFrom")?.map_or(now, |t| t.max(now));
+        let valid_until = match at("validUntil")? {
+            Some(t) => t,
+            None => valid_from + self.expires_in_secs.unwrap_or(MDOC_DEFAULT_VALIDITY_SECS),
+        };
+        let doctype = self.request.doctype.as_deref().unwrap_or_default();
+        let max = mdoc_max_validity_secs(doctype);
+        if valid_until <= valid_from {
+            return Err("validUntil must be after validFrom".into());
+        }
+        if valid_until - valid_from > max {
+            return Err(format!(
+                "the validity would exceed {} days, the most for doctype {doctype}",
+                max / 86_400
+            ));
+        }
+        Ok(Validity {
+            signed: now,
+            valid_from,
+            valid_until,
+        })
     }
 
     fn from_record(record: &CredentialConfigurationRecord) -> Result<Self, Error> {
@@ -381,6 +452,7 @@ fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Clai
             "claimMappings",
             object,
             format.reserved_claims(),
+            Typing::Json,
         ));
     }
     let mut namespaces = Vec::new();
@@ -394,7 +466,8 @@ fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Clai
         });
         match elements.as_object().filter(|_| !looks_like_a_mapping) {
             Some(elements) => {
-                namespaces.push((ns.clone(), parse_claim_mappings(p, &param, elements, &[])));
+                let typing = Typing::Mdoc { namespace: ns };
+                namespaces.push((ns.clone(), parse_claim_mappings(p, &param, elements, &[], typing)));
             }
             None => p.body(
                 param,
@@ -404,6 +477,95 @@ fn claims(p: &mut Problems, format: Format, object: &Map<String, Value>) -> Clai
         }
     }
     Claims::Namespaced(namespaces)
+}
+
+/// Longest mdoc validity: 427 days for an mDL (ISO/IEC 18013-5), 3,620 days for other doctypes.
+pub fn mdoc_max_validity_secs(doctype: &str) -> i64 {
+    if doctype.starts_with("org.iso.18013.5.1.mDL") {
+        427 * 86_400
+    } else {
+        3_620 * 86_400
+    }
+}
+
+/// Validity of an mdoc when the configuration sets none (a year).
+pub const MDOC_DEFAULT_VALIDITY_SECS: i64 = 365 * 86_400;
+
+/// `validFrom` / `validUntil` (mso_mdoc only), each a claim mapping whose static value must be a
+/// date or an RFC 3339 date-time; `validUntil` excludes `expiresIn`, which the mdoc cap bounds.
+fn validity(
+    p: &mut Problems,
+    format: Format,
+    request: &CredentialConfigurationRequest,
+    expires_in_secs: Option<i64>,
+) -> ClaimMappings {
+    let mut object = Map::new();
+    for (name, mapping) in [
+        ("validFrom", &request.valid_from),
+        ("validUntil", &request.valid_until),
+    ] {
+        let Some(mapping) = mapping else { continue };
+        let raw = serde_json::to_value(mapping).unwrap_or_default();
+        if format != Format::MsoMdoc {
+            p.body(name, format!("does not apply to format {format}"), raw);
+            continue;
+        }
+        object.insert(name.to_string(), raw);
+    }
+    if request.valid_until.is_some() && request.expires_in.is_some() {
+        p.body(
+            "validUntil",
+            "give validUntil or expiresIn, not both",
+            Value::Null,
+        );
+    }
+    if format == Format::MsoMdoc
+        && let (Some(secs), Some(doctype)) = (expires_in_secs, &request.doctype)
+    {
+        let max = mdoc_max_validity_secs(doctype);
+        if secs > max {
+            p.body(
+                "expiresIn",
+                format!(
+                    "must be at most {} days for doctype {doctype}",
+                    max / 86_400
+                ),
+                Value::from(secs),
+            );
+        }
+    }
+    let mappings = parse_claim_mappings(p, "", &object, &[], Typing::Json);
+    for m in &mappings.0 {
+        let fixed = match &m.source {
+            crate::claim_mapping::ClaimSource::Static(v) => Some(v),
+            crate::claim_mapping::ClaimSource::Mapped { default, .. } => default.as_ref(),
+        };
+        if let Some(v) = fixed
+            && instant(v).is_none()
+        {
+            p.body(
+                format!("{}.defaultValue", m.name),
+                "must be an RFC 3339 date-time or a date (YYYY-MM-DD)",
+                v.clone(),
+            );
+        }
+    }
+    mappings
+}
+
+/// A date (`YYYY-MM-DD`, midnight UTC) or RFC 3339 date-time as Unix seconds.
+pub fn instant(value: &Value) -> Option<i64> {
+    let text = value.as_str()?;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    {
+        return Some(t.unix_timestamp());
+    }
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
 }
 
 fn branding(p: &mut Problems, b: &Branding) {

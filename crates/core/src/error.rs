@@ -137,6 +137,10 @@ pub enum Resource {
     AuthenticationProvider,
     /// A claims source.
     ClaimSource,
+    /// An mdoc IACA.
+    Iaca,
+    /// An mdoc Document Signer.
+    DocumentSigner,
 }
 
 impl fmt::Display for Resource {
@@ -151,6 +155,8 @@ impl fmt::Display for Resource {
             Resource::WalletClient => "wallet client",
             Resource::AuthenticationProvider => "authentication provider",
             Resource::ClaimSource => "claims source",
+            Resource::Iaca => "IACA",
+            Resource::DocumentSigner => "document signer",
         })
     }
 }

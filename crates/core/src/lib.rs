@@ -18,6 +18,7 @@ pub mod credential;
 pub mod credential_configuration;
 mod document;
 pub mod error;
+pub mod iaca;
 pub mod ids;
 pub mod interaction_hook;
 pub mod keys;
@@ -35,6 +36,6 @@ pub mod user;
 pub mod validation;
 pub mod wallet_client;
 
-pub use app::{OAuthSettings, Settings, Sigil};
+pub use app::{MdocSettings, OAuthSettings, Settings, Sigil};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, FieldError, Location, ProtocolError};

@@ -13,6 +13,9 @@ use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
 use crate::token::AUTHORIZATION_CODE_GRANT;
 
+/// Where the IACAs that verifiers should trust are published (`mdoc_iacas_uri`).
+pub const MDOC_IACAS_PATH: &str = "/v1/openid/mdoc-iacas";
+
 fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<Value> {
     mappings
         .0
@@ -60,16 +63,41 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
             );
             claims_metadata(m, &["credentialSubject"])
         }
-        (Claims::Namespaced(_), _) => Vec::new(),
+        (Claims::Namespaced(namespaces), _) => {
+            entry.insert(
+                "doctype".into(),
+                r.doctype.clone().unwrap_or_default().into(),
+            );
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["cose_key"]),
+            );
+            namespaces
+                .iter()
+                .flat_map(|(ns, m)| claims_metadata(m, &[ns]))
+                .collect()
+        }
     };
-    entry.insert(
-        "credential_signing_alg_values_supported".into(),
-        json!(["ES256"]),
-    );
-    entry.insert(
-        "proof_types_supported".into(),
-        json!({ "jwt": { "proof_signing_alg_values_supported": PROOF_ALGS } }),
-    );
+    if config.format == Format::MsoMdoc {
+        // Appendix A.2.2: COSE algorithm identifiers; the device key is P-256, so ES256 proofs.
+        entry.insert(
+            "credential_signing_alg_values_supported".into(),
+            json!([-7]),
+        );
+        entry.insert(
+            "proof_types_supported".into(),
+            json!({ "jwt": { "proof_signing_alg_values_supported": ["ES256"] } }),
+        );
+    } else {
+        entry.insert(
+            "credential_signing_alg_values_supported".into(),
+            json!(["ES256"]),
+        );
+        entry.insert(
+            "proof_types_supported".into(),
+            json!({ "jwt": { "proof_signing_alg_values_supported": PROOF_ALGS } }),
+        );
+    }
     let mut display = Map::new();
     display.insert("name".into(), r.name.clone().into());
     let branding = r.branding.clone();
@@ -127,6 +155,7 @@ impl Sigil {
             "nonce_endpoint": format!("{issuer}/v1/openid/nonce"),
             "display": [{ "name": self.settings().issuer_name, "locale": "en-US" }],
             "credential_configurations_supported": configurations,
+            "mdoc_iacas_uri": format!("{issuer}{MDOC_IACAS_PATH}"),
         }))
     }
 

@@ -262,7 +262,7 @@ pub fn check_iaca(
     let mut problems = Vec::new();
     let mut bad = |msg: &str| problems.push(ProfileViolation(msg.to_string()));
     let cert = match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => cert,
+        Ok(([], cert)) => cert,
         _ => {
             return Err(vec![ProfileViolation(
                 "is not a DER X.509 certificate".into(),

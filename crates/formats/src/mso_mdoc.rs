@@ -566,7 +566,7 @@ mod tests {
             let item = unwrap24(wrapped);
             assert!(get(&item, "random").as_bytes().unwrap().len() >= 16);
             let id = get(&item, "digestID").clone();
-            let digest = sha256(&encode(wrapped).unwrap()).to_vec();
+            let digest = sha256(encode(wrapped).unwrap()).to_vec();
             assert!(digests.contains(&(id, Value::Bytes(digest))));
         }
         // The ES256 signature over Sig_structure verifies with the DS public key.

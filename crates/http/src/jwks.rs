@@ -1,17 +1,30 @@
 //! `GET /v1/oauth/jwks`: the issuer's public signing keys (RFC 7517 §5). The body is serialised
 //! once at start, so it is byte-identical across requests and restarts.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Json, Router};
 use sigil_core::Sigil;
+use sigil_core::metadata::MDOC_IACAS_PATH;
+use sigil_proto::admin::iaca::MdocIacas;
+
+use crate::protocol::OAuthError;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
         .route("/v1/oauth/jwks", get(jwks))
         .route("/v1/oauth/issuer-ca.pem", get(issuer_ca))
+        .route(MDOC_IACAS_PATH, get(mdoc_iacas))
+}
+
+/// The IACAs verifiers should trust for this issuer's mdocs (`mdoc_iacas_uri`): every IACA that
+/// has not expired, the active one first, as base64 DER.
+#[utoipa::path(get, path = "/v1/openid/mdoc-iacas", tag = "keys",
+    responses((status = 200, body = MdocIacas)))]
+pub(crate) async fn mdoc_iacas(State(sigil): State<Sigil>) -> Result<Json<MdocIacas>, OAuthError> {
+    Ok(Json(sigil.mdoc_iacas().await?))
 }
 
 /// The issuer's public keys.

@@ -23,6 +23,7 @@ use crate::{admin, health, jwks};
         health::ready,
         jwks::jwks,
         jwks::issuer_ca,
+        jwks::mdoc_iacas,
         admin::get_configuration,
         admin::put_configuration,
         admin::rotate_hook_secret,
@@ -55,6 +56,14 @@ use crate::{admin, health, jwks};
         admin::get_claim_source,
         admin::update_claim_source,
         admin::delete_claim_source,
+        admin::create_iaca,
+        admin::list_iacas,
+        admin::get_iaca,
+        admin::update_iaca,
+        admin::delete_iaca,
+        admin::create_document_signer,
+        admin::list_document_signers,
+        admin::get_document_signer,
     ),
     modifiers(&AdminToken)
 )]

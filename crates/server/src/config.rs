@@ -128,6 +128,20 @@ pub const KEYS: &[Key] = &[
         Some("false"),
     ),
     key("outbound", "ca_file", "SIGIL_OUTBOUND_CA_FILE", false, None),
+    key(
+        "mdoc",
+        "document_signer_validity_days",
+        "SIGIL_MDOC_DOCUMENT_SIGNER_VALIDITY_DAYS",
+        true,
+        Some("457"),
+    ),
+    key(
+        "mdoc",
+        "document_signer_rotation_days",
+        "SIGIL_MDOC_DOCUMENT_SIGNER_ROTATION_DAYS",
+        true,
+        Some("30"),
+    ),
     key("log", "level", "SIGIL_LOG", false, Some("info")),
     key("log", "format", "SIGIL_LOG_FORMAT", false, Some("text")),
 ];
@@ -175,6 +189,10 @@ pub struct Config {
     pub tx_code_max_failures: i64,
     /// Outbound calls (authentication provider, claims sources).
     pub outbound: OutboundConfig,
+    /// Validity of each mdoc Document Signer certificate, days.
+    pub document_signer_validity_days: i64,
+    /// How long a Document Signer signs before a new one takes over, days.
+    pub document_signer_rotation_days: i64,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
     /// Log format.
@@ -215,6 +233,8 @@ struct Raw {
     #[serde(default)]
     outbound: RawOutbound,
     #[serde(default)]
+    mdoc: RawMdoc,
+    #[serde(default)]
     log: RawLog,
 }
 
@@ -224,6 +244,13 @@ struct RawOutbound {
     timeout_secs: Option<i64>,
     allow_private_networks: Option<toml::Value>,
     ca_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMdoc {
+    document_signer_validity_days: Option<i64>,
+    document_signer_rotation_days: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -494,6 +521,18 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         10,
         1..=120,
     )?;
+    let document_signer_validity_days = ranged(
+        "mdoc.document_signer_validity_days",
+        raw.mdoc.document_signer_validity_days,
+        457,
+        2..=3_650,
+    )?;
+    let document_signer_rotation_days = ranged(
+        "mdoc.document_signer_rotation_days",
+        raw.mdoc.document_signer_rotation_days,
+        30,
+        1..=document_signer_validity_days - 1,
+    )?;
     let allow_private_networks = match &raw.outbound.allow_private_networks {
         None => false,
         Some(toml::Value::Boolean(b)) => *b,
@@ -558,6 +597,8 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         c_nonce_ttl_secs,
         tx_code_max_failures,
         outbound,
+        document_signer_validity_days,
+        document_signer_rotation_days,
         log_level,
         log_format,
     })

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use sigil_core::store::{Store, StoreError};
-use sigil_core::{OAuthSettings, Settings, Sigil, SystemClock};
+use sigil_core::{MdocSettings, OAuthSettings, Settings, Sigil, SystemClock};
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, SystemRandom};
 use sigil_http::HttpOptions;
 use sigil_store::DatabaseUrl;
@@ -172,6 +172,10 @@ pub async fn build(
             c_nonce_ttl: config.c_nonce_ttl_secs,
             tx_code_max_failures: config.tx_code_max_failures,
             ..OAuthSettings::default()
+        },
+        mdoc: MdocSettings {
+            document_signer_validity: config.document_signer_validity_days * 86_400,
+            document_signer_rotation: config.document_signer_rotation_days * 86_400,
         },
     };
     let http = outbound::ReqwestClient::new(&config.outbound).map_err(config::ConfigError)?;

@@ -750,6 +750,155 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn insert_mdoc_certificate(
+                &self,
+                r: &sigil_core::store::MdocCertificateRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                if r.active && r.kind == sigil_core::store::MdocCertificateKind::Iaca {
+                    sqlx::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                }
+                sqlx::query(concat!(
+                    "INSERT INTO mdoc_certificates (",
+                    $crate::sql::mdoc_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                ))
+                .bind(&r.id)
+                .bind(r.kind.as_str())
+                .bind(&r.iaca_id)
+                .bind(r.active)
+                .bind(r.managed)
+                .bind(&r.certificate)
+                .bind(&r.private_key_key_id)
+                .bind(&r.private_key_ciphertext)
+                .bind(r.not_before)
+                .bind(r.not_after)
+                .bind(r.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn get_mdoc_certificate(
+                &self,
+                kind: sigil_core::store::MdocCertificateKind,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::mdoc_columns!(),
+                    " FROM mdoc_certificates WHERE id = $1 AND kind = $2"
+                ))
+                .bind(id)
+                .bind(kind.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                row.map($crate::sql::mdoc_record).transpose()
+            }
+
+            async fn list_mdoc_certificates(
+                &self,
+                kind: sigil_core::store::MdocCertificateKind,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<sigil_core::store::MdocCertificateRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::mdoc_columns!(),
+                    " FROM mdoc_certificates WHERE kind = $3 AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
+                ))
+                .bind(after)
+                .bind(i64::from(limit))
+                .bind(kind.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                rows.into_iter().map($crate::sql::mdoc_record).collect()
+            }
+
+            async fn active_iaca(
+                &self,
+            ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::mdoc_columns!(),
+                    " FROM mdoc_certificates WHERE kind = 'iaca' AND active"
+                ))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                row.map($crate::sql::mdoc_record).transpose()
+            }
+
+            async fn newest_document_signer(
+                &self,
+                iaca_id: &str,
+            ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                    "SELECT ",
+                    $crate::sql::mdoc_columns!(),
+                    " FROM mdoc_certificates WHERE kind = 'document-signer' AND iaca_id = $1 \
+                     ORDER BY id DESC LIMIT 1"
+                ))
+                .bind(iaca_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                row.map($crate::sql::mdoc_record).transpose()
+            }
+
+            async fn set_iaca_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                if active {
+                    sqlx::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active AND id <> $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                }
+                let done = sqlx::query("UPDATE mdoc_certificates SET active = $2 WHERE id = $1 AND kind = 'iaca'")
+                    .bind(id)
+                    .bind(active)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(true)
+            }
+
+            async fn delete_mdoc_certificate(
+                &self,
+                kind: sigil_core::store::MdocCertificateKind,
+                id: &str,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                sqlx::query("DELETE FROM mdoc_certificates WHERE iaca_id = $1 AND $2 = 'iaca'")
+                    .bind(id)
+                    .bind(kind.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let done = sqlx::query("DELETE FROM mdoc_certificates WHERE id = $1 AND kind = $2")
+                    .bind(id)
+                    .bind(kind.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_authorization_offer(
                 &self,
                 o: &sigil_core::store::AuthorizationOfferRecord,
@@ -1279,4 +1428,67 @@ pub(crate) fn document_record(row: DocumentRow) -> sigil_core::store::DocumentRe
         created_at,
         updated_at,
     }
+}
+
+macro_rules! mdoc_columns {
+    () => {
+        "id, kind, iaca_id, active, managed, certificate, private_key_key_id, \
+         private_key_ciphertext, not_before, not_after, created_at"
+    };
+}
+pub(crate) use mdoc_columns;
+
+pub(crate) type MdocRow = (
+    String,
+    String,
+    Option<String>,
+    bool,
+    bool,
+    Vec<u8>,
+    String,
+    Vec<u8>,
+    i64,
+    i64,
+    i64,
+);
+
+pub(crate) fn mdoc_record(
+    row: MdocRow,
+) -> Result<sigil_core::store::MdocCertificateRecord, StoreError> {
+    use sigil_core::store::MdocCertificateKind;
+    let (
+        id,
+        kind,
+        iaca_id,
+        active,
+        managed,
+        certificate,
+        private_key_key_id,
+        private_key_ciphertext,
+        not_before,
+        not_after,
+        created_at,
+    ) = row;
+    let kind = match kind.as_str() {
+        "iaca" => MdocCertificateKind::Iaca,
+        "document-signer" => MdocCertificateKind::DocumentSigner,
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "mdoc certificate kind {other}"
+            )));
+        }
+    };
+    Ok(sigil_core::store::MdocCertificateRecord {
+        id,
+        kind,
+        iaca_id,
+        active,
+        managed,
+        certificate,
+        private_key_key_id,
+        private_key_ciphertext,
+        not_before,
+        not_after,
+        created_at,
+    })
 }

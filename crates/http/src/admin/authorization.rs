@@ -20,94 +20,10 @@ use sigil_proto::error::ErrorResponse;
 use crate::error::ApiError;
 use crate::extract::{AdminJson, AdminQuery};
 
-/// Five handlers for one admin collection, each documented in OpenAPI.
-macro_rules! crud {
-    (
-        tag = $tag:literal, collection = $collection:literal, item = $item:literal,
-        request = $request:ty, response = $response:ty,
-        create = $create:ident => $core_create:ident,
-        list = $list:ident => $core_list:ident,
-        get = $get:ident => $core_get:ident,
-        update = $update:ident => $core_update:ident,
-        delete = $delete:ident => $core_delete:ident $(,)?
-    ) => {
-        /// Creates one.
-        #[utoipa::path(post, path = $collection, tag = $tag, security(("adminToken" = [])),
-            request_body = $request,
-            responses((status = 201, body = $response),
-                      (status = 400, description = "Validation error", body = ErrorResponse),
-                      (status = 409, description = "Conflict", body = ErrorResponse),
-                      (status = 401, body = ErrorResponse)))]
-        pub(crate) async fn $create(
-            State(sigil): State<Sigil>,
-            AdminJson(request): AdminJson<$request>,
-        ) -> Result<(StatusCode, Json<$response>), ApiError> {
-            Ok((StatusCode::CREATED, Json(sigil.$core_create(&request).await?)))
-        }
-
-        /// Lists them, oldest first.
-        #[utoipa::path(get, path = $collection, tag = $tag, security(("adminToken" = [])),
-            params(PageQuery),
-            responses((status = 200, body = Page<$response>),
-                      (status = 400, description = "Bad limit or cursor", body = ErrorResponse),
-                      (status = 401, body = ErrorResponse)))]
-        pub(crate) async fn $list(
-            State(sigil): State<Sigil>,
-            AdminQuery(query): AdminQuery<PageQuery>,
-        ) -> Result<Json<Page<$response>>, ApiError> {
-            let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-            Ok(Json(sigil.$core_list(&page).await?))
-        }
-
-        /// Reads one.
-        #[utoipa::path(get, path = $item, tag = $tag, security(("adminToken" = [])),
-            params(("id" = String, Path, description = "Id")),
-            responses((status = 200, body = $response),
-                      (status = 404, body = ErrorResponse),
-                      (status = 401, body = ErrorResponse)))]
-        pub(crate) async fn $get(
-            State(sigil): State<Sigil>,
-            Path(id): Path<String>,
-        ) -> Result<Json<$response>, ApiError> {
-            Ok(Json(sigil.$core_get(&id).await?))
-        }
-
-        /// Replaces one.
-        #[utoipa::path(put, path = $item, tag = $tag, security(("adminToken" = [])),
-            params(("id" = String, Path, description = "Id")),
-            request_body = $request,
-            responses((status = 200, body = $response),
-                      (status = 400, description = "Validation error", body = ErrorResponse),
-                      (status = 404, body = ErrorResponse),
-                      (status = 401, body = ErrorResponse)))]
-        pub(crate) async fn $update(
-            State(sigil): State<Sigil>,
-            Path(id): Path<String>,
-            AdminJson(request): AdminJson<$request>,
-        ) -> Result<Json<$response>, ApiError> {
-            Ok(Json(sigil.$core_update(&id, &request).await?))
-        }
-
-        /// Deletes one.
-        #[utoipa::path(delete, path = $item, tag = $tag, security(("adminToken" = [])),
-            params(("id" = String, Path, description = "Id")),
-            responses((status = 204, description = "Deleted"),
-                      (status = 404, body = ErrorResponse),
-                      (status = 409, description = "Still in use", body = ErrorResponse),
-                      (status = 401, body = ErrorResponse)))]
-        pub(crate) async fn $delete(
-            State(sigil): State<Sigil>,
-            Path(id): Path<String>,
-        ) -> Result<StatusCode, ApiError> {
-            sigil.$core_delete(&id).await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-    };
-}
-
 crud! {
     tag = "clients", collection = "/v1/openid/clients", item = "/v1/openid/clients/{id}",
-    request = ClientRequest, response = ClientResponse,
+    request = ClientRequest, update_request = ClientRequest,
+    response = ClientResponse,
     create = create_client => create_client,
     list = list_clients => list_clients,
     get = get_client => client_response,
@@ -119,7 +35,8 @@ crud! {
     tag = "authentication-providers",
     collection = "/v1/users/authentication-providers",
     item = "/v1/users/authentication-providers/{id}",
-    request = AuthenticationProviderRequest, response = AuthenticationProviderResponse,
+    request = AuthenticationProviderRequest, update_request = AuthenticationProviderRequest,
+    response = AuthenticationProviderResponse,
     create = create_authentication_provider => create_authentication_provider,
     list = list_authentication_providers => list_authentication_providers,
     get = get_authentication_provider => authentication_provider,
@@ -129,7 +46,8 @@ crud! {
 
 crud! {
     tag = "claim-sources", collection = "/v1/claim-sources", item = "/v1/claim-sources/{id}",
-    request = ClaimSourceRequest, response = ClaimSourceResponse,
+    request = ClaimSourceRequest, update_request = ClaimSourceRequest,
+    response = ClaimSourceResponse,
     create = create_claim_source => create_claim_source,
     list = list_claim_sources => list_claim_sources,
     get = get_claim_source => claim_source,

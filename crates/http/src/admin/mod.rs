@@ -1,8 +1,94 @@
 //! The management API routes (all behind the admin token).
 
+/// Five handlers for one admin collection, each documented in OpenAPI.
+macro_rules! crud {
+    (
+        tag = $tag:literal, collection = $collection:literal, item = $item:literal,
+        request = $request:ty, update_request = $update_request:ty, response = $response:ty,
+        create = $create:ident => $core_create:ident,
+        list = $list:ident => $core_list:ident,
+        get = $get:ident => $core_get:ident,
+        update = $update:ident => $core_update:ident,
+        delete = $delete:ident => $core_delete:ident $(,)?
+    ) => {
+        /// Creates one.
+        #[utoipa::path(post, path = $collection, tag = $tag, security(("adminToken" = [])),
+            request_body = $request,
+            responses((status = 201, body = $response),
+                      (status = 400, description = "Validation error", body = ErrorResponse),
+                      (status = 409, description = "Conflict", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $create(
+            State(sigil): State<Sigil>,
+            AdminJson(request): AdminJson<$request>,
+        ) -> Result<(StatusCode, Json<$response>), ApiError> {
+            Ok((StatusCode::CREATED, Json(sigil.$core_create(&request).await?)))
+        }
+
+        /// Lists them, oldest first.
+        #[utoipa::path(get, path = $collection, tag = $tag, security(("adminToken" = [])),
+            params(PageQuery),
+            responses((status = 200, body = Page<$response>),
+                      (status = 400, description = "Bad limit or cursor", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $list(
+            State(sigil): State<Sigil>,
+            AdminQuery(query): AdminQuery<PageQuery>,
+        ) -> Result<Json<Page<$response>>, ApiError> {
+            let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+            Ok(Json(sigil.$core_list(&page).await?))
+        }
+
+        /// Reads one.
+        #[utoipa::path(get, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            responses((status = 200, body = $response),
+                      (status = 404, body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $get(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+        ) -> Result<Json<$response>, ApiError> {
+            Ok(Json(sigil.$core_get(&id).await?))
+        }
+
+        /// Replaces one.
+        #[utoipa::path(put, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            request_body = $update_request,
+            responses((status = 200, body = $response),
+                      (status = 400, description = "Validation error", body = ErrorResponse),
+                      (status = 404, body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $update(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+            AdminJson(request): AdminJson<$update_request>,
+        ) -> Result<Json<$response>, ApiError> {
+            Ok(Json(sigil.$core_update(&id, &request).await?))
+        }
+
+        /// Deletes one.
+        #[utoipa::path(delete, path = $item, tag = $tag, security(("adminToken" = [])),
+            params(("id" = String, Path, description = "Id")),
+            responses((status = 204, description = "Deleted"),
+                      (status = 404, body = ErrorResponse),
+                      (status = 409, description = "Still in use", body = ErrorResponse),
+                      (status = 401, body = ErrorResponse)))]
+        pub(crate) async fn $delete(
+            State(sigil): State<Sigil>,
+            Path(id): Path<String>,
+        ) -> Result<StatusCode, ApiError> {
+            sigil.$core_delete(&id).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+    };
+}
+
 mod authorization;
 mod configuration;
 mod credential_configuration;
+mod iaca;
 mod offer;
 mod user;
 
@@ -12,6 +98,7 @@ use sigil_core::Sigil;
 pub(crate) use authorization::*;
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
+pub(crate) use iaca::*;
 pub(crate) use offer::*;
 pub(crate) use user::*;
 
@@ -20,6 +107,7 @@ pub(crate) fn routes() -> Router<Sigil> {
         .merge(authorization::routes())
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
+        .merge(iaca::routes())
         .merge(offer::routes())
         .merge(user::routes())
 }

@@ -40,6 +40,11 @@ pub struct CredentialConfigurationRequest {
     /// A claims source queried at issuance; its answer is merged into the user's claims before
     /// the claim mappings run.
     pub claim_source_id: Option<String>,
+    /// mso_mdoc: when the credential becomes valid, mapped like a claim (an RFC 3339 date-time
+    /// or a date); default and earliest: the time of issuance.
+    pub valid_from: Option<ClaimMapping>,
+    /// mso_mdoc: when the credential expires, mapped like a claim; instead of `expiresIn`.
+    pub valid_until: Option<ClaimMapping>,
 }
 
 /// One claim mapping, as seed 004 defines it.
@@ -58,6 +63,19 @@ pub struct ClaimMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub default_value: Option<serde_json::Value>,
+    /// mso_mdoc: the CBOR type of the value: `string`, `integer`, `number`, `boolean`, `date`
+    /// (full-date), `dateTime` (tdate), `bytes` (base64 in, byte string out), `array` or
+    /// `object`. Without it, the ISO type of a known mDL element, else the JSON value's own.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<String>,
+    /// mso_mdoc, `type: array`: the type of the items (`{"type": …}`, nestable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub items: Option<serde_json::Value>,
+    /// mso_mdoc, `type: object`: member name → `{"type": …}` (nestable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub properties: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Wallet display of the credential (OID4VCI 1.0 §12.2.4 `credential_metadata.display`).
@@ -159,6 +177,12 @@ pub struct CredentialConfigurationResponse {
     /// The claims source queried at issuance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claim_source_id: Option<String>,
+    /// mso_mdoc: start of validity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<ClaimMapping>,
+    /// mso_mdoc: end of validity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<ClaimMapping>,
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }

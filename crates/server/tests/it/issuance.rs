@@ -752,8 +752,10 @@ async fn offer_validation_and_secrets_at_rest(engine: Engine) {
     let app = spawn_app(engine).await;
     let config = app.configuration(jwt_vc_config()).await;
     let mdoc = app
-        .configuration(json!({"name": "mDL", "format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL",
-            "claimMappings": {"org.iso.18013.5.1": {"family_name": {"mapFrom": "claims.family_name"}}}}))
+        .configuration(
+            json!({"name": "Web", "format": "ldp_vc", "type": "WebCredential",
+            "claimMappings": {"family_name": {"mapFrom": "claims.family_name"}}}),
+        )
         .await;
     let path = "/v1/openid/offers/pre-authorized";
     for (body, param) in [
@@ -880,7 +882,7 @@ async fn metadata_describes_issuable_configurations(engine: Engine) {
     let sd = app.configuration(sd_jwt_config()).await;
     let vc = app.configuration(jwt_vc_config()).await;
     let mdoc = app
-        .configuration(json!({"name": "mDL", "format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL", "claimMappings": {}}))
+        .configuration(json!({"name": "Web", "format": "ldp_vc", "type": "WebCredential", "claimMappings": {}}))
         .await;
     let m = reply(
         app.client

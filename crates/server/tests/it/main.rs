@@ -17,6 +17,7 @@ mod credential_configurations;
 mod errors;
 mod interaction_hook;
 mod issuance;
+mod mdoc;
 mod openapi;
 mod persistence;
 mod users;
