@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use sigil_core::store::{
-    AdminTokenRecord, CredentialConfigurationRecord, InteractionHookRecord, SigningKeyRecord,
-    Store, StoreError, UserFilter, UserRecord,
+    AdminTokenRecord, CredentialConfigurationRecord, InteractionHookRecord, MdocCertificateKind,
+    MdocCertificateRecord, SigningKeyRecord, Store, StoreError, UserFilter, UserRecord,
 };
 use sigil_store::{DatabaseUrl, connect};
 use sigil_testkit::{Engine, TestDatabase};
@@ -49,6 +49,7 @@ on_both_engines!(
     an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token,
     an_authorization_offer_and_a_pushed_request_are_used_once,
     a_login_session_advances_once_per_stage,
+    one_iaca_is_active_even_under_concurrent_activations,
 );
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
@@ -725,5 +726,113 @@ async fn a_login_session_advances_once_per_stage(store: Arc<dyn Store>) {
             .await
             .unwrap(),
         "an expired stage cannot advance"
+    );
+}
+
+fn mdoc_row(
+    id: &str,
+    kind: MdocCertificateKind,
+    iaca: Option<&str>,
+    active: bool,
+) -> MdocCertificateRecord {
+    MdocCertificateRecord {
+        id: id.into(),
+        kind,
+        iaca_id: iaca.map(str::to_string),
+        active,
+        managed: true,
+        certificate: vec![0x30, 0x00],
+        private_key_key_id: "k".into(),
+        private_key_ciphertext: vec![1, 2, 3],
+        not_before: 1,
+        not_after: 2,
+        created_at: 1,
+    }
+}
+
+async fn one_iaca_is_active_even_under_concurrent_activations(store: Arc<dyn Store>) {
+    use MdocCertificateKind::{DocumentSigner, Iaca};
+    let ids: Vec<String> = (0..8)
+        .map(|i| format!("0190000{i}-0000-7000-8000-000000000000"))
+        .collect();
+    for id in &ids {
+        store
+            .insert_mdoc_certificate(&mdoc_row(id, Iaca, None, true))
+            .await
+            .unwrap();
+    }
+    // Each insert of an active IACA replaced the active one.
+    assert_eq!(store.active_iaca().await.unwrap().unwrap().id, ids[7]);
+    let mut tasks = Vec::new();
+    for id in ids.clone() {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store.set_iaca_active(&id, true).await
+        }));
+    }
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(true) | Err(StoreError::Conflict(_)) => {}
+            other => panic!("an activation answered {other:?}"),
+        }
+    }
+    let actives = store
+        .list_mdoc_certificates(Iaca, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.active)
+        .count();
+    assert_eq!(actives, 1, "exactly one active IACA");
+
+    // Document Signers belong to their IACA and go with it.
+    let ds = |n: u8| format!("0190001{n}-0000-7000-8000-000000000000");
+    store
+        .insert_mdoc_certificate(&mdoc_row(&ds(1), DocumentSigner, Some(&ids[0]), true))
+        .await
+        .unwrap();
+    store
+        .insert_mdoc_certificate(&mdoc_row(&ds(2), DocumentSigner, Some(&ids[0]), true))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .newest_document_signer(&ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        ds(2)
+    );
+    assert!(
+        store
+            .newest_document_signer(&ids[1])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !store.delete_mdoc_certificate(Iaca, &ds(1)).await.unwrap(),
+        "a DS is not an IACA"
+    );
+    assert!(store.delete_mdoc_certificate(Iaca, &ids[0]).await.unwrap());
+    assert!(
+        store
+            .get_mdoc_certificate(DocumentSigner, &ds(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store
+            .list_mdoc_certificates(DocumentSigner, None, 100)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert!(
+        !store.set_iaca_active(&ids[0], true).await.unwrap(),
+        "a deleted IACA cannot be activated"
     );
 }
