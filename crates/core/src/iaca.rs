@@ -46,6 +46,16 @@ fn seal_context(id: &str) -> String {
     format!("mdoc-key:{id}")
 }
 
+/// Two activations raced and the database kept one IACA active: the loser may retry.
+fn activation_conflict(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict(_) => {
+            Error::Conflict("another IACA was activated at the same moment; retry".into())
+        }
+        other => other.into(),
+    }
+}
+
 fn corrupt(e: impl std::fmt::Display) -> Error {
     StoreError::Corrupt(e.to_string()).into()
 }
@@ -314,12 +324,7 @@ impl Sigil {
         self.store
             .insert_mdoc_certificate(&record)
             .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    Error::Conflict("another IACA was activated at the same moment; retry".into())
-                }
-                other => other.into(),
-            })?;
+            .map_err(activation_conflict)?;
         Ok(record)
     }
 
@@ -424,7 +429,12 @@ impl Sigil {
                 Value::Bool(true),
             ));
         }
-        if !self.store.set_iaca_active(id, request.active).await? {
+        let changed = self
+            .store
+            .set_iaca_active(id, request.active)
+            .await
+            .map_err(activation_conflict)?;
+        if !changed {
             return Err(Error::NotFound(Resource::Iaca));
         }
         self.iaca(id).await
