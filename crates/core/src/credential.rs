@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use sigil_crypto::HolderKey;
 use sigil_crypto::{SigningAlgorithm, sha256};
-use sigil_formats::mso_mdoc::{self, MdocIssuance};
+use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
 
@@ -169,9 +169,15 @@ impl Sigil {
         let user_object = user_object(&user);
         let now = self.clock.now();
         if config.format == Format::MsoMdoc {
-            let credential = self.issue_mdoc(&config, &user_object, &holder, now).await?;
+            let issued = self.issue_mdoc(&config, &user_object, &holder, now).await?;
             return self
-                .record_issuance(token, &config, user.id, &holder, now, credential)
+                .record_issuance(
+                    token,
+                    &config,
+                    (user.id, &holder, now),
+                    issued.credential,
+                    Some(issued.mso_digest.to_vec()),
+                )
                 .await;
         }
         let claims = config
@@ -208,7 +214,7 @@ impl Sigil {
             }
             other => return Err(denied(format!("format {other} cannot be issued yet"))),
         };
-        self.record_issuance(token, &config, user.id, &holder, now, credential)
+        self.record_issuance(token, &config, (user.id, &holder, now), credential, None)
             .await
     }
 
@@ -219,7 +225,7 @@ impl Sigil {
         user: &Value,
         holder: &HolderKey,
         now: i64,
-    ) -> Result<String, Error> {
+    ) -> Result<IssuedMdoc, Error> {
         if holder.alg != "ES256" {
             return Err(Error::protocol(
                 ProtocolError::InvalidProof,
@@ -239,7 +245,7 @@ impl Sigil {
             },
             signer.as_ref(),
         )?;
-        Ok(issued.credential)
+        Ok(issued)
     }
 
     /// Records the issuance, then answers: a 200 means the issuance is on record
@@ -248,10 +254,9 @@ impl Sigil {
         &self,
         token: &AccessTokenRecord,
         config: &CredentialConfiguration,
-        user_id: String,
-        holder: &HolderKey,
-        now: i64,
+        (user_id, holder, now): (String, &HolderKey, i64),
         credential: String,
+        mso_digest: Option<Vec<u8>>,
     ) -> Result<CredentialResponse, Error> {
         self.store
             .insert_issued_credential(&IssuedCredentialRecord {
@@ -262,6 +267,7 @@ impl Sigil {
                 format: config.format.as_str().into(),
                 holder_key_thumbprint: holder.thumbprint.clone(),
                 issued_at: now,
+                mso_digest,
             })
             .await?;
         Ok(CredentialResponse {

@@ -249,6 +249,8 @@ pub struct IssuedCredentialRecord {
     pub holder_key_thumbprint: String,
     /// When.
     pub issued_at: i64,
+    /// mso_mdoc: SHA-256 of the signed MSO.
+    pub mso_digest: Option<Vec<u8>>,
 }
 
 /// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.

@@ -164,6 +164,9 @@ impl Sigil {
                     format: r.format,
                     holder_key_thumbprint: r.holder_key_thumbprint,
                     issued_at: crate::offer::timestamp(r.issued_at),
+                    mso_digest: r
+                        .mso_digest
+                        .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
                 })
                 .collect(),
         })

@@ -611,7 +611,7 @@ macro_rules! impl_store {
                 let _writer = self.writer().await;
                 sqlx::query(
                     "INSERT INTO issued_credentials (id, user_id, configuration_id, offer_id, format, \
-                     holder_key_thumbprint, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     holder_key_thumbprint, issued_at, mso_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&r.id)
                 .bind(&r.user_id)
@@ -620,6 +620,7 @@ macro_rules! impl_store {
                 .bind(&r.format)
                 .bind(&r.holder_key_thumbprint)
                 .bind(r.issued_at)
+                .bind(&r.mso_digest)
                 .execute(&self.pool)
                 .await
                 .map(|_| ())
@@ -630,8 +631,8 @@ macro_rules! impl_store {
                 &self,
                 user_id: &str,
             ) -> Result<Vec<sigil_core::store::IssuedCredentialRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, (String, String, String, Option<String>, String, String, i64)>(
-                    "SELECT id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at \
+                let rows = sqlx::query_as::<_, (String, String, String, Option<String>, String, String, i64, Option<Vec<u8>>)>(
+                    "SELECT id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest \
                      FROM issued_credentials WHERE user_id = $1 ORDER BY id",
                 )
                 .bind(user_id)
@@ -640,9 +641,9 @@ macro_rules! impl_store {
                 .map_err($crate::sql::map_err)?;
                 Ok(rows
                     .into_iter()
-                    .map(|(id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at)| {
+                    .map(|(id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest)| {
                         sigil_core::store::IssuedCredentialRecord {
-                            id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at,
+                            id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest,
                         }
                     })
                     .collect())

@@ -71,6 +71,9 @@ pub struct IssuedCredentialResponse {
     pub holder_key_thumbprint: String,
     /// When (RFC 3339).
     pub issued_at: String,
+    /// mso_mdoc: SHA-256 of the signed MSO (`MobileSecurityObjectBytes`), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mso_digest: Option<String>,
 }
 
 /// The credentials issued to a user.

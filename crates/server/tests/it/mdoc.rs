@@ -385,6 +385,37 @@ async fn an_mdoc_carries_typed_elements_and_signers_rotate(engine: Engine) {
     };
     assert_eq!(parse_t(&until) - parse_t(&from), 30 * 86_400);
 
+    // The issuance is on record with the MSO digest (SHA-256 of the signed payload).
+    let signed = decode(
+        &URL_SAFE_NO_PAD
+            .decode(r.body["credentials"][0]["credential"].as_str().unwrap())
+            .unwrap(),
+    );
+    let payload = get(&signed, "issuerAuth").as_array().unwrap()[2]
+        .as_bytes()
+        .unwrap()
+        .clone();
+    let digest: String = sigil_crypto::sha256(&payload)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut recorded = Vec::new();
+    for user in app.get("/v1/users").await.body["data"].as_array().unwrap() {
+        let list = app
+            .get(&format!(
+                "/v1/users/{}/credentials",
+                user["id"].as_str().unwrap()
+            ))
+            .await;
+        for c in list.body["data"].as_array().unwrap() {
+            recorded.push((c["format"].clone(), c["msoDigest"].clone()));
+        }
+    }
+    assert_eq!(
+        recorded,
+        vec![(json!("mso_mdoc"), json!(digest))],
+        "one issuance on record, with its MSO digest"
+    );
     let ca_der = der_of(&ca["certificatePem"]);
     let (ds_cert, ca_cert) = (parse(&ds1), parse(&ca_der));
     ds_cert

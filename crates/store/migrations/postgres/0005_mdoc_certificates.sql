@@ -18,3 +18,6 @@ CREATE TABLE mdoc_certificates (
 );
 CREATE UNIQUE INDEX mdoc_certificates_one_active_iaca ON mdoc_certificates (kind) WHERE kind = 'iaca' AND active;
 CREATE INDEX mdoc_certificates_by_iaca ON mdoc_certificates (iaca_id, created_at);
+
+-- An issued mdoc is identified by the SHA-256 of its signed MSO.
+ALTER TABLE issued_credentials ADD COLUMN mso_digest BYTEA;
