@@ -20,20 +20,21 @@ const CA_LIFETIME_SECS: i64 = 10 * 365 * 86_400;
 /// Leaf lifetime: 1 year (re-issued at start when under 30 days remain or the issuer changes).
 pub const LEAF_LIFETIME_SECS: i64 = 365 * 86_400;
 
-fn err(e: rcgen::Error) -> CryptoError {
+pub(crate) fn err(e: rcgen::Error) -> CryptoError {
     let _ = e;
     CryptoError::Key("certificate generation")
 }
 
-fn at(unix: i64) -> Result<OffsetDateTime, CryptoError> {
+pub(crate) fn at(unix: i64) -> Result<OffsetDateTime, CryptoError> {
     OffsetDateTime::from_unix_timestamp(unix).map_err(|_| CryptoError::Key("certificate validity"))
 }
 
-fn serial(rng: &dyn SecureRandom) -> Result<SerialNumber, CryptoError> {
+/// A random serial number: a positive INTEGER of 16 bytes (RFC 5280 §4.1.2.2) that does not
+/// start with a zero byte, so its DER encoding is minimal.
+pub(crate) fn serial(rng: &dyn SecureRandom) -> Result<SerialNumber, CryptoError> {
     let mut bytes = random_array::<16>(rng)?;
-    // A positive INTEGER (RFC 5280 §4.1.2.2).
     if let Some(first) = bytes.first_mut() {
-        *first &= 0x7f;
+        *first = (*first & 0x7f) | 0x01;
     }
     Ok(SerialNumber::from_slice(&bytes))
 }

@@ -6,9 +6,8 @@
 
 use rcgen::{
     BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, DnValue, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SerialNumber,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
-use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
@@ -16,7 +15,8 @@ use x509_parser::oid_registry::{
 };
 use x509_parser::prelude::FromDer;
 
-use crate::{CryptoError, SecureRandom, SigningAlgorithm, generate_pkcs8, random_array, sha256};
+use crate::certificate::{at, err, serial};
+use crate::{CryptoError, SecureRandom, SigningAlgorithm, generate_pkcs8, sha256};
 
 /// The mdoc Document Signer extended key usage, `1.0.18013.5.1.2` (ISO/IEC 18013-5 Annex B.1.4).
 pub const MDOC_DS_EKU: [u64; 6] = [1, 0, 18013, 5, 1, 2];
@@ -70,24 +70,6 @@ pub struct CertificateSummary {
 /// One way a certificate departs from the profile: what it breaks, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileViolation(pub String);
-
-fn err(e: rcgen::Error) -> CryptoError {
-    let _ = e;
-    CryptoError::Key("certificate generation")
-}
-
-fn at(unix: i64) -> Result<OffsetDateTime, CryptoError> {
-    OffsetDateTime::from_unix_timestamp(unix).map_err(|_| CryptoError::Key("certificate validity"))
-}
-
-fn serial(rng: &dyn SecureRandom) -> Result<SerialNumber, CryptoError> {
-    let mut bytes = random_array::<16>(rng)?;
-    // A positive INTEGER (RFC 5280 §4.1.2.2) that is not zero-led.
-    if let Some(first) = bytes.first_mut() {
-        *first = (*first & 0x7f) | 0x01;
-    }
-    Ok(SerialNumber::from_slice(&bytes))
-}
 
 /// A DER length.
 fn der_length(len: usize, out: &mut Vec<u8>) {
