@@ -30,7 +30,7 @@ struct Args {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 20)]
     duration: u64,
-    /// Credential format: dc+sd-jwt or jwt_vc_json.
+    /// Credential format: dc+sd-jwt, jwt_vc_json or mso_mdoc (which creates an IACA first).
     #[arg(long, default_value = "dc+sd-jwt")]
     format: String,
     /// Require a transaction code in each offer.
@@ -259,10 +259,25 @@ async fn main() {
         "name": "Load test", "format": args.format,
         "claimMappings": {"given_name": {"mapFrom": "claims.given_name", "required": true}, "family_name": {"mapFrom": "claims.family_name"}}
     });
-    if args.format == "dc+sd-jwt" {
-        config["vct"] = json!(format!("https://credentials.example.com/load/{tag}"));
-    } else {
-        config["type"] = json!(format!("LoadCredential{tag}"));
+    match args.format.as_str() {
+        "dc+sd-jwt" => {
+            config["vct"] = json!(format!("https://credentials.example.com/load/{tag}"));
+        }
+        "mso_mdoc" => {
+            // An mdoc needs an active IACA; its Document Signer is made at the first issuance.
+            post_json(
+                &client,
+                format!("{}/v1/credentials/mobile/iacas", args.url),
+                &args.admin_token,
+                &json!({"country": "NZ", "commonName": "Load test IACA"}),
+            )
+            .await
+            .unwrap_or_else(|e| fail(format!("creating the IACA: {e}")));
+            config["doctype"] = json!(format!("org.example.load.{tag}"));
+            let flat = config["claimMappings"].take();
+            config["claimMappings"] = json!({ "org.example.load": flat });
+        }
+        _ => config["type"] = json!(format!("LoadCredential{tag}")),
     }
     let created = post_json(
         &client,
