@@ -2,7 +2,8 @@
 // resolves an authorization-code offer, pushes its request (PAR, PKCE), the user logs in at a
 // real OpenID Provider (oidc-provider), passes an interaction hook written with jose as seed 000
 // shows (it adds a claim), Sigil queries a claims source keyed by the user's e-mail, and the
-// credential carries claims from all three. Then the refusals around it.
+// credential carries claims from all three. An mso_mdoc mDL goes the same way (IdP names plus the
+// hook's claims, verified with @animo-id/mdoc). Then the refusals around it.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Oauth2ClientErrorResponseError, clientAuthenticationNone } from '@openid4vc/oauth2'
@@ -10,6 +11,7 @@ import { Openid4vciRetrieveCredentialsError } from '@openid4vc/openid4vci'
 import { SIGIL_URL, admin, newHolderKey, random, sha256, verifySdJwtVc } from '../lib/sigil.js'
 import { walletA } from '../lib/wallet-a.js'
 import { ACCOUNTS, STUDENTS, closedPortUrl, startClaimsSource, startHook, startIdp, userAgent } from '../lib/journey.js'
+import { MDL_DOCTYPE, MDL_EXPECTED, MDL_NAMESPACE, createMdlConfiguration, fetchIacas, verifyMdoc } from '../lib/mdoc.js'
 
 const WALLET_REDIRECT = 'https://wallet.example/cb'
 const SIGIL_CALLBACK = `${SIGIL_URL}/v1/oauth/authentication/callback`
@@ -508,6 +510,85 @@ describe('authorization code journey (wallet A, oidc-provider, interaction hook,
       assert.equal(j.payload.myNewClaim, undefined)
     } finally {
       await enableHook()
+    }
+  })
+
+  // ---------------------------------------------------------------------------------------------
+  // mso_mdoc (ISO/IEC 18013-5 mDL) through the same journey.
+  // ---------------------------------------------------------------------------------------------
+
+  test('the journey issues an mso_mdoc mDL: IdP names + hook claims, verified by @animo-id/mdoc against mdoc_iacas_uri', async () => {
+    // An mdoc needs an active IACA; mdoc.test.js makes its own later (which then becomes the
+    // active one), so only create one here if none is active.
+    const iacas = await ok(admin('GET', '/v1/credentials/mobile/iacas'), 200)
+    if (!iacas.data.some((i) => i.active)) {
+      const created = await ok(admin('POST', '/v1/credentials/mobile/iacas', { country: 'NZ', commonName: `Sigil Interop IACA ${tag}` }))
+      assert.equal(created.active, true, 'a new IACA is active by default')
+    }
+    const mdlId = await createMdlConfiguration(tag)
+    const mdlConfig = await ok(admin('GET', `/v1/openid/credential-configurations/${mdlId}`), 200)
+    assert.equal(mdlConfig.format, 'mso_mdoc')
+    assert.equal(mdlConfig.doctype, MDL_DOCTYPE)
+    assert.equal(mdlConfig.claimSourceId, undefined, 'no claims source: the IdP and the hook supply every claim')
+    const mdl = { id: mdlId, scope: mdlConfig.scope }
+    assert.equal(mdl.scope, `mso_mdoc:${MDL_DOCTYPE}`)
+
+    // Grace logs in (not Ada, whose names are also the pre-authorized mDL fixture's): the IdP's
+    // userinfo gives given_name / family_name; the interaction hook (identity proofing) adds what
+    // an OpenID Provider does not know, the portrait as standard base64 as the mapping expects.
+    const GRACE = ACCOUNTS.grace
+    const portrait = Buffer.concat([Buffer.from('ffd8ffe000104a464946000101', 'hex'), sha256('grace-portrait'), sha256('grace-portrait-2')])
+    const proofed = {
+      birth_date: '1906-12-09',
+      document_number: 'NZ-AC-1906',
+      portrait: portrait.toString('base64'),
+      driving_privileges: [{ vehicle_category_code: 'C', issue_date: '2025-03-01', expiry_date: '2030-03-01' }],
+      age_over_18: true,
+      height: 168,
+    }
+    const expected = {
+      [MDL_NAMESPACE]: {
+        family_name: GRACE.family_name,
+        given_name: GRACE.given_name,
+        birth_date: { $date: proofed.birth_date },
+        issuing_country: MDL_EXPECTED[MDL_NAMESPACE].issuing_country,
+        issuing_authority: MDL_EXPECTED[MDL_NAMESPACE].issuing_authority,
+        document_number: proofed.document_number,
+        portrait: { $bytes: proofed.portrait },
+        driving_privileges: [{ vehicle_category_code: 'C', issue_date: { $date: '2025-03-01' }, expiry_date: { $date: '2030-03-01' } }],
+        age_over_18: true,
+        height: 168,
+        // issue_date / expiry_date are mapped but optional, and nobody supplied them: absent.
+      },
+    }
+
+    const hookClaims = hook.claims
+    hook.claims = proofed
+    const received = hook.received.length
+    try {
+      const w = await walletAuthorize(mdl, { login: 'grace' })
+      const code = walletCode(w)
+      assert.equal(hook.received.length, received + 1, 'the hook was visited once')
+      const { payload } = hook.received.at(-1)
+      assert.deepEqual(payload.scopes, [mdl.scope])
+      assert.deepEqual(payload.authenticationProvider, { url: idp.url, subjectId: GRACE.sub })
+      assert.deepEqual(payload.claims, { email: GRACE.email })
+
+      const { accessTokenResponse } = await walletToken(w, code)
+      assert.equal(accessTokenResponse.token_type.toLowerCase(), 'bearer')
+      const credential = await walletCredential(w, mdl, accessTokenResponse.access_token)
+
+      // Every @animo-id/mdoc check passes against the published IACAs, the element values are
+      // the user's, the deviceKey is the proof key (verifyMdoc asserts both), 30-day validity.
+      const trusted = await fetchIacas()
+      await verifyMdoc(credential, w.holder, { expected, trusted })
+
+      const user = await sigilUser(GRACE.sub)
+      assert.deepEqual(user.authenticationProvider, { url: idp.url, subjectId: GRACE.sub })
+      const issued = await issuedTo(user.id)
+      assert.ok(issued.some((c) => c.configurationId === mdl.id && c.format === 'mso_mdoc'), JSON.stringify(issued))
+    } finally {
+      hook.claims = hookClaims
     }
   })
 
