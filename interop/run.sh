@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
-bin=${SIGIL_BIN:-$root/target/debug/sigil}
+bin=${SIGIL_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/sigil}
 if [ ! -x "$bin" ]; then
   (cd "$root" && cargo build --locked -q -p sigil)
 fi
