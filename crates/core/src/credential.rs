@@ -235,6 +235,7 @@ impl Sigil {
         let namespaces = config.mdoc_namespaces(user).map_err(denied)?;
         let validity = config.mdoc_validity(user, now).map_err(denied)?;
         let signer = self.document_signer_for(validity.valid_until).await?;
+        check_issuing_country(&namespaces, signer.as_ref())?;
         let issued = mso_mdoc::issue(
             &MdocIssuance {
                 doctype: config.request.doctype.as_deref().unwrap_or_default(),
@@ -275,5 +276,40 @@ impl Sigil {
                 credential: Value::from(credential),
             }],
         })
+    }
+}
+
+/// ISO/IEC 18013-5 §7.2.1: an mDL's `issuing_country` is the `C` of its Document Signer (and so of
+/// the IACA); verifiers check it, so a mismatch is an issuer misconfiguration, refused here.
+fn check_issuing_country(
+    namespaces: &[(String, Vec<mso_mdoc::Element>)],
+    signer: &dyn sigil_crypto::Signer,
+) -> Result<(), Error> {
+    let issuing_country = namespaces
+        .iter()
+        .filter(|(ns, _)| ns == "org.iso.18013.5.1")
+        .flat_map(|(_, elements)| elements)
+        .find(|e| e.identifier == "issuing_country")
+        .and_then(|e| e.value.as_text());
+    let (Some(issuing_country), Some(certificate)) =
+        (issuing_country, signer.certificate_chain().first())
+    else {
+        return Ok(());
+    };
+    let country = sigil_crypto::mdoc_certificate::summary(certificate)?.country;
+    if issuing_country == country {
+        Ok(())
+    } else {
+        tracing::error!(
+            issuing_country,
+            country,
+            "mDL issuing_country differs from the IACA's country"
+        );
+        Err(Error::protocol(
+            ProtocolError::ServerError,
+            format!(
+                "the mDL's issuing_country `{issuing_country}` is not the country of this issuer's IACA (`{country}`); the issuer must correct its configuration"
+            ),
+        ))
     }
 }

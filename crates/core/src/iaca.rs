@@ -298,7 +298,7 @@ impl Sigil {
     async fn seal_mdoc_certificate(
         &self,
         kind: MdocCertificateKind,
-        iaca_id: Option<String>,
+        (iaca_id, replaces): (Option<String>, Option<String>),
         (active, managed): (bool, bool),
         certificate: Vec<u8>,
         pkcs8: &[u8],
@@ -312,6 +312,7 @@ impl Sigil {
             id,
             kind,
             iaca_id,
+            replaces,
             active,
             managed,
             certificate,
@@ -324,7 +325,16 @@ impl Sigil {
         self.store
             .insert_mdoc_certificate(&record)
             .await
-            .map_err(activation_conflict)?;
+            .map_err(|e| match kind {
+                MdocCertificateKind::Iaca => activation_conflict(e),
+                MdocCertificateKind::DocumentSigner => match e {
+                    StoreError::Conflict(_) => Error::Conflict(
+                        "another Document Signer was made at the same moment; it signs from now on"
+                            .into(),
+                    ),
+                    other => other.into(),
+                },
+            })?;
         Ok(record)
     }
 
@@ -347,7 +357,7 @@ impl Sigil {
             let (certificate, key, not_before, not_after) = self.iaca_import(request, now)?;
             self.seal_mdoc_certificate(
                 MdocCertificateKind::Iaca,
-                None,
+                (None, None),
                 (active, false),
                 certificate,
                 &key,
@@ -360,7 +370,7 @@ impl Sigil {
                 generate_iaca(&who, not_before, not_after, self.rng.as_ref())?;
             self.seal_mdoc_certificate(
                 MdocCertificateKind::Iaca,
-                None,
+                (None, None),
                 (active, true),
                 certificate,
                 &pkcs8,
@@ -494,12 +504,19 @@ impl Sigil {
                 "the active IACA has expired: create or activate another".into(),
             ));
         }
-        document_signer_response(&self.new_document_signer(&iaca, now).await?)
+        let newest = self.store.newest_document_signer(&iaca.id).await?;
+        document_signer_response(
+            &self
+                .new_document_signer(&iaca, newest.as_ref(), now)
+                .await?,
+        )
     }
 
+    /// Makes the successor of `newest` (the first DS when `None`) under `iaca`.
     async fn new_document_signer(
         &self,
         iaca: &MdocCertificateRecord,
+        newest: Option<&MdocCertificateRecord>,
         now: i64,
     ) -> Result<MdocCertificateRecord, Error> {
         let iaca_pkcs8 = self.open_mdoc_key(iaca)?;
@@ -516,7 +533,10 @@ impl Sigil {
         )?;
         self.seal_mdoc_certificate(
             MdocCertificateKind::DocumentSigner,
-            Some(iaca.id.clone()),
+            (
+                Some(iaca.id.clone()),
+                Some(newest.map_or_else(|| iaca.id.clone(), |d| d.id.clone())),
+            ),
             (true, true),
             certificate,
             &pkcs8,
@@ -536,9 +556,10 @@ impl Sigil {
         let iaca = self.store.active_iaca().await?.ok_or_else(|| {
             server("mdoc issuance is not set up: this issuer has no active IACA".into())
         })?;
+        let settings = self.settings().mdoc;
         let newest = self.store.newest_document_signer(&iaca.id).await?;
         let ds = match newest {
-            Some(ds) if document_signer_usable(&ds, now, valid_until, &self.settings().mdoc) => ds,
+            Some(ds) if document_signer_usable(&ds, now, valid_until, &settings) => ds,
             _ => {
                 let reach =
                     (now + self.settings().mdoc.document_signer_validity).min(iaca.not_after);
@@ -550,7 +571,19 @@ impl Sigil {
                         timestamp(reach)
                     )));
                 }
-                self.new_document_signer(&iaca, now).await?
+                match self.new_document_signer(&iaca, newest.as_ref(), now).await {
+                    Ok(ds) => ds,
+                    // Another request or node made the successor first: sign with that one.
+                    Err(Error::Conflict(_)) => self
+                        .store
+                        .newest_document_signer(&iaca.id)
+                        .await?
+                        .filter(|ds| document_signer_usable(ds, now, valid_until, &settings))
+                        .ok_or_else(|| {
+                            server("the Document Signer changed during issuance; retry".into())
+                        })?,
+                    Err(e) => return Err(e),
+                }
             }
         };
         let pkcs8 = self.open_mdoc_key(&ds)?;
@@ -598,6 +631,7 @@ mod tests {
             id: "ds".into(),
             kind: MdocCertificateKind::DocumentSigner,
             iaca_id: Some("iaca".into()),
+            replaces: Some("iaca".into()),
             active: true,
             managed: true,
             certificate: Vec::new(),

@@ -766,7 +766,7 @@ macro_rules! impl_store {
                 sqlx::query(concat!(
                     "INSERT INTO mdoc_certificates (",
                     $crate::sql::mdoc_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 ))
                 .bind(&r.id)
                 .bind(r.kind.as_str())
@@ -779,6 +779,7 @@ macro_rules! impl_store {
                 .bind(r.not_before)
                 .bind(r.not_after)
                 .bind(r.created_at)
+                .bind(&r.replaces)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -1434,7 +1435,7 @@ pub(crate) fn document_record(row: DocumentRow) -> sigil_core::store::DocumentRe
 macro_rules! mdoc_columns {
     () => {
         "id, kind, iaca_id, active, managed, certificate, private_key_key_id, \
-         private_key_ciphertext, not_before, not_after, created_at"
+         private_key_ciphertext, not_before, not_after, created_at, replaces"
     };
 }
 pub(crate) use mdoc_columns;
@@ -1451,6 +1452,7 @@ pub(crate) type MdocRow = (
     i64,
     i64,
     i64,
+    Option<String>,
 );
 
 pub(crate) fn mdoc_record(
@@ -1469,6 +1471,7 @@ pub(crate) fn mdoc_record(
         not_before,
         not_after,
         created_at,
+        replaces,
     ) = row;
     let kind = match kind.as_str() {
         "iaca" => MdocCertificateKind::Iaca,
@@ -1483,6 +1486,7 @@ pub(crate) fn mdoc_record(
         id,
         kind,
         iaca_id,
+        replaces,
         active,
         managed,
         certificate,

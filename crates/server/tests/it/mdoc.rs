@@ -457,6 +457,29 @@ async fn an_mdoc_carries_typed_elements_and_signers_rotate(engine: Engine) {
         r.text
     );
 
+    // An mDL whose issuing_country is not the IACA's country would fail every verifier.
+    let mut foreign = mdl(
+        json!({"family_name": {"mapFrom": "claims.family_name"}, "issuing_country": {"defaultValue": "AU"}}),
+    );
+    foreign["doctype"] = json!("org.iso.18013.5.1.mDL.foreign");
+    let foreign = app.configuration(foreign).await;
+    let r = app
+        .full_flow(
+            &wallet,
+            &foreign,
+            json!({"credentials": [foreign], "claims": claims}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text);
+    assert!(
+        r.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("issuing_country"),
+        "{}",
+        r.text
+    );
+
     // mdocs bind P-256 device keys only.
     let ed = Wallet::new(SigningAlgorithm::EdDsa);
     let r = app.full_flow(&ed, &id, offer).await;

@@ -50,6 +50,7 @@ on_both_engines!(
     an_authorization_offer_and_a_pushed_request_are_used_once,
     a_login_session_advances_once_per_stage,
     one_iaca_is_active_even_under_concurrent_activations,
+    a_document_signer_has_one_successor_under_concurrent_rotations,
 );
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
@@ -739,6 +740,7 @@ fn mdoc_row(
         id: id.into(),
         kind,
         iaca_id: iaca.map(str::to_string),
+        replaces: iaca.map(|_| format!("after-{id}")),
         active,
         managed: true,
         certificate: vec![0x30, 0x00],
@@ -835,4 +837,45 @@ async fn one_iaca_is_active_even_under_concurrent_activations(store: Arc<dyn Sto
         !store.set_iaca_active(&ids[0], true).await.unwrap(),
         "a deleted IACA cannot be activated"
     );
+}
+
+async fn a_document_signer_has_one_successor_under_concurrent_rotations(store: Arc<dyn Store>) {
+    use MdocCertificateKind::{DocumentSigner, Iaca};
+    let iaca = "01900002-0000-7000-8000-000000000000";
+    store
+        .insert_mdoc_certificate(&mdoc_row(iaca, Iaca, None, true))
+        .await
+        .unwrap();
+    // 16 nodes see no Document Signer and each makes "the first one": one is stored.
+    let winners = count_winners(&store, move |store| async move {
+        let mut row = mdoc_row(
+            &format!("0190003{:x}-0000-7000-8000-000000000000", rand_nibble()),
+            DocumentSigner,
+            Some(iaca),
+            true,
+        );
+        row.replaces = Some(iaca.to_string());
+        match store.insert_mdoc_certificate(&row).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    })
+    .await;
+    assert_eq!(winners, 1, "one successor of the IACA");
+    assert_eq!(
+        store
+            .list_mdoc_certificates(DocumentSigner, None, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// A distinct id suffix per attempt (ids are primary keys; the race is on `replaces`).
+fn rand_nibble() -> u128 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    u128::from(NEXT.fetch_add(1, Ordering::Relaxed))
 }
