@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use sigil_crypto::HolderKey;
 use sigil_crypto::{SigningAlgorithm, sha256};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
-use sigil_formats::{Issuance, jwt_vc_json, sd_jwt_vc};
+use sigil_formats::{Issuance, cwt, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
 
 use crate::Sigil;
@@ -166,6 +166,16 @@ impl Sigil {
         // Seed 003: the claims source answers last, before the claim mappings run.
         let sourced = self.query_claim_source(&config, &user.claims).await?;
         user.claims.extend(sourced);
+        if !config.format.proof_algorithms().contains(&holder.alg) {
+            return Err(Error::protocol(
+                ProtocolError::InvalidProof,
+                format!(
+                    "{} binds a COSE key: sign the proof with {}",
+                    config.format,
+                    config.format.proof_algorithms().join(" or ")
+                ),
+            ));
+        }
         let user_object = user_object(&user);
         let now = self.clock.now();
         if config.format == Format::MsoMdoc {
@@ -212,6 +222,19 @@ impl Sigil {
                     signer.as_ref(),
                 )?
             }
+            Format::CwtVc => {
+                let mut types: Vec<String> = r.type_.iter().cloned().collect();
+                types.extend(r.additional_types.iter().flatten().cloned());
+                cwt::issue(
+                    &issuance,
+                    cwt::Shape::Vc {
+                        types: &types,
+                        contexts: r.contexts.as_deref().unwrap_or_default(),
+                    },
+                    signer.as_ref(),
+                )?
+            }
+            Format::Cwt => cwt::issue(&issuance, cwt::Shape::Claims, signer.as_ref())?,
             other => return Err(denied(format!("format {other} cannot be issued yet"))),
         };
         self.record_issuance(token, &config, (user.id, &holder, now), credential, None)
@@ -226,12 +249,6 @@ impl Sigil {
         holder: &HolderKey,
         now: i64,
     ) -> Result<IssuedMdoc, Error> {
-        if holder.alg != "ES256" {
-            return Err(Error::protocol(
-                ProtocolError::InvalidProof,
-                "mso_mdoc binds a P-256 device key: sign the proof with ES256",
-            ));
-        }
         let namespaces = config.mdoc_namespaces(user).map_err(denied)?;
         let validity = config.mdoc_validity(user, now).map_err(denied)?;
         let signer = self.document_signer_for(validity.valid_until).await?;

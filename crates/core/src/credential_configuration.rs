@@ -99,7 +99,19 @@ impl Format {
     /// Whether Sigil can issue this format yet. Configurations of other formats can be stored,
     /// but are not offered or advertised until their issuer lands.
     pub fn is_issuable(self) -> bool {
-        matches!(self, Format::DcSdJwt | Format::JwtVcJson | Format::MsoMdoc)
+        matches!(
+            self,
+            Format::DcSdJwt | Format::JwtVcJson | Format::MsoMdoc | Format::CwtVc | Format::Cwt
+        )
+    }
+
+    /// The key-proof algorithms a wallet may use: COSE-bound formats take ES256 (a P-256
+    /// COSE_Key), the JOSE ones every algorithm Sigil verifies.
+    pub fn proof_algorithms(self) -> &'static [&'static str] {
+        match self {
+            Format::MsoMdoc | Format::CwtVc | Format::Cwt => &["ES256"],
+            _ => &crate::proof::PROOF_ALGS,
+        }
     }
 
     fn uses_type(self) -> bool {

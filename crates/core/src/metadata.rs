@@ -8,7 +8,6 @@ use crate::Sigil;
 use crate::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::credential_configuration::{Claims, CredentialConfiguration, Format};
 use crate::error::Error;
-use crate::proof::PROOF_ALGS;
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
 use crate::token::AUTHORIZATION_CODE_GRANT;
@@ -47,6 +46,30 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
             );
             claims_metadata(m, &[])
         }
+        (Claims::Flat(m), Format::CwtVc) => {
+            let mut types = vec![Value::from("VerifiableCredential")];
+            types.extend(r.type_.iter().map(|t| Value::from(t.clone())));
+            types.extend(
+                r.additional_types
+                    .iter()
+                    .flatten()
+                    .map(|t| Value::from(t.clone())),
+            );
+            entry.insert("types".into(), Value::Array(types));
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["cose_key"]),
+            );
+            claims_metadata(m, &["vc", "credentialSubject"])
+        }
+        (Claims::Flat(m), Format::Cwt) => {
+            entry.insert("type".into(), r.type_.clone().unwrap_or_default().into());
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["cose_key"]),
+            );
+            claims_metadata(m, &[])
+        }
         (Claims::Flat(m), _) => {
             let mut types = vec![Value::from("VerifiableCredential")];
             types.extend(r.type_.iter().map(|t| Value::from(t.clone())));
@@ -78,26 +101,16 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
                 .collect()
         }
     };
-    if config.format == Format::MsoMdoc {
-        // Appendix A.2.2: COSE algorithm identifiers; the device key is P-256, so ES256 proofs.
-        entry.insert(
-            "credential_signing_alg_values_supported".into(),
-            json!([-7]),
-        );
-        entry.insert(
-            "proof_types_supported".into(),
-            json!({ "jwt": { "proof_signing_alg_values_supported": ["ES256"] } }),
-        );
-    } else {
-        entry.insert(
-            "credential_signing_alg_values_supported".into(),
-            json!(["ES256"]),
-        );
-        entry.insert(
-            "proof_types_supported".into(),
-            json!({ "jwt": { "proof_signing_alg_values_supported": PROOF_ALGS } }),
-        );
-    }
+    // COSE formats name algorithms by COSE identifier (Appendix A.2.2, seed 002), JOSE ones by name.
+    let cose = matches!(config.format, Format::MsoMdoc | Format::CwtVc | Format::Cwt);
+    entry.insert(
+        "credential_signing_alg_values_supported".into(),
+        if cose { json!([-7]) } else { json!(["ES256"]) },
+    );
+    entry.insert(
+        "proof_types_supported".into(),
+        json!({ "jwt": { "proof_signing_alg_values_supported": config.format.proof_algorithms() } }),
+    );
     let mut display = Map::new();
     display.insert("name".into(), r.name.clone().into());
     let branding = r.branding.clone();

@@ -2,6 +2,7 @@
 //! [`Signer`](sigil_crypto::Signer) and returns the credential as the credential endpoint sends
 //! it. Formats know nothing of storage, HTTP or configuration; they depend on `sigil-crypto` only.
 
+pub mod cwt;
 pub mod jwt_vc_json;
 pub mod mso_mdoc;
 pub mod sd_jwt_vc;

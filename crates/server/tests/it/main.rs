@@ -14,6 +14,7 @@ mod authorization;
 mod binary;
 mod configuration;
 mod credential_configurations;
+mod cwt;
 mod errors;
 mod interaction_hook;
 mod issuance;
