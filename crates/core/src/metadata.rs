@@ -36,6 +36,8 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
     let r = &config.request;
     let mut entry = Map::new();
     entry.insert("format".into(), config.format.as_str().into());
+    // Seed 002 repeats the configuration id inside each entry.
+    entry.insert("id".into(), config.id.clone().into());
     entry.insert("scope".into(), config.scope.clone().into());
     let claims = match (&config.claims, config.format) {
         (Claims::Flat(m), Format::DcSdJwt) => {

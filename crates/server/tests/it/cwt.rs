@@ -12,7 +12,69 @@ use crate::helpers::{assert_bad_request, spawn_app};
 use crate::on_both_engines;
 use crate::wallet::Wallet;
 
-on_both_engines!(compact_credentials_are_advertised_and_issued_as_cwts);
+on_both_engines!(
+    compact_credentials_are_advertised_and_issued_as_cwts,
+    metadata_entries_have_the_shapes_of_seed_002,
+);
+
+/// The cwt_vc, cwt and mso_mdoc entries of seed 002's issuer metadata example (ldp_vc kept for
+/// when that format lands), copied verbatim.
+const SEED_002: &str = include_str!("fixtures/seed002-configurations.json");
+
+/// `ours` has every member `seed` has, with the same JSON type; arrays compare their first items.
+/// Per-claim `display` is optional (Sigil's claim mappings carry no display names).
+fn same_shape(seed: &Value, ours: &Value, at: &str) {
+    match (seed, ours) {
+        (Value::Object(s), Value::Object(o)) => {
+            for (k, v) in s {
+                if k == "display" && at.contains("claims") {
+                    continue;
+                }
+                let here = format!("{at}.{k}");
+                let theirs = o
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{here} is missing: {ours}"));
+                same_shape(v, theirs, &here);
+            }
+        }
+        (Value::Array(s), Value::Array(o)) => {
+            if let (Some(s), Some(o)) = (s.first(), o.first()) {
+                same_shape(s, o, &format!("{at}[0]"));
+            }
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Number(_), Value::Number(_))
+        | (Value::Bool(_), Value::Bool(_)) => {}
+        _ => panic!("{at}: seed has {seed}, Sigil has {ours}"),
+    }
+}
+
+async fn metadata_entries_have_the_shapes_of_seed_002(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let seed: Value = serde_json::from_str(SEED_002).unwrap();
+    let mut ids = Vec::new();
+    for (format, body) in [
+        ("cwt_vc", config("cwt_vc", "TestCredential")),
+        ("cwt", config("cwt", "TestCredential")),
+        (
+            "mso_mdoc",
+            json!({"name": "Test Mobile Credential", "format": "mso_mdoc", "doctype": "org.iso.18013.5.1.mDL.T",
+                   "claimMappings": {"org.iso.18013.5.1": {"firstName": {"mapFrom": "claims.firstName", "required": true}}},
+                   "branding": {"backgroundColor": "#FFFFFF", "textColor": "#000000",
+                                "logo": {"url": "https://example.com/logo.png", "altText": "Example Logo"}}}),
+        ),
+    ] {
+        ids.push((format, app.configuration(body).await));
+    }
+    let meta = app.get("/.well-known/openid-credential-issuer").await.body;
+    assert!(meta["mdoc_iacas_uri"].is_string());
+    for (format, id) in ids {
+        let ours = &meta["credential_configurations_supported"][&id];
+        same_shape(&seed[format], ours, format);
+        assert_eq!(ours["id"], id.as_str());
+        assert_eq!(ours["format"], format);
+    }
+}
 
 fn config(format: &str, ty: &str) -> Value {
     json!({"name": "Compact", "format": format, "type": ty,
