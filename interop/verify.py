@@ -2,7 +2,9 @@
 JOSE implementation): issuer signatures against Sigil's published keys, holder binding, SD-JWT
 disclosure digests, and the key-binding JWT of each SD-JWT presentation. mso_mdoc credentials
 go through pymdoccbor (issuer signature and DS certificate against the recorded IACAs, element
-digests), with the MSO, the device key and every element value checked here."""
+digests), with the MSO, the device key and every element value checked here. cwt_vc and cwt
+credentials (COSE_Sign1-signed CWTs) go through Python `cwt` 3.3.0 against the issuer key in
+/v1/oauth/jwks that the protected kid names, with the CWT claims, cnf and claims checked here."""
 import base64
 import datetime
 import hashlib
@@ -14,6 +16,8 @@ import urllib.request
 from collections.abc import Mapping
 
 import cbor2
+import cwt
+from cwt import Claims, COSEKey, VerifyError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -159,10 +163,109 @@ def foreign_iaca(entry):
     return other
 
 
-def check(entry, keys):
+CWT_FORMATS = ("cwt_vc", "cwt")
+VC_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
+def did_jwk(jwk_):
+    """The holder's did:jwk, built as lib/sigil.js didJwkOf does (kty, crv, x, y; compact JSON)."""
+    member = {m: jwk_[m] for m in ("kty", "crv", "x", "y")}
+    return "did:jwk:" + b64url(json.dumps(member, separators=(",", ":")).encode())
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def cwt_issuer_jwk(entry, jwks):
+    """The protected header of a cwt_vc / cwt credential and the JWKS key its kid names."""
+    outer = cbor2.loads(b64url_decode(entry["credential"]))
+    assert isinstance(outer, cbor2.CBORTag) and outer.tag == 18, "a COSE_Sign1 tagged 18"
+    protected = cbor2.loads(outer.value[0])
+    assert protected == {1: -7, 4: protected.get(4)} and isinstance(protected[4], bytes), f"protected header {{1: -7, 4: kid}}: {protected}"
+    assert outer.value[1] == {}, "unprotected header is {}"
+    kid = protected[4].decode("utf-8")
+    matching = [k for k in jwks if k.get("kid") == kid]
+    assert len(matching) == 1, f"kid {kid!r} names one key in /v1/oauth/jwks"
+    issuer_jwk = matching[0]
+    assert issuer_jwk["kty"] == "EC" and issuer_jwk["crv"] == "P-256", "an ES256 issuer key"
+    return kid, issuer_jwk
+
+
+def check_cwt(entry, jwks, verify_with=None):
+    """cwt 3.3.0: the COSE_Sign1 signature with the COSEKey built from the JWK the kid names (or
+    `verify_with`, for the negative cases), then the CWT claims, cnf and mapped claims."""
+    kid, issuer_jwk = cwt_issuer_jwk(entry, jwks)
+    assert issuer_jwk.get("alg", "ES256") == "ES256", issuer_jwk.get("alg")
+    key = verify_with or COSEKey.from_jwk(issuer_jwk)
+    assert key.kid == kid.encode("utf-8") and key.kty == 2 and key.crv == 1, "an EC2 P-256 COSEKey with the kid"
+    payload = cwt.decode(b64url_decode(entry["credential"]), key)  # verifies kid, signature, exp/nbf (60 s leeway)
+    claims = Claims.new(payload)  # cwt's own type checks: iss/sub text, exp/nbf/iat numbers, cti bstr, cnf COSE_Key map
+    now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    assert claims.iss == URL, claims.iss
+    for name in ("exp", "nbf", "iat"):
+        assert type(getattr(claims, name)) is int, f"{name} is an int"
+    assert claims.iat <= now, "iat <= now"
+    assert claims.nbf <= now, "nbf <= now"
+    assert claims.exp > now, "exp > now"
+    days = entry["expected"].get("validity_days")
+    if days:
+        assert abs(claims.exp - claims.iat - days * 86400) <= 86400, f"exp - iat is {days} days"
+    assert isinstance(payload[7], bytes) and len(payload[7]) == 16, "cti is 16 bytes"
+    holder = entry["holder_jwk"]
+    cose_key = claims.cnf
+    assert isinstance(cose_key, dict) and set(payload[8]) == {1}, "cnf is {1: COSE_Key}"
+    assert set(cose_key) == {1, -1, -2, -3} and cose_key[1] == 2 and cose_key[-1] == 1, f"COSE_Key EC2 P-256 public: {set(cose_key)}"
+    assert COSEKey.new(cose_key).kty == 2, "cwt accepts cnf as a COSE_Key"
+    assert cose_key[-2] == b64url_decode(holder["x"]), "cnf x is the holder's"
+    assert cose_key[-3] == b64url_decode(holder["y"]), "cnf y is the holder's"
+    did = did_jwk(holder)
+    assert claims.sub == did, f"sub {claims.sub} is the holder's did:jwk"
+    expected = entry["expected"]
+    text_keys = {k for k in payload if isinstance(k, str)}
+    assert {k for k in payload if not isinstance(k, str)} == {1, 2, 4, 5, 6, 7, 8}, "CWT claim keys"
+    if entry["format"] == "cwt_vc":
+        assert text_keys == {"vc"}, text_keys
+        vc = payload["vc"]
+        assert vc["@context"][0] == VC_CONTEXT, vc["@context"]
+        assert "VerifiableCredential" in vc["type"] and expected["type"] in vc["type"], vc["type"]
+        subject = dict(vc["credentialSubject"])
+        assert subject.pop("id") == did, "credentialSubject.id is the holder's did:jwk"
+    else:
+        subject = {k: payload[k] for k in text_keys}
+    assert subject == expected["claims"], f"{subject} != {expected['claims']}"
+
+
+def other_es256_key(kid):
+    """A fresh ES256 COSEKey (cwt's from_jwk) with the issuer's kid: only the signature can differ."""
+    nums = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    other = {"kty": "EC", "crv": "P-256", "kid": kid, "alg": "ES256",
+             "x": b64url(nums.x.to_bytes(32, "big")), "y": b64url(nums.y.to_bytes(32, "big"))}
+    return COSEKey.from_jwk(other)
+
+
+def tamper_cwt(entry, change=True):
+    """The same CWT with family_name changed in its payload (re-encoded), the protected header and
+    the signature as issued. `change=False` re-encodes the payload unchanged (the control)."""
+    outer = cbor2.loads(b64url_decode(entry["credential"]))
+    payload = cbor2.loads(outer.value[2])
+    if change:
+        subject = payload["vc"]["credentialSubject"] if entry["format"] == "cwt_vc" else payload
+        assert subject["family_name"] != "Byron"
+        subject["family_name"] = "Byron"
+    value = [outer.value[0], outer.value[1], cbor2.dumps(payload), outer.value[3]]
+    tampered = dict(entry)
+    tampered["credential"] = b64url(cbor2.dumps(cbor2.CBORTag(18, value)))
+    assert (tampered["credential"] != entry["credential"]) == change
+    return tampered
+
+
+def check(entry, keys, jwks):
     fmt, credential = entry["format"], entry["credential"]
     if fmt == "mso_mdoc":
         return check_mdoc(entry)
+    if fmt in CWT_FORMATS:
+        return check_cwt(entry, jwks)
     jwt = credential.split("~")[0]
     header = b64json(jwt.split(".")[0])
     payload = verify_jws(jwt, keys[header["kid"]])
@@ -191,20 +294,22 @@ def check(entry, keys):
 
 
 def main():
-    keys = {k["kid"]: jwk.JWK(**k) for k in fetch("/v1/oauth/jwks")["keys"]}
+    jwks = fetch("/v1/oauth/jwks")["keys"]
+    keys = {k["kid"]: jwk.JWK(**k) for k in jwks}
     passed = failed = 0
     path = os.path.join(OUT, "credentials.jsonl")
     with open(path) as f:
         entries = [json.loads(line) for line in f if line.strip()]
     for entry in entries:
         try:
-            check(entry, keys)
+            check(entry, keys, jwks)
             passed += 1
         except Exception as e:  # report every failure, then fail
             failed += 1
             print(f"FAIL wallet {entry['wallet']} {entry['format']}: {e!r}", file=sys.stderr)
-    jwts = [e for e in entries if e["format"] != "mso_mdoc"]
+    jwts = [e for e in entries if e["format"] not in ("mso_mdoc", *CWT_FORMATS)]
     mdocs = [e for e in entries if e["format"] == "mso_mdoc"]
+    cwts = {f: [e for e in entries if e["format"] == f] for f in CWT_FORMATS}
     # A tampered credential must fail: flip a payload character of the first JWT-based one.
     if jwts:
         tampered = dict(jwts[0])
@@ -213,7 +318,7 @@ def main():
         p = p[:-2] + ("A" if p[-2] != "A" else "B") + p[-1]
         tampered["credential"] = ".".join([h, p, s]) + tampered["credential"][len(jwt):]
         try:
-            check(tampered, keys)
+            check(tampered, keys, jwks)
             failed += 1
             print("FAIL a tampered credential verified", file=sys.stderr)
         except Exception:
@@ -227,7 +332,7 @@ def main():
     logging.getLogger("pymdoccbor").setLevel(logging.CRITICAL)  # the expected mismatches
     for name, bad, reason in negatives if mdocs else ():
         try:
-            check(bad(mdocs[0]), keys)
+            check(bad(mdocs[0]), keys, jwks)
             failed += 1
             print(f"FAIL an mdoc with a {name} verified", file=sys.stderr)
         except Exception as e:  # noqa: BLE001
@@ -236,10 +341,38 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL an mdoc with a {name} was refused for another reason: {e!r}", file=sys.stderr)
-    print(f"jwcrypto + pymdoccbor cross-check: {passed} passed, {failed} failed")
+    # cwt_vc / cwt negatives, each refused by cwt's signature check (VerifyError): one claim
+    # changed in the payload (re-encoding it unchanged must still verify, so the claim is what
+    # breaks it), and the issuer's kid on another ES256 key.
+    for fmt, found in cwts.items():
+        if not found:
+            continue
+        entry = found[0]
+        cases = (
+            ("re-encoded unchanged payload", lambda: check(tamper_cwt(entry, change=False), keys, jwks), None),
+            ("tampered claim", lambda: check(tamper_cwt(entry), keys, jwks), "Failed to verify"),
+            ("foreign ES256 key", lambda: check_cwt(entry, jwks, verify_with=other_es256_key(cwt_issuer_jwk(entry, jwks)[0])), "Failed to verify"),
+        )
+        for name, run, reason in cases:
+            try:
+                run()
+                ok = reason is None
+                why = "verified" if not ok else ""
+            except VerifyError as e:
+                ok = reason is not None and reason in str(e)
+                why = repr(e)
+            except Exception as e:  # noqa: BLE001
+                ok, why = False, repr(e)
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+                print(f"FAIL {fmt} {name}: {why or 'expected to fail with ' + repr(reason)}", file=sys.stderr)
+    print(f"jwcrypto + pymdoccbor + cwt cross-check: {passed} passed, {failed} failed")
     # Every Node test file records its credentials; fewer means one did not run.
-    if failed or len(jwts) < 12 or len(mdocs) < 14:
-        print(f"{len(jwts)} JWT-based and {len(mdocs)} mso_mdoc entries (at least 12 and 14 expected)", file=sys.stderr)
+    counts = {f: len(found) for f, found in cwts.items()}
+    if failed or len(jwts) < 12 or len(mdocs) < 14 or min(counts.values()) < 2:
+        print(f"{len(jwts)} JWT-based, {len(mdocs)} mso_mdoc and {counts} CWT entries (at least 12, 14 and 2 of each expected)", file=sys.stderr)
         sys.exit(1)
 
 

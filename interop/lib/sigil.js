@@ -24,14 +24,17 @@ export async function admin(method, path, body) {
   return { status: res.status, body: text ? JSON.parse(text) : null }
 }
 
+/** The flat claim mappings of the JSON-claims configurations (CLAIMS in, EXPECTED_CLAIMS out). */
+export const CLAIM_MAPPINGS = {
+  given_name: { mapFrom: 'claims.given_name', required: true },
+  family_name: { mapFrom: 'claims.family_name', required: true },
+  email: { mapFrom: 'claims.email' },
+  degree: { defaultValue: { type: 'BachelorDegree', name: 'Computer Science' } },
+}
+
 /** One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag`. */
 export async function createConfigurations(tag) {
-  const claimMappings = {
-    given_name: { mapFrom: 'claims.given_name', required: true },
-    family_name: { mapFrom: 'claims.family_name', required: true },
-    email: { mapFrom: 'claims.email' },
-    degree: { defaultValue: { type: 'BachelorDegree', name: 'Computer Science' } },
-  }
+  const claimMappings = CLAIM_MAPPINGS
   const sd = await admin('POST', '/v1/openid/credential-configurations', {
     name: `Interop identity ${tag}`,
     format: 'dc+sd-jwt',
@@ -157,6 +160,11 @@ export async function verifySdJwtVc(credential, holder, expected) {
   return { payload, presentation }
 }
 
+/** did:jwk of a public JWK: base64url of its JSON with kty, crv, x, y (in that order). */
+export function didJwkOf(jwk) {
+  return `did:jwk:${Buffer.from(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })).toString('base64url')}`
+}
+
 /** Verifies a jwt_vc_json with jose against /v1/oauth/jwks. */
 export async function verifyJwtVc(jwt, holder, expected) {
   const jwks = await (await fetch(`${SIGIL_URL}/v1/oauth/jwks`)).json()
@@ -166,7 +174,7 @@ export async function verifyJwtVc(jwt, holder, expected) {
     algorithms: ['ES256'],
   })
   assert.ok(protectedHeader.kid)
-  const didJwk = `did:jwk:${Buffer.from(JSON.stringify({ kty: holder.publicJwk.kty, crv: holder.publicJwk.crv, x: holder.publicJwk.x, y: holder.publicJwk.y })).toString('base64url')}`
+  const didJwk = didJwkOf(holder.publicJwk)
   assert.deepEqual(jose.decodeJwt(jwt), payload)
   assert.equal(payload.sub, payload.vc.credentialSubject.id)
   assert.equal(JSON.stringify(JSON.parse(Buffer.from(payload.sub.slice(8), 'base64url').toString())), JSON.stringify(JSON.parse(Buffer.from(didJwk.slice(8), 'base64url').toString())))
