@@ -213,8 +213,7 @@ impl Sigil {
                 signer.as_ref(),
             )?,
             Format::JwtVcJson => {
-                let mut types: Vec<String> = r.type_.iter().cloned().collect();
-                types.extend(r.additional_types.iter().flatten().cloned());
+                let types = config.types();
                 jwt_vc_json::issue(
                     &issuance,
                     &types,
@@ -223,8 +222,7 @@ impl Sigil {
                 )?
             }
             Format::CwtVc => {
-                let mut types: Vec<String> = r.type_.iter().cloned().collect();
-                types.extend(r.additional_types.iter().flatten().cloned());
+                let types = config.types();
                 cwt::issue(
                     &issuance,
                     cwt::Shape::Vc {

@@ -313,6 +313,16 @@ impl CredentialConfiguration {
         }
     }
 
+    /// `type` then `additionalTypes` (the VC formats put `VerifiableCredential` before them).
+    pub fn types(&self) -> Vec<String> {
+        let r = &self.request;
+        r.type_
+            .iter()
+            .chain(r.additional_types.iter().flatten())
+            .cloned()
+            .collect()
+    }
+
     /// mso_mdoc: the mapped elements typed for CBOR, per namespace. A value that does not fit
     /// its type is an error naming the element.
     pub fn mdoc_namespaces(&self, user: &Value) -> Result<Vec<(String, Vec<Element>)>, String> {

@@ -50,13 +50,7 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
         }
         (Claims::Flat(m), Format::CwtVc) => {
             let mut types = vec![Value::from("VerifiableCredential")];
-            types.extend(r.type_.iter().map(|t| Value::from(t.clone())));
-            types.extend(
-                r.additional_types
-                    .iter()
-                    .flatten()
-                    .map(|t| Value::from(t.clone())),
-            );
+            types.extend(config.types().into_iter().map(Value::from));
             entry.insert("types".into(), Value::Array(types));
             entry.insert(
                 "cryptographic_binding_methods_supported".into(),
@@ -74,13 +68,7 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
         }
         (Claims::Flat(m), _) => {
             let mut types = vec![Value::from("VerifiableCredential")];
-            types.extend(r.type_.iter().map(|t| Value::from(t.clone())));
-            types.extend(
-                r.additional_types
-                    .iter()
-                    .flatten()
-                    .map(|t| Value::from(t.clone())),
-            );
+            types.extend(config.types().into_iter().map(Value::from));
             entry.insert("credential_definition".into(), json!({ "type": types }));
             entry.insert(
                 "cryptographic_binding_methods_supported".into(),
