@@ -29,8 +29,11 @@ export function walletA(holder, { clientAuthentication = clientAuthenticationAno
   })
 }
 
-/** The whole pre-authorized flow; returns the credential. */
-export async function obtainWithWalletA(uri, configurationId, txCode, holder) {
+/**
+ * The whole pre-authorized flow; returns the credential. `signer` is the proof JWT's key
+ * reference: the holder's public JWK by default, or e.g. `{ method: 'did', didUrl, alg: 'EdDSA' }`.
+ */
+export async function obtainWithWalletA(uri, configurationId, txCode, holder, { signer = { method: 'jwk', alg: 'ES256', publicJwk: holder.publicJwk } } = {}) {
   const client = walletA(holder)
   const credentialOffer = await client.resolveCredentialOffer(uri)
   const issuerMetadata = await client.resolveIssuerMetadata(credentialOffer.credential_issuer)
@@ -40,7 +43,7 @@ export async function obtainWithWalletA(uri, configurationId, txCode, holder) {
     issuerMetadata,
     credentialConfigurationId: configurationId,
     nonce: c_nonce,
-    signer: { method: 'jwk', alg: 'ES256', publicJwk: holder.publicJwk },
+    signer,
   })
   const response = await client.retrieveCredentials({
     issuerMetadata,

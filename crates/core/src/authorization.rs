@@ -258,7 +258,7 @@ impl Sigil {
                 }
                 let c = configs
                     .iter()
-                    .find(|c| c.scope == s && c.format.is_issuable())
+                    .find(|c| c.scope == s)
                     .ok_or_else(|| (InvalidScope, format!("unknown scope {s}")))?;
                 if !ids.contains(&c.id) {
                     ids.push(c.id.clone());
@@ -306,7 +306,7 @@ impl Sigil {
                         ));
                     }
                 }
-                if !configs.iter().any(|c| c.id == id && c.format.is_issuable()) {
+                if !configs.iter().any(|c| c.id == id) {
                     return Err((
                         InvalidAuthorizationDetails,
                         format!("unknown credential_configuration_id {id}"),

@@ -411,8 +411,8 @@ mod seed004 {
 
     fn run(example: &str) -> (Result<Value, super::ClaimMappingError>, Value) {
         let example: Value = serde_json::from_str(example).unwrap();
-        let mut request =
-            json!({"name": "Seed 004", "format": "ldp_vc", "type": "Seed004Credential"});
+        let mut request = json!({"name": "Seed 004", "format": "ldp_vc", "type": "Seed004Credential",
+                   "contexts": ["https://www.w3.org/ns/credentials/examples/v2"]});
         request["claimMappings"] = example["mapping"]["claimMappings"].clone();
         let request: CredentialConfigurationRequest = serde_json::from_value(request).unwrap();
         let config = CredentialConfiguration::parse("id".into(), request).unwrap();

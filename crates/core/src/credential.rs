@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 use sigil_crypto::HolderKey;
 use sigil_crypto::{SigningAlgorithm, sha256};
+use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance, cwt, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
@@ -178,25 +179,14 @@ impl Sigil {
         }
         let user_object = user_object(&user);
         let now = self.clock.now();
-        if config.format == Format::MsoMdoc {
-            let issued = self.issue_mdoc(&config, &user_object, &holder, now).await?;
-            return self
-                .record_issuance(
-                    token,
-                    &config,
-                    (user.id, &holder, now),
-                    issued.credential,
-                    Some(issued.mso_digest.to_vec()),
-                )
-                .await;
-        }
         let claims = config
             .map_claims(&user_object)
             .map_err(|e| denied(e.to_string()))?;
-        let signer = self
-            .keys()
-            .signer(SigningAlgorithm::Es256)
-            .ok_or_else(|| StoreError::Corrupt("no active ES256 signing key".into()))?;
+        let es256 = || {
+            self.keys()
+                .signer(SigningAlgorithm::Es256)
+                .ok_or_else(|| StoreError::Corrupt("no active ES256 signing key".into()))
+        };
         let issuance = Issuance {
             issuer: self.issuer(),
             issued_at: now,
@@ -206,37 +196,79 @@ impl Sigil {
             rng: self.rng.as_ref(),
         };
         let r = &config.request;
+        let types = config.types();
+        let contexts = r.contexts.as_deref().unwrap_or_default();
+        let mut mso_digest = None;
         let credential = match config.format {
-            Format::DcSdJwt => sd_jwt_vc::issue(
+            Format::DcSdJwt => Value::from(sd_jwt_vc::issue(
                 &issuance,
                 r.vct.as_deref().unwrap_or_default(),
-                signer.as_ref(),
-            )?,
-            Format::JwtVcJson => {
-                let types = config.types();
-                jwt_vc_json::issue(
-                    &issuance,
-                    &types,
-                    r.contexts.as_deref().unwrap_or_default(),
-                    signer.as_ref(),
-                )?
+                es256()?.as_ref(),
+            )?),
+            Format::JwtVcJson => Value::from(jwt_vc_json::issue(
+                &issuance,
+                &types,
+                contexts,
+                es256()?.as_ref(),
+            )?),
+            Format::CwtVc => Value::from(cwt::issue(
+                &issuance,
+                cwt::Shape::Vc {
+                    types: &types,
+                    contexts,
+                },
+                es256()?.as_ref(),
+            )?),
+            Format::Cwt => Value::from(cwt::issue(
+                &issuance,
+                cwt::Shape::Claims,
+                es256()?.as_ref(),
+            )?),
+            Format::LdpVc => self.issue_ldp_vc(&config, &issuance, &types)?,
+            Format::MsoMdoc => {
+                let issued = self.issue_mdoc(&config, &user_object, &holder, now).await?;
+                mso_digest = Some(issued.mso_digest.to_vec());
+                Value::from(issued.credential)
             }
-            Format::CwtVc => {
-                let types = config.types();
-                cwt::issue(
-                    &issuance,
-                    cwt::Shape::Vc {
-                        types: &types,
-                        contexts: r.contexts.as_deref().unwrap_or_default(),
-                    },
-                    signer.as_ref(),
-                )?
-            }
-            Format::Cwt => cwt::issue(&issuance, cwt::Shape::Claims, signer.as_ref())?,
-            other => return Err(denied(format!("format {other} cannot be issued yet"))),
         };
-        self.record_issuance(token, &config, (user.id, &holder, now), credential, None)
-            .await
+        self.record_issuance(
+            token,
+            &config,
+            (user.id, &holder, now),
+            credential,
+            mso_digest,
+        )
+        .await
+    }
+
+    /// ldp_vc: the issuer DID's Ed25519 key signs a Data Integrity proof.
+    fn issue_ldp_vc(
+        &self,
+        config: &CredentialConfiguration,
+        issuance: &Issuance<'_>,
+        types: &[String],
+    ) -> Result<Value, Error> {
+        let (Some(ldp), Some(template)) = (config.ldp, config.ldp_template(types)) else {
+            return Err(denied("not an ldp_vc configuration"));
+        };
+        let issuer = self.issuer_did(ldp.issuer_did)?;
+        ldp_vc::issue(
+            issuance,
+            &template,
+            ldp_vc::IssuerDid {
+                did: &issuer.did,
+                verification_method: &issuer.verification_method,
+            },
+            issuer.signer.as_ref(),
+        )
+        .map_err(|e| match e {
+            // A mapped value whose own members no context defines (the names were checked
+            // when the configuration was created).
+            LdpError::JsonLd(e) => denied(format!(
+                "the credential cannot be expressed with its JSON-LD contexts: {e}"
+            )),
+            LdpError::Crypto(e) => Error::Crypto(e),
+        })
     }
 
     /// mso_mdoc: typed elements, validity, the Document Signer, sign.
@@ -271,7 +303,7 @@ impl Sigil {
         token: &AccessTokenRecord,
         config: &CredentialConfiguration,
         (user_id, holder, now): (String, &HolderKey, i64),
-        credential: String,
+        credential: Value,
         mso_digest: Option<Vec<u8>>,
     ) -> Result<CredentialResponse, Error> {
         self.store
@@ -287,9 +319,7 @@ impl Sigil {
             })
             .await?;
         Ok(CredentialResponse {
-            credentials: vec![IssuedCredential {
-                credential: Value::from(credential),
-            }],
+            credentials: vec![IssuedCredential { credential }],
         })
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use serde_json::{Map, Value};
+use sigil_formats::json_ld;
+use sigil_formats::ldp_vc::{Suite, Template};
 use sigil_formats::mso_mdoc::{Element, ElementType, Validity, to_cbor};
 use sigil_proto::admin::credential_configuration::{
     Branding, CredentialConfigurationRequest, CredentialConfigurationResponse, ExpiresIn,
@@ -12,7 +14,7 @@ use sigil_proto::admin::page::Page;
 
 use crate::Sigil;
 use crate::claim_mapping::{
-    ClaimMappingError, ClaimMappings, Typing, map_claims, parse_claim_mappings,
+    ClaimMappingError, ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
 };
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
@@ -96,15 +98,6 @@ impl Format {
         }
     }
 
-    /// Whether Sigil can issue this format yet. Configurations of other formats can be stored,
-    /// but are not offered or advertised until their issuer lands.
-    pub fn is_issuable(self) -> bool {
-        matches!(
-            self,
-            Format::DcSdJwt | Format::JwtVcJson | Format::MsoMdoc | Format::CwtVc | Format::Cwt
-        )
-    }
-
     /// The key-proof algorithms a wallet may use: COSE-bound formats take ES256 (a P-256
     /// COSE_Key), the JOSE ones every algorithm Sigil verifies.
     pub fn proof_algorithms(self) -> &'static [&'static str] {
@@ -137,6 +130,31 @@ pub enum Claims {
     Namespaced(Vec<(String, ClaimMappings)>),
 }
 
+/// The DID an `ldp_vc` names its issuer by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerDidMethod {
+    /// `did:web` derived from the public URL.
+    Web,
+    /// `did:key` of the issuer's Ed25519 key.
+    Key,
+}
+
+impl IssuerDidMethod {
+    const NAMES: [(&'static str, IssuerDidMethod); 2] = [
+        ("did:web", IssuerDidMethod::Web),
+        ("did:key", IssuerDidMethod::Key),
+    ];
+}
+
+/// ldp_vc settings of a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ldp {
+    /// Proof suite (and data model).
+    pub suite: Suite,
+    /// Issuer DID method.
+    pub issuer_did: IssuerDidMethod,
+}
+
 /// A validated credential configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CredentialConfiguration {
@@ -152,6 +170,8 @@ pub struct CredentialConfiguration {
     pub expires_in_secs: Option<i64>,
     /// mso_mdoc: `validFrom` and `validUntil` mapped like claims (named so).
     pub validity: ClaimMappings,
+    /// ldp_vc: how the credential is secured.
+    pub ldp: Option<Ldp>,
     /// The request as accepted, echoed by the API.
     pub request: CredentialConfigurationRequest,
 }
@@ -250,6 +270,7 @@ impl CredentialConfiguration {
             },
         );
         let claims = claims(&mut p, format, &request.claim_mappings);
+        let ldp = ldp(&mut p, format, &request, &claims);
         if let Some(b) = &request.branding {
             branding(&mut p, b);
         }
@@ -274,6 +295,7 @@ impl CredentialConfiguration {
             claims,
             expires_in_secs,
             validity,
+            ldp,
             request,
         })
     }
@@ -297,6 +319,8 @@ impl CredentialConfiguration {
             claim_source_id: r.claim_source_id,
             valid_from: r.valid_from,
             valid_until: r.valid_until,
+            proof_suite: r.proof_suite,
+            issuer_did: r.issuer_did,
             scope: self.scope.clone(),
         }
     }
@@ -315,12 +339,16 @@ impl CredentialConfiguration {
 
     /// `type` then `additionalTypes` (the VC formats put `VerifiableCredential` before them).
     pub fn types(&self) -> Vec<String> {
-        let r = &self.request;
-        r.type_
-            .iter()
-            .chain(r.additional_types.iter().flatten())
-            .cloned()
-            .collect()
+        types_of(&self.request)
+    }
+
+    /// ldp_vc: the credential template (suite, types, contexts).
+    pub fn ldp_template<'a>(&'a self, types: &'a [String]) -> Option<Template<'a>> {
+        self.ldp.map(|ldp| Template {
+            suite: ldp.suite,
+            types,
+            contexts: self.request.contexts.as_deref().unwrap_or_default(),
+        })
     }
 
     /// mso_mdoc: the mapped elements typed for CBOR, per namespace. A value that does not fit
@@ -412,6 +440,121 @@ impl CredentialConfiguration {
             updated_at,
         })
     }
+}
+
+fn types_of(r: &CredentialConfigurationRequest) -> Vec<String> {
+    r.type_
+        .iter()
+        .chain(r.additional_types.iter().flatten())
+        .cloned()
+        .collect()
+}
+
+/// ldp_vc: the suite and issuer DID, and the JSON-LD checks: every context bundled, and the types
+/// and each claim defined by them, so no credential is refused by a verifier's strict expansion.
+fn ldp(
+    p: &mut Problems,
+    format: Format,
+    request: &CredentialConfigurationRequest,
+    claims: &Claims,
+) -> Option<Ldp> {
+    if format != Format::LdpVc {
+        for (field, present) in [
+            ("proofSuite", request.proof_suite.is_some()),
+            ("issuerDid", request.issuer_did.is_some()),
+        ] {
+            if present {
+                p.body(
+                    field,
+                    format!("does not apply to format {format}"),
+                    Value::Null,
+                );
+            }
+        }
+        return None;
+    }
+    let suite = match request.proof_suite.as_deref() {
+        None => Some(Suite::EddsaRdfc2022),
+        Some(name) => Suite::parse(name).or_else(|| {
+            let names: Vec<&str> = Suite::ALL.iter().map(|s| s.as_str()).collect();
+            p.body(
+                "proofSuite",
+                format!("must be one of: {}", names.join(", ")),
+                Value::from(name),
+            );
+            None
+        }),
+    };
+    let issuer_did = match request.issuer_did.as_deref() {
+        None => Some(IssuerDidMethod::Web),
+        Some(name) => IssuerDidMethod::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m)
+            .or_else(|| {
+                p.body("issuerDid", "must be did:web or did:key", Value::from(name));
+                None
+            }),
+    };
+    let contexts = request.contexts.as_deref().unwrap_or_default();
+    let mut usable = true;
+    for (i, c) in contexts.iter().enumerate() {
+        if !json_ld::is_bundled(c) {
+            usable = false;
+            p.body(
+                format!("contexts.{i}"),
+                "is not a JSON-LD context Sigil holds; contexts are bundled, never fetched (the README lists them)",
+                Value::from(c.as_str()),
+            );
+        }
+    }
+    let suite = suite?;
+    let ldp = Ldp {
+        suite,
+        issuer_did: issuer_did?,
+    };
+    let (Claims::Flat(mappings), true) = (claims, usable) else {
+        return Some(ldp);
+    };
+    let types = types_of(request);
+    let template = Template {
+        suite,
+        types: &types,
+        contexts,
+    };
+    let subject = |claim: Option<(&str, Value)>| {
+        let mut s = Map::new();
+        s.insert("id".into(), "did:example:holder".into());
+        s.extend(claim.map(|(k, v)| (k.to_string(), v)));
+        s
+    };
+    if let Err(e) = json_ld::check(&template.probe(subject(None))) {
+        p.body(
+            "type",
+            format!("the credential's types are not all defined by its JSON-LD contexts ({e})"),
+            Value::from(template.type_()),
+        );
+        return Some(ldp);
+    }
+    for m in &mappings.0 {
+        let sample = match &m.source {
+            ClaimSource::Static(v)
+            | ClaimSource::Mapped {
+                default: Some(v), ..
+            } => v.clone(),
+            ClaimSource::Mapped { default: None, .. } => Value::from("text"),
+        };
+        if let Err(e) = json_ld::check(&template.probe(subject(Some((&m.name, sample))))) {
+            p.body(
+                format!("claimMappings.{}", m.name),
+                format!(
+                    "cannot be expressed in this ldp_vc: its JSON-LD contexts do not define it ({e})"
+                ),
+                Value::Null,
+            );
+        }
+    }
+    Some(ldp)
 }
 
 fn identifier(p: &mut Problems, param: &str, value: &str, max: usize) {

@@ -16,6 +16,7 @@ pub mod claim_source;
 pub mod clock;
 pub mod credential;
 pub mod credential_configuration;
+pub mod did;
 mod document;
 pub mod error;
 pub mod iaca;

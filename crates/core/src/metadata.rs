@@ -66,6 +66,21 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
             );
             claims_metadata(m, &[])
         }
+        (Claims::Flat(m), Format::LdpVc) => {
+            let types = config.types();
+            if let Some(t) = config.ldp_template(&types) {
+                entry.insert(
+                    "credential_definition".into(),
+                    json!({ "@context": t.context(), "type": t.type_() }),
+                );
+            }
+            // credentialSubject.id is the holder's DID.
+            entry.insert(
+                "cryptographic_binding_methods_supported".into(),
+                json!(["did:key", "did:jwk"]),
+            );
+            claims_metadata(m, &["credentialSubject"])
+        }
         (Claims::Flat(m), _) => {
             let mut types = vec![Value::from("VerifiableCredential")];
             types.extend(config.types().into_iter().map(Value::from));
@@ -92,11 +107,14 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
         }
     };
     // COSE formats name algorithms by COSE identifier (Appendix A.2.2, seed 002), JOSE ones by name.
+    // ldp_vc names its proof suite (Appendix A.1.2.2).
     let cose = matches!(config.format, Format::MsoMdoc | Format::CwtVc | Format::Cwt);
-    entry.insert(
-        "credential_signing_alg_values_supported".into(),
-        if cose { json!([-7]) } else { json!(["ES256"]) },
-    );
+    let algorithms = match config.ldp {
+        Some(ldp) => json!([ldp.suite.as_str()]),
+        None if cose => json!([-7]),
+        None => json!(["ES256"]),
+    };
+    entry.insert("credential_signing_alg_values_supported".into(), algorithms);
     entry.insert(
         "proof_types_supported".into(),
         json!({ "jwt": { "proof_signing_alg_values_supported": config.format.proof_algorithms() } }),
@@ -149,7 +167,6 @@ impl Sigil {
             .all_credential_configurations()
             .await?
             .iter()
-            .filter(|c| c.format.is_issuable())
             .map(|c| (c.id.clone(), configuration_metadata(c)))
             .collect();
         Ok(json!({

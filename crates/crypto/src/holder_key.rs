@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 
 use crate::{PublicJwk, b64url};
 
-/// A verified-parseable holder public key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A verified-parseable holder public key. Two are equal when they are the same key, whatever
+/// DID named them.
+#[derive(Debug, Clone)]
 pub struct HolderKey {
     /// The public key as a minimal JWK (`kty`, `crv`, `x`, `y`): what goes in `cnf.jwk`.
     pub jwk: Map<String, Value>,
@@ -18,7 +19,17 @@ pub struct HolderKey {
     /// The JOSE algorithm the key signs with (`ES256` or `EdDSA`).
     pub alg: &'static str,
     public_bytes: Vec<u8>,
+    /// The DID the proof named the key by (`kid`), without fragment.
+    did: Option<String>,
 }
+
+impl PartialEq for HolderKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.alg == other.alg && self.public_bytes == other.public_bytes
+    }
+}
+
+impl Eq for HolderKey {}
 
 /// Why a holder key was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +89,12 @@ impl HolderKey {
     /// Resolves a `kid` naming a DID: `did:jwk:<base64url JWK>` or an Ed25519 `did:key`.
     pub fn from_did(kid: &str) -> Result<Self, HolderKeyError> {
         let did = kid.split('#').next().unwrap_or_default();
+        let mut key = Self::resolve(did)?;
+        key.did = Some(did.to_string());
+        Ok(key)
+    }
+
+    fn resolve(did: &str) -> Result<Self, HolderKeyError> {
         if let Some(encoded) = did.strip_prefix("did:jwk:") {
             let bytes =
                 b64url::decode(encoded).ok_or(HolderKeyError::Malformed("did:jwk encoding"))?;
@@ -91,10 +108,10 @@ impl HolderKey {
                 .strip_prefix('z')
                 .and_then(crate::base58::decode)
                 .ok_or(HolderKeyError::Malformed("did:key multibase"))?;
-            // Multicodec ed25519-pub is 0xed (varint 0xed 0x01).
-            return match bytes.as_slice() {
-                [0xed, 0x01, key @ ..] if key.len() == 32 => Ok(Self::ed25519(key)),
-                _ => Err(HolderKeyError::Unsupported(
+            return match crate::base58::ed25519_from_multikey(multibase) {
+                Some(key) => Ok(Self::ed25519(&key)),
+                None if bytes.is_empty() => Err(HolderKeyError::Malformed("did:key multibase")),
+                None => Err(HolderKeyError::Unsupported(
                     "did:key other than Ed25519 (use a jwk or did:jwk for P-256)".into(),
                 )),
             };
@@ -117,6 +134,7 @@ impl HolderKey {
             thumbprint,
             alg: "ES256",
             public_bytes: point,
+            did: None,
         }
     }
 
@@ -132,6 +150,7 @@ impl HolderKey {
             thumbprint,
             alg: "EdDSA",
             public_bytes: key.to_vec(),
+            did: None,
         }
     }
 
@@ -147,6 +166,12 @@ impl HolderKey {
         UnparsedPublicKey::new(algorithm, &self.public_bytes)
             .verify(message, signature)
             .is_ok()
+    }
+
+    /// The holder's DID: the one the proof's `kid` named (`did:key` or `did:jwk`), else the
+    /// key as a `did:jwk`.
+    pub fn did(&self) -> String {
+        self.did.clone().unwrap_or_else(|| self.did_jwk())
     }
 
     /// The key as a `did:jwk`.
@@ -187,6 +212,11 @@ mod tests {
         assert_eq!(key.alg, "EdDSA");
         assert_eq!(key.jwk["x"], "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik");
         let back = HolderKey::from_did(&key.did_jwk()).unwrap();
-        assert_eq!(back, key);
+        assert_eq!(back, key, "the same key under two DIDs");
+        assert_eq!(
+            key.did(),
+            "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+        );
+        assert_eq!(back.did(), key.did_jwk());
     }
 }

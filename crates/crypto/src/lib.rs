@@ -5,7 +5,7 @@
 //! Everything here runs on aws-lc-rs. This crate knows nothing of HTTP, storage or configuration
 //! files; it must not depend on any other Sigil crate.
 
-mod base58;
+pub mod base58;
 pub mod certificate;
 mod encoding;
 mod error;

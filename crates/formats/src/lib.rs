@@ -3,7 +3,9 @@
 //! it. Formats know nothing of storage, HTTP or configuration; they depend on `sigil-crypto` only.
 
 pub mod cwt;
+pub mod json_ld;
 pub mod jwt_vc_json;
+pub mod ldp_vc;
 pub mod mso_mdoc;
 pub mod sd_jwt_vc;
 
@@ -25,4 +27,15 @@ pub struct Issuance<'a> {
     pub holder: &'a HolderKey,
     /// Randomness for salts and ids.
     pub rng: &'a dyn SecureRandom,
+}
+
+/// `unix` as an RFC 3339 UTC date-time without fractions, `YYYY-MM-DDThh:mm:ssZ`: the form mdoc
+/// `tdate`s and VC `validFrom`/`created` values take.
+pub fn date_time(unix: i64) -> Result<String, sigil_crypto::CryptoError> {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .ok_or(sigil_crypto::CryptoError::Key("date out of range"))
 }

@@ -219,12 +219,10 @@ fn bytes(s: &str) -> Option<Vec<u8>> {
 
 /// `tdate` for a Unix time: `#6.0("YYYY-MM-DDThh:mm:ssZ")`.
 pub fn tdate(unix: i64) -> Result<Value, CryptoError> {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    let text = OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .ok_or(CryptoError::Key("date out of range"))?;
-    Ok(Value::Tag(0, Box::new(Value::Text(text))))
+    Ok(Value::Tag(
+        0,
+        Box::new(Value::Text(crate::date_time(unix)?)),
+    ))
 }
 
 /// One data element with its CBOR value.

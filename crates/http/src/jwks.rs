@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sigil_core::Sigil;
+use sigil_core::did::DID_DOCUMENT_PATH;
 use sigil_core::metadata::MDOC_IACAS_PATH;
 use sigil_proto::admin::iaca::MdocIacas;
 
@@ -17,6 +18,22 @@ pub(crate) fn routes() -> Router<Sigil> {
         .route("/v1/oauth/jwks", get(jwks))
         .route("/v1/oauth/issuer-ca.pem", get(issuer_ca))
         .route(MDOC_IACAS_PATH, get(mdoc_iacas))
+        .route(DID_DOCUMENT_PATH, get(did_document))
+        // A public URL with a path resolves its did:web at `<path>/did.json`; behind a proxy that
+        // strips the path, that is `/did.json` here.
+        .route("/did.json", get(did_document))
+}
+
+/// The issuer's `did:web` DID document: its Ed25519 credential keys as Multikey verification
+/// methods, which `ldp_vc` proofs name.
+#[utoipa::path(get, path = "/.well-known/did.json", tag = "keys",
+    responses((status = 200, description = "DID document (W3C DID 1.0) of the issuer's did:web", content_type = "application/did+json")))]
+pub(crate) async fn did_document(State(sigil): State<Sigil>) -> Result<Response, OAuthError> {
+    let document = sigil.did_document()?;
+    Ok(public_document(
+        "application/did+json",
+        document.to_string(),
+    ))
 }
 
 /// The IACAs verifiers should trust for this issuer's mdocs (`mdoc_iacas_uri`): every IACA that

@@ -24,6 +24,7 @@ use crate::{admin, health, jwks};
         jwks::jwks,
         jwks::issuer_ca,
         jwks::mdoc_iacas,
+        jwks::did_document,
         admin::get_configuration,
         admin::put_configuration,
         admin::rotate_hook_secret,

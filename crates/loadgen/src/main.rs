@@ -30,9 +30,13 @@ struct Args {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 20)]
     duration: u64,
-    /// Credential format: dc+sd-jwt, jwt_vc_json or mso_mdoc (which creates an IACA first).
+    /// Credential format: dc+sd-jwt, jwt_vc_json, mso_mdoc (which creates an IACA first),
+    /// ldp_vc, cwt_vc or cwt.
     #[arg(long, default_value = "dc+sd-jwt")]
     format: String,
+    /// ldp_vc: the proof suite, eddsa-rdfc-2022 or Ed25519Signature2020.
+    #[arg(long, default_value = "eddsa-rdfc-2022")]
+    proof_suite: String,
     /// Require a transaction code in each offer.
     #[arg(long)]
     tx_code: bool,
@@ -222,10 +226,9 @@ async fn one_flow(
         .entry("credential")
         .or_default()
         .push(t.elapsed());
-    if credential["credentials"][0]["credential"]
-        .as_str()
-        .is_none()
-    {
+    // A string for every format but ldp_vc, which is the JSON object itself.
+    let issued = &credential["credentials"][0]["credential"];
+    if !(issued.is_string() || issued.get("proof").is_some()) {
         return Err("no credential in the response".into());
     }
     samples
@@ -277,6 +280,12 @@ async fn main() {
             let flat = config["claimMappings"].take();
             config["claimMappings"] = json!({ "org.example.load": flat });
         }
+        "ldp_vc" => {
+            // The examples context maps every term, so the claims need no context of their own.
+            config["type"] = json!(format!("LoadCredential{tag}"));
+            config["contexts"] = json!(["https://www.w3.org/ns/credentials/examples/v2"]);
+            config["proofSuite"] = json!(args.proof_suite);
+        }
         _ => config["type"] = json!(format!("LoadCredential{tag}")),
     }
     let created = post_json(
@@ -324,7 +333,11 @@ async fn main() {
         "sigil-loadgen: {} wallets, {:.1} s, format {}, tx_code {}: {} flows, {:.1} flows/s, {} errors",
         args.concurrency,
         elapsed,
-        args.format,
+        if args.format == "ldp_vc" {
+            format!("ldp_vc ({})", args.proof_suite)
+        } else {
+            args.format.clone()
+        },
         args.tx_code,
         all.flows,
         all.flows as f64 / elapsed,

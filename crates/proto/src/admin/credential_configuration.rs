@@ -23,7 +23,8 @@ pub struct CredentialConfigurationRequest {
     pub type_: Option<String>,
     /// More types beside `type`.
     pub additional_types: Option<Vec<String>>,
-    /// JSON-LD contexts (absolute URLs) beside the VC base context.
+    /// JSON-LD contexts (absolute URLs) beside the VC base context. For `ldp_vc` each must be
+    /// one Sigil bundles (see the README), and together they must define every type and claim.
     pub contexts: Option<Vec<String>>,
     /// SD-JWT VC type (`vct`).
     pub vct: Option<String>,
@@ -45,6 +46,12 @@ pub struct CredentialConfigurationRequest {
     pub valid_from: Option<ClaimMapping>,
     /// mso_mdoc: when the credential expires, mapped like a claim; instead of `expiresIn`.
     pub valid_until: Option<ClaimMapping>,
+    /// ldp_vc: `eddsa-rdfc-2022` (default: VCDM 2.0 with a DataIntegrityProof) or
+    /// `Ed25519Signature2020` (VCDM 1.1).
+    pub proof_suite: Option<String>,
+    /// ldp_vc: the issuer's DID, `did:web` (default: derived from the public URL, document at
+    /// `/.well-known/did.json`) or `did:key` (the issuer's Ed25519 key).
+    pub issuer_did: Option<String>,
 }
 
 /// One claim mapping, as seed 004 defines it.
@@ -183,6 +190,12 @@ pub struct CredentialConfigurationResponse {
     /// mso_mdoc: end of validity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<ClaimMapping>,
+    /// ldp_vc: the proof suite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof_suite: Option<String>,
+    /// ldp_vc: the issuer DID method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_did: Option<String>,
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }

@@ -40,6 +40,11 @@ fn minimal(format: &str) -> Value {
             body["doctype"] = json!("org.iso.18013.5.1.mDL");
             body["claimMappings"] = json!({"org.iso.18013.5.1": {"given_name": {"mapFrom": "claims.given_name", "required": true}}});
         }
+        "ldp_vc" => {
+            body["type"] = json!("TestCredential");
+            body["contexts"] = json!(["https://schema.org"]);
+            body["proofSuite"] = json!("Ed25519Signature2020");
+        }
         _ => body["type"] = json!("TestCredential"),
     }
     body

@@ -17,8 +17,8 @@ on_both_engines!(
     metadata_entries_have_the_shapes_of_seed_002,
 );
 
-/// The cwt_vc, cwt and mso_mdoc entries of seed 002's issuer metadata example (ldp_vc kept for
-/// when that format lands), copied verbatim.
+/// The ldp_vc, cwt_vc, cwt and mso_mdoc entries of seed 002's issuer metadata example, copied
+/// verbatim.
 const SEED_002: &str = include_str!("fixtures/seed002-configurations.json");
 
 /// `ours` has every member `seed` has, with the same JSON type; arrays compare their first items.
@@ -54,6 +54,14 @@ async fn metadata_entries_have_the_shapes_of_seed_002(engine: Engine) {
     let seed: Value = serde_json::from_str(SEED_002).unwrap();
     let mut ids = Vec::new();
     for (format, body) in [
+        (
+            "ldp_vc",
+            json!({"name": "Test Credential", "format": "ldp_vc", "type": "TestCredential",
+                   "contexts": ["https://schema.org"], "proofSuite": "Ed25519Signature2020",
+                   "claimMappings": {"firstName": {"mapFrom": "claims.firstName", "required": true}},
+                   "branding": {"backgroundColor": "#FFFFFF", "textColor": "#000000",
+                                "logo": {"url": "https://example.com/logo.png", "altText": "Example Logo"}}}),
+        ),
         ("cwt_vc", config("cwt_vc", "TestCredential")),
         ("cwt", config("cwt", "TestCredential")),
         (
@@ -71,6 +79,34 @@ async fn metadata_entries_have_the_shapes_of_seed_002(engine: Engine) {
     for (format, id) in ids {
         let ours = &meta["credential_configurations_supported"][&id];
         same_shape(&seed[format], ours, format);
+        if format == "ldp_vc" {
+            // The seed's own example configuration, value for value where Sigil agrees with it.
+            assert_eq!(ours["scope"], seed[format]["scope"]);
+            let definition = &ours["credential_definition"];
+            assert_eq!(
+                definition["type"],
+                seed[format]["credential_definition"]["type"]
+            );
+            // The seed's contexts, then the suite's own (as jsonld-signatures appends it).
+            let mut contexts = seed[format]["credential_definition"]["@context"].clone();
+            contexts
+                .as_array_mut()
+                .unwrap()
+                .push("https://w3id.org/security/suites/ed25519-2020/v1".into());
+            assert_eq!(definition["@context"], contexts);
+            assert_eq!(
+                ours["credential_metadata"]["display"],
+                seed[format]["credential_metadata"]["display"]
+            );
+            assert_eq!(
+                ours["credential_metadata"]["claims"][0]["path"],
+                seed[format]["credential_metadata"]["claims"][0]["path"]
+            );
+            assert_eq!(
+                ours["credential_signing_alg_values_supported"],
+                json!(["Ed25519Signature2020"])
+            );
+        }
         assert_eq!(ours["id"], id.as_str());
         assert_eq!(ours["format"], format);
     }

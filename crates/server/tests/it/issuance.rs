@@ -751,12 +751,6 @@ async fn key_proof_refusals(engine: Engine) {
 async fn offer_validation_and_secrets_at_rest(engine: Engine) {
     let app = spawn_app(engine).await;
     let config = app.configuration(jwt_vc_config()).await;
-    let mdoc = app
-        .configuration(
-            json!({"name": "Web", "format": "ldp_vc", "type": "WebCredential",
-            "claimMappings": {"family_name": {"mapFrom": "claims.family_name"}}}),
-        )
-        .await;
     let path = "/v1/openid/offers/pre-authorized";
     for (body, param) in [
         (
@@ -777,7 +771,6 @@ async fn offer_validation_and_secrets_at_rest(engine: Engine) {
             "credentials.0",
         ),
         (json!({"credentials": [config, config]}), "credentials.1"),
-        (json!({"credentials": [mdoc]}), "credentials.0"),
         (
             json!({"credentials": [config], "userId": "0190b1d2-0000-7000-8000-000000000000"}),
             "userId",
@@ -881,9 +874,6 @@ async fn metadata_describes_issuable_configurations(engine: Engine) {
     let app = spawn_app(engine).await;
     let sd = app.configuration(sd_jwt_config()).await;
     let vc = app.configuration(jwt_vc_config()).await;
-    let mdoc = app
-        .configuration(json!({"name": "Web", "format": "ldp_vc", "type": "WebCredential", "claimMappings": {}}))
-        .await;
     let m = reply(
         app.client
             .get(app.url("/.well-known/openid-credential-issuer")),
@@ -905,10 +895,6 @@ async fn metadata_describes_issuable_configurations(engine: Engine) {
     let configs = m["credential_configurations_supported"]
         .as_object()
         .unwrap();
-    assert!(
-        configs.get(&mdoc).is_none(),
-        "formats Sigil cannot issue yet are not advertised"
-    );
     let s = &configs[&sd];
     assert_eq!(s["format"], "dc+sd-jwt");
     assert_eq!(

@@ -18,6 +18,7 @@ mod cwt;
 mod errors;
 mod interaction_hook;
 mod issuance;
+mod ldp_vc;
 mod mdoc;
 mod openapi;
 mod persistence;

@@ -1,0 +1,227 @@
+//! JSON-LD for `ldp_vc`: the contexts Sigil holds, strict expansion, and RDFC-1.0 (URDNA2015)
+//! canonical N-Quads.
+//!
+//! Contexts are bundled in the binary and never fetched: a document naming any other context URL
+//! fails. Expansion is strict, as verifiers' "safe mode" is: a term no context defines, or a type
+//! that does not expand to an absolute IRI, is an error rather than silently dropped (a dropped
+//! claim would be signed without being covered by the signature's meaning).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::task::{Context, Poll, Waker};
+
+use ssi_contexts as ctx;
+use ssi_json_ld::{CompactJsonLd, ContextLoader, Expandable};
+use ssi_rdf::{AnyLdEnvironment, LdEnvironment};
+
+/// The VCDM 1.1 base context.
+pub const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
+/// The VCDM 2.0 base context.
+pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+/// The Ed25519Signature2020 suite context.
+pub const ED25519_2020_V1: &str = "https://w3id.org/security/suites/ed25519-2020/v1";
+/// The DID core context.
+pub const DID_V1: &str = "https://www.w3.org/ns/did/v1";
+/// The Multikey context.
+pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
+
+const UNDEFINED_TERMS_V2: &str =
+    r#"{"@context":{"@vocab":"https://www.w3.org/ns/credentials/undefined-term#"}}"#;
+
+/// Every context URL Sigil holds, with its document. The VC, Data Integrity, Ed25519 2020,
+/// Multikey and DID documents are byte-for-byte the W3C/W3ID ones (the interop suite checks them
+/// against the verifier's own copies).
+pub const BUNDLED_CONTEXTS: &[(&str, &str)] = &[
+    (CREDENTIALS_V1, ctx::CREDENTIALS_V1),
+    (CREDENTIALS_V2, ctx::CREDENTIALS_V2),
+    (
+        "https://www.w3.org/2018/credentials/examples/v1",
+        ctx::CREDENTIALS_EXAMPLES_V1,
+    ),
+    (
+        "https://www.w3.org/ns/credentials/examples/v2",
+        ctx::CREDENTIALS_EXAMPLES_V2,
+    ),
+    // Imported by the VC 1.1 examples context.
+    ("https://www.w3.org/ns/odrl.jsonld", ctx::ODRL),
+    (
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        UNDEFINED_TERMS_V2,
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v1",
+        ctx::W3ID_DATA_INTEGRITY_V1,
+    ),
+    (
+        "https://w3id.org/security/data-integrity/v2",
+        ctx::W3ID_DATA_INTEGRITY_V2,
+    ),
+    (ED25519_2020_V1, ctx::W3ID_ED2020_V1),
+    (MULTIKEY_V1, ctx::W3ID_MULTIKEY_V1),
+    (DID_V1, ctx::DID_V1),
+    (
+        "https://w3id.org/vc/status-list/2021/v1",
+        ctx::STATUS_LIST_2021_V1,
+    ),
+    ("https://schema.org", ctx::SCHEMA_ORG),
+    ("https://schema.org/", ctx::SCHEMA_ORG),
+    ("http://schema.org", ctx::SCHEMA_ORG),
+    ("http://schema.org/", ctx::SCHEMA_ORG),
+    ("https://w3id.org/citizenship/v1", ctx::CITIZENSHIP_V1),
+    ("https://w3id.org/vaccination/v1", ctx::VACCINATION_V1),
+    ("https://w3id.org/vdl/v1", ctx::VDL_V1),
+];
+
+/// Whether Sigil holds the context at `url`.
+pub fn is_bundled(url: &str) -> bool {
+    BUNDLED_CONTEXTS.iter().any(|(u, _)| *u == url)
+}
+
+/// Why a document could not be canonicalised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct JsonLdError(pub String);
+
+fn loader() -> Result<&'static ContextLoader, JsonLdError> {
+    static LOADER: OnceLock<Result<ContextLoader, String>> = OnceLock::new();
+    LOADER
+        .get_or_init(|| {
+            let map: HashMap<String, String> = BUNDLED_CONTEXTS
+                .iter()
+                .map(|(u, d)| ((*u).to_string(), (*d).to_string()))
+                .collect();
+            ContextLoader::empty()
+                .with_context_map_from(map)
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| JsonLdError(format!("bundled contexts: {e}")))
+}
+
+/// Runs a future that never waits: expansion only awaits the bundled loader, which answers at
+/// once. A future that does wait is an error, not a hang.
+fn now<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => Some(out),
+        Poll::Pending => None,
+    }
+}
+
+/// The document's RDFC-1.0 canonical N-Quads, after strict expansion with the bundled contexts.
+pub fn canonical_nquads(document: &serde_json::Value) -> Result<String, JsonLdError> {
+    let loader = loader()?;
+    let compact = CompactJsonLd(json_syntax::Value::from_serde_json(document.clone()));
+    let expanded = now(compact.expand(loader))
+        .ok_or_else(|| JsonLdError("a JSON-LD context is not bundled".into()))?
+        .map_err(|e| JsonLdError(describe(&e.to_string())))?;
+    let lines = LdEnvironment::default()
+        .canonical_form_of(&expanded)
+        .map_err(|e| JsonLdError(e.to_string()))?;
+    Ok(lines.concat())
+}
+
+fn describe(error: &str) -> String {
+    if error.contains("loading") || error.contains("UnknownContext") || error.contains("unknown") {
+        format!("{error} (Sigil only uses the JSON-LD contexts it bundles)")
+    } else {
+        error.to_string()
+    }
+}
+
+/// Checks that `document` expands strictly: every context bundled, every term defined.
+pub fn check(document: &serde_json::Value) -> Result<(), JsonLdError> {
+    canonical_nquads(document).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn canonicalises_a_vc_v2_document() {
+        let doc = json!({
+            "@context": [CREDENTIALS_V2, "https://www.w3.org/ns/credentials/examples/v2"],
+            "type": ["VerifiableCredential", "ExampleCredential"],
+            "issuer": "did:example:issuer",
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:holder", "alumniOf": "Example University", "age": 42}
+        });
+        let nquads = canonical_nquads(&doc).unwrap();
+        assert!(nquads.contains("<did:example:holder> <https://www.w3.org/ns/credentials/examples#alumniOf> \"Example University\" .\n"), "{nquads}");
+        assert!(
+            nquads
+                .contains("\"2026-01-01T00:00:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>"),
+            "{nquads}"
+        );
+        assert!(
+            nquads.contains("\"42\"^^<http://www.w3.org/2001/XMLSchema#integer>"),
+            "{nquads}"
+        );
+        assert!(nquads.ends_with(" .\n"));
+    }
+
+    #[test]
+    fn every_bundled_context_loads_with_what_it_imports() {
+        for (url, _) in BUNDLED_CONTEXTS {
+            let doc = json!({"@context": [url], "@id": "urn:example:x"});
+            check(&doc).unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+    }
+
+    #[test]
+    fn refuses_undefined_terms_types_and_unknown_contexts() {
+        let base = |subject: serde_json::Value, types: serde_json::Value, extra: &str| {
+            json!({
+                "@context": [CREDENTIALS_V2, extra],
+                "type": types,
+                "issuer": "did:example:issuer",
+                "credentialSubject": subject
+            })
+        };
+        let undefined_term = base(
+            json!({"given_name": "A"}),
+            json!(["VerifiableCredential"]),
+            DID_V1,
+        );
+        let e = check(&undefined_term).unwrap_err();
+        assert!(e.0.contains("given_name"), "{e}");
+        let undefined_type = base(
+            json!({"name": "A"}),
+            json!(["VerifiableCredential", "Alumni"]),
+            DID_V1,
+        );
+        assert!(check(&undefined_type).is_err());
+        let unknown = base(
+            json!({"name": "A"}),
+            json!(["VerifiableCredential"]),
+            "https://example.com/ctx",
+        );
+        let e = check(&unknown).unwrap_err();
+        assert!(!e.0.is_empty());
+        // VC v2 protects `name`, which schema.org redefines: not a usable pair (jsonld.js agrees).
+        let clash = base(
+            json!({"givenName": "A"}),
+            json!(["VerifiableCredential"]),
+            "https://schema.org",
+        );
+        assert!(
+            check(&clash)
+                .unwrap_err()
+                .0
+                .contains("Protected term redefinition")
+        );
+        let mut fine = base(
+            json!({"givenName": "A"}),
+            json!(["VerifiableCredential", "Person"]),
+            "https://schema.org",
+        );
+        fine["@context"][0] = CREDENTIALS_V1.into();
+        check(&fine).unwrap();
+    }
+}
