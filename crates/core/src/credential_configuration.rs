@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 use sigil_formats::json_ld;
-use sigil_formats::ldp_vc::{Suite, Template};
+use sigil_formats::ldp_vc::{self, Suite, Template};
 use sigil_formats::mso_mdoc::{Element, ElementType, Validity, to_cbor};
 use sigil_proto::admin::credential_configuration::{
     Branding, CredentialConfigurationRequest, CredentialConfigurationResponse, ExpiresIn,
@@ -544,7 +544,13 @@ fn ldp(
             } => v.clone(),
             ClaimSource::Mapped { default: None, .. } => Value::from("text"),
         };
-        if let Err(e) = json_ld::check(&template.probe(subject(Some((&m.name, sample))))) {
+        if let Some(keyword) = ldp_vc::keyword_in(&sample) {
+            p.body(
+                format!("claimMappings.{}", m.name),
+                format!("must not contain the JSON-LD keyword `{keyword}`: claim values are data"),
+                Value::Null,
+            );
+        } else if let Err(e) = json_ld::check(&template.probe(subject(Some((&m.name, sample))))) {
             p.body(
                 format!("claimMappings.{}", m.name),
                 format!(

@@ -146,6 +146,14 @@ pub fn issue(
     if signer.algorithm() != SigningAlgorithm::EdDsa {
         return Err(CryptoError::Key("ldp_vc proofs are signed with Ed25519").into());
     }
+    for (name, value) in issuance.claims {
+        if let Some(keyword) = keyword_in(value) {
+            return Err(JsonLdError(format!(
+                "claim `{name}` carries the JSON-LD keyword `{keyword}`; mapped values are data, not JSON-LD"
+            ))
+            .into());
+        }
+    }
     let id = uuid::Builder::from_random_bytes(random_array::<16>(issuance.rng)?).into_uuid();
     let mut subject = Map::new();
     subject.insert("id".into(), issuance.holder.did().into());
@@ -194,6 +202,23 @@ pub fn issue(
         object.insert("proof".into(), Value::Object(options));
     }
     Ok(document)
+}
+
+/// A member name starting with `@` anywhere in a mapped value: a JSON-LD keyword (`@context`,
+/// `@id`, `@type`, `@graph`…) would let whoever supplies the value (a user's profile, a claims
+/// source) change what the credential means rather than what it says.
+pub fn keyword_in(value: &Value) -> Option<&str> {
+    match value {
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.starts_with('@') {
+                Some(k.as_str())
+            } else {
+                keyword_in(v)
+            }
+        }),
+        Value::Array(items) => items.iter().find_map(keyword_in),
+        _ => None,
+    }
 }
 
 /// vc-di-eddsa §3.3.4–3.3.5 (and Ed25519Signature2020's `createVerifyData`): the SHA-256 of the
@@ -416,6 +441,48 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn mapped_values_cannot_carry_json_ld_keywords() {
+        for value in [
+            json!({"@context": {"alumniOf": "https://evil.example/alumniOf"}}),
+            json!([{"name": "x", "@id": "did:example:someone-else"}]),
+            json!({"inner": {"@type": "Other"}}),
+        ] {
+            let mut claims = Map::new();
+            claims.insert("alumniOf".into(), value);
+            let signer = SoftwareSigner::from_pkcs8(
+                SigningAlgorithm::EdDsa,
+                &generate_pkcs8(SigningAlgorithm::EdDsa).unwrap(),
+            )
+            .unwrap();
+            let holder = holder();
+            let rng = SystemRandom::new();
+            let issuance = Issuance {
+                issuer: "https://issuer.example",
+                issued_at: 1_767_225_600,
+                expires_at: None,
+                claims: &claims,
+                holder: &holder,
+                rng: &rng,
+            };
+            let contexts = vec!["https://www.w3.org/ns/credentials/examples/v2".to_string()];
+            let t = Template {
+                suite: Suite::EddsaRdfc2022,
+                types: &[],
+                contexts: &contexts,
+            };
+            let issuer = IssuerDid {
+                did: "did:example:i",
+                verification_method: "did:example:i#k",
+            };
+            let e = issue(&issuance, &t, issuer, &signer).unwrap_err();
+            assert!(
+                matches!(&e, LdpError::JsonLd(j) if j.0.contains("keyword")),
+                "{e}"
+            );
         }
     }
 

@@ -65,6 +65,11 @@ async fn ldp_vc_configurations_are_checked_against_the_bundled_contexts(engine: 
         )
         .await;
     assert_bad_request(&r, "type", "body");
+    // A default value with a JSON-LD keyword would change the credential's meaning.
+    let mut body = config("eddsa-rdfc-2022", json!([EXAMPLES_V2]));
+    body["claimMappings"]["degree"]["defaultValue"]["@id"] = json!("did:example:other");
+    let r = app.post(path, body).await;
+    assert_bad_request(&r, "claimMappings.degree", "body");
     // Unknown suite and DID method; ldp_vc fields on another format.
     let mut body = config("BbsBlsSignature2020", json!([EXAMPLES_V2]));
     body["issuerDid"] = json!("did:ion");
@@ -275,4 +280,10 @@ async fn ldp_vcs_are_issued_with_both_suites_under_did_web_and_did_key(engine: E
         )
         .await;
     assert_eq!(r.body["error"], "credential_request_denied", "{}", r.text);
+    // So is one carrying a JSON-LD keyword (a user's value must not redefine terms).
+    let r = app
+        .full_flow(&wallet, &v2, json!({"credentials": [v2], "claims": {"school": {"@context": {"alumniOf": "https://evil.example/x"}, "alumniOf": "x"}}}))
+        .await;
+    assert_eq!(r.body["error"], "credential_request_denied", "{}", r.text);
+    assert!(r.text.contains("@context"), "{}", r.text);
 }
