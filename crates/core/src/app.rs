@@ -7,6 +7,7 @@ use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 use crate::Clock;
 use crate::admin_token;
 use crate::caches::Caches;
+use crate::encryption::RequestKeys;
 use crate::error::Error;
 use crate::keys::KeyRing;
 use crate::outbound::HttpClient;
@@ -58,6 +59,18 @@ pub struct OAuthSettings {
     pub proof_max_age: i64,
     /// Furthest in the future a key proof's `iat` may be (clock skew), seconds.
     pub proof_max_skew: i64,
+    /// Every token request must carry a DPoP proof (tokens are always sender-constrained).
+    pub require_dpop: bool,
+    /// DPoP proofs must carry a server nonce (`DPoP-Nonce`, RFC 9449 §8).
+    pub require_dpop_nonce: bool,
+    /// Most key proofs (so credentials) in one credential request; 1 disables batches.
+    pub batch_size: usize,
+    /// Credential responses must be encrypted, and so requests too (OID4VCI 1.0 §8.2, §10).
+    pub require_encryption: bool,
+    /// How long a deferred issuance waits to be collected, seconds.
+    pub deferred_ttl: i64,
+    /// The `interval` wallets are told to wait between deferred polls, seconds.
+    pub deferred_interval: i64,
 }
 
 impl Default for OAuthSettings {
@@ -68,6 +81,12 @@ impl Default for OAuthSettings {
             tx_code_max_failures: 5,
             proof_max_age: 300,
             proof_max_skew: 60,
+            require_dpop: false,
+            require_dpop_nonce: false,
+            batch_size: 10,
+            require_encryption: false,
+            deferred_ttl: 7 * 86_400,
+            deferred_interval: 5,
         }
     }
 }
@@ -82,6 +101,7 @@ pub struct Sigil {
     pub(crate) http: Arc<dyn HttpClient>,
     pub(crate) caches: Arc<Caches>,
     keys: KeyRing,
+    request_keys: RequestKeys,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
 }
@@ -115,6 +135,9 @@ impl Sigil {
             &settings.public_url,
         )
         .await?;
+        let request_keys =
+            RequestKeys::load_or_create(store.as_ref(), &master_key, rng.as_ref(), clock.now())
+                .await?;
         let initial_admin_token = match settings.admin_token {
             Some(_) => None,
             None => admin_token::bootstrap(store.as_ref(), clock.as_ref(), rng.as_ref()).await?,
@@ -132,6 +155,7 @@ impl Sigil {
                 http,
                 caches: Arc::new(Caches::default()),
                 keys,
+                request_keys,
                 settings: Arc::new(settings),
                 admin_token_hash,
             },
@@ -157,6 +181,11 @@ impl Sigil {
     /// The issuer keys.
     pub fn keys(&self) -> &KeyRing {
         &self.keys
+    }
+
+    /// The request-decryption keys.
+    pub fn request_keys(&self) -> &RequestKeys {
+        &self.request_keys
     }
 
     /// The settings.

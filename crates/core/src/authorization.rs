@@ -18,6 +18,7 @@ use sigil_proto::oid4vci::offer::{AuthorizationCodeGrant, CredentialOffer, Grant
 use url::Url;
 
 use crate::Sigil;
+use crate::dpop::DpopProof;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::offer::{offer_ttl, timestamp};
@@ -86,6 +87,9 @@ struct Validated {
     identifiers: bool,
     offer_id: Option<String>,
     forwarded: BTreeMap<String, String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to.
+    #[serde(default)]
+    dpop_jkt: Option<String>,
 }
 
 /// The login in progress, sealed in `authorization_sessions`.
@@ -116,6 +120,8 @@ pub(crate) struct CodeGrant {
     pub identifiers: bool,
     pub claims: Map<String, Value>,
     pub offer_id: Option<String>,
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 type Params = BTreeMap<String, String>;
@@ -359,7 +365,19 @@ impl Sigil {
             .iter()
             .filter_map(|name| params.get(name).map(|v| (name.clone(), v.clone())))
             .collect();
+        // RFC 9449 §10: a base64url SHA-256 thumbprint.
+        let dpop_jkt = params.get("dpop_jkt").cloned();
+        if dpop_jkt
+            .as_deref()
+            .is_some_and(|j| b64url::decode(j).is_none_or(|b| b.len() != 32))
+        {
+            return Err(bad(
+                InvalidRequest,
+                "dpop_jkt must be the base64url SHA-256 JWK thumbprint of the DPoP key",
+            ));
+        }
         Ok(Validated {
+            dpop_jkt,
             redirect_uri,
             redirect_uri_sent,
             state: params.get("state").cloned(),
@@ -906,6 +924,7 @@ impl Sigil {
             identifiers: r.identifiers,
             claims: session.claims.clone(),
             offer_id: r.offer_id.clone(),
+            dpop_jkt: r.dpop_jkt.clone(),
         };
         let code = random_token(self.rng.as_ref(), "")?;
         let stored = self
@@ -1009,7 +1028,8 @@ impl Sigil {
         code: &str,
         redirect_uri: Option<&str>,
         verifier: Option<&str>,
-    ) -> Result<(String, i64, Option<Vec<Value>>), Error> {
+        dpop: Option<&DpopProof>,
+    ) -> Result<RedeemedCode, Error> {
         use ProtocolError::InvalidGrant;
         let refused = |why: &str| Error::protocol(InvalidGrant, why.to_string());
         if code.is_empty() || code.len() > 512 {
@@ -1049,6 +1069,8 @@ impl Sigil {
         if !is_pkce_text(verifier) || s256(verifier) != grant.code_challenge {
             return Err(refused("code_verifier does not match the code_challenge"));
         }
+        // RFC 9449 §10: a code bound by dpop_jkt is redeemed only with that key's proof.
+        let dpop_jkt = self.dpop_binding(dpop, grant.dpop_jkt.as_deref())?;
         let token = random_token(self.rng.as_ref(), "")?;
         let ttl = self.settings().oauth.access_token_ttl;
         let identifiers = grant.identifiers.then(|| grant.configuration_ids.clone());
@@ -1069,6 +1091,7 @@ impl Sigil {
                 .map(serde_json::to_string)
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            dpop_jkt: dpop_jkt.clone(),
             expires_at: now + ttl,
             created_at: now,
         };
@@ -1100,8 +1123,22 @@ impl Sigil {
                 })
                 .collect()
         });
-        Ok((token, ttl, details))
+        Ok(RedeemedCode {
+            access_token: token,
+            expires_in: ttl,
+            authorization_details: details,
+            dpop_jkt,
+        })
     }
+}
+
+/// What redeeming an authorization code produced.
+#[derive(Debug)]
+pub(crate) struct RedeemedCode {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub authorization_details: Option<Vec<Value>>,
+    pub dpop_jkt: Option<String>,
 }
 
 #[cfg(test)]

@@ -371,15 +371,16 @@ impl Sigil {
         }
     }
 
-    /// Queries the configuration's claims source with `claims` and returns its claims. Any
-    /// failure (unreachable, non-2xx, not a JSON object) is an error: nothing may be issued.
+    /// Queries the configuration's claims source with `claims` and returns its claims; `None`
+    /// when it answers 202 Accepted (the data is not ready: the issuance is deferred). Any
+    /// failure (unreachable, other non-2xx, not a JSON object) is an error: nothing may be issued.
     pub(crate) async fn query_claim_source(
         &self,
         config: &CredentialConfiguration,
         claims: &Map<String, Value>,
-    ) -> Result<Map<String, Value>, Error> {
+    ) -> Result<Option<Map<String, Value>>, Error> {
         let Some(id) = config.request.claim_source_id.as_deref() else {
-            return Ok(Map::new());
+            return Ok(Some(Map::new()));
         };
         let record = match self
             .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
@@ -434,6 +435,9 @@ impl Sigil {
             .send(request)
             .await
             .map_err(|e| failed(&source, e))?;
+        if response.status == 202 {
+            return Ok(None);
+        }
         if !response.is_success() {
             return Err(failed(
                 &source,
@@ -442,6 +446,7 @@ impl Sigil {
         }
         response
             .json_object()
+            .map(Some)
             .ok_or_else(|| failed(&source, "its answer is not a JSON object"))
     }
 

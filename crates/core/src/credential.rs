@@ -2,22 +2,65 @@
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
 use serde_json::{Map, Value};
-use sigil_crypto::HolderKey;
-use sigil_crypto::{SigningAlgorithm, sha256};
+use sigil_crypto::{HolderKey, SigningAlgorithm, random_token, sha256};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance, cwt, jwt_vc_json, sd_jwt_vc};
-use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
+use sigil_proto::oid4vci::credential::{
+    CredentialRequest, CredentialResponse, DeferredResponse, IssuedCredential,
+};
 
 use crate::Sigil;
 use crate::credential_configuration::{CredentialConfiguration, Format};
+use crate::deferred::Awaiting;
+use crate::encryption::ResponseEncryption;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
 use crate::user::user_object;
 
-fn denied(description: impl Into<String>) -> Error {
+pub(crate) fn denied(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::CredentialRequestDenied, description)
+}
+
+/// What the credential and deferred credential endpoints answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CredentialAnswer {
+    /// 200: the credentials.
+    Issued(CredentialResponse),
+    /// 202: come back to the deferred credential endpoint.
+    Deferred(DeferredResponse),
+}
+
+impl CredentialAnswer {
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        match self {
+            CredentialAnswer::Issued(r) => serde_json::to_value(r),
+            CredentialAnswer::Deferred(r) => serde_json::to_value(r),
+        }
+        .unwrap_or(Value::Null)
+    }
+}
+
+/// A credential request whose proofs were accepted: everything issuance needs but the claims.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingIssuance {
+    pub user_id: String,
+    pub offer_id: Option<String>,
+    /// SHA-256 of the access token (notifications and deferred redemption check it).
+    pub token_hash: Vec<u8>,
+    /// One per credential, distinct.
+    pub holders: Vec<HolderKey>,
+    /// The offer's or the login's claims.
+    pub grant_claims: Option<Map<String, Value>>,
+}
+
+/// Whom a credential is issued to: the user's id and the object the claim mappings read.
+#[derive(Debug, Clone)]
+pub(crate) struct Subject {
+    pub id: String,
+    pub object: Value,
 }
 
 impl Sigil {
@@ -39,12 +82,13 @@ impl Sigil {
     }
 
     /// `POST /v1/openid/credential`.
-    /// `token` comes from [`Sigil::access_token`], checked before the body is read.
+    /// `token` comes from [`Sigil::resource_access`], checked before the body is read. Returns
+    /// the answer and, when the wallet asked for it, how to encrypt it.
     pub async fn issue_credential(
         &self,
         token: &AccessTokenRecord,
         request: &CredentialRequest,
-    ) -> Result<CredentialResponse, Error> {
+    ) -> Result<(CredentialAnswer, Option<ResponseEncryption>), Error> {
         use ProtocolError::{
             InvalidCredentialRequest, InvalidProof, UnknownCredentialConfiguration,
             UnknownCredentialIdentifier,
@@ -83,14 +127,9 @@ impl Sigil {
                 ));
             }
         };
-        // §8.3.1.2: this issuer advertises no credential_response_encryption, so any
-        // encryption parameters are ones it does not support.
-        if request.credential_response_encryption.is_some() {
-            return Err(Error::protocol(
-                ProtocolError::InvalidEncryptionParameters,
-                "credential response encryption is not supported by this issuer",
-            ));
-        }
+        // §8.3.1.2: checked before anything is spent, so bad parameters change nothing.
+        let encryption =
+            self.response_encryption(request.credential_response_encryption.as_ref())?;
         let granted: Vec<String> = serde_json::from_str(&token.configuration_ids)
             .map_err(|e| StoreError::Corrupt(format!("access token configurations: {e}")))?;
         let unknown = || {
@@ -134,54 +173,150 @@ impl Sigil {
                 ));
             }
         };
-        // Batch issuance is not advertised (batch size 1): exactly one proof.
-        let jwt = match jwts.as_slice() {
-            [one] => *one,
-            [] => {
-                return Err(Error::protocol(
-                    InvalidProof,
-                    "proofs.jwt must hold one proof",
-                ));
-            }
-            _ => {
-                return Err(Error::protocol(
-                    InvalidProof,
-                    "this issuer issues one credential per request: send one proof",
-                ));
-            }
+        // §8.2, §12.2.4: one proof per credential, at most batch_size of them.
+        let batch_size = self.settings().oauth.batch_size;
+        if jwts.is_empty() {
+            return Err(Error::protocol(
+                InvalidProof,
+                "proofs.jwt must hold at least one proof",
+            ));
+        }
+        if jwts.len() > batch_size {
+            return Err(Error::protocol(
+                InvalidProof,
+                format!("at most {batch_size} proofs per request (batch_size)"),
+            ));
+        }
+        let holders = self.validate_jwt_proofs(&jwts, token).await?;
+        if let Some(holder) = holders
+            .iter()
+            .find(|h| !config.format.proof_algorithms().contains(&h.alg))
+        {
+            return Err(Error::protocol(
+                ProtocolError::InvalidProof,
+                format!(
+                    "{} binds a COSE key: sign the proof with {} (not {})",
+                    config.format,
+                    config.format.proof_algorithms().join(" or "),
+                    holder.alg
+                ),
+            ));
+        }
+        let grant_claims: Option<Map<String, Value>> = token
+            .claims
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("grant claims: {e}")))?;
+        let pending = PendingIssuance {
+            user_id: token.user_id.clone(),
+            offer_id: token.offer_id.clone(),
+            token_hash: token.token_hash.clone(),
+            holders,
+            grant_claims,
         };
-        let holder = self.validate_jwt_proof(jwt, token).await?;
+        if config.request.deferred == Some(true) {
+            let answer = self
+                .defer(&config, &pending, Awaiting::Administrator)
+                .await?;
+            return Ok((answer, encryption));
+        }
+        let Some(user) = self.issuance_subject(&config, &pending, None).await? else {
+            let answer = self
+                .defer(&config, &pending, Awaiting::ClaimsSource)
+                .await?;
+            return Ok((answer, encryption));
+        };
+        let (response, records) = self.build_credentials(&config, &pending, &user).await?;
+        self.store.insert_issued_credentials(&records).await?;
+        Ok((CredentialAnswer::Issued(response), encryption))
+    }
 
-        let mut user = match self.user(&token.user_id).await {
+    /// The user object the claim mappings read: the user, the grant's claims, `extra` (an
+    /// administrator's, for a deferred issuance), then the claims source. `None` when the claims
+    /// source answered that the data is not ready yet (HTTP 202).
+    pub(crate) async fn issuance_subject(
+        &self,
+        config: &CredentialConfiguration,
+        pending: &PendingIssuance,
+        extra: Option<Map<String, Value>>,
+    ) -> Result<Option<Subject>, Error> {
+        let mut user = match self.user(&pending.user_id).await {
             Ok(user) => user,
             Err(Error::NotFound(_)) => {
                 return Err(denied("the user this offer was made for no longer exists"));
             }
             Err(e) => return Err(e),
         };
-        if let Some(claims) = &token.claims {
-            let grant_claims: Map<String, Value> = serde_json::from_str(claims)
-                .map_err(|e| StoreError::Corrupt(format!("grant claims: {e}")))?;
-            user.claims.extend(grant_claims);
+        if let Some(claims) = &pending.grant_claims {
+            user.claims.extend(claims.clone());
+        }
+        if let Some(extra) = extra {
+            user.claims.extend(extra);
         }
         // Seed 003: the claims source answers last, before the claim mappings run.
-        let sourced = self.query_claim_source(&config, &user.claims).await?;
+        let Some(sourced) = self.query_claim_source(config, &user.claims).await? else {
+            return Ok(None);
+        };
         user.claims.extend(sourced);
-        if !config.format.proof_algorithms().contains(&holder.alg) {
-            return Err(Error::protocol(
-                ProtocolError::InvalidProof,
-                format!(
-                    "{} binds a COSE key: sign the proof with {}",
-                    config.format,
-                    config.format.proof_algorithms().join(" or ")
-                ),
-            ));
-        }
-        let user_object = user_object(&user);
+        Ok(Some(Subject {
+            id: user.id.clone(),
+            object: user_object(&user),
+        }))
+    }
+
+    /// Builds one credential per holder key, each with its own salts, signatures and (mdoc)
+    /// MSO; returns the response and the records to store with it.
+    pub(crate) async fn build_credentials(
+        &self,
+        config: &CredentialConfiguration,
+        pending: &PendingIssuance,
+        subject: &Subject,
+    ) -> Result<(CredentialResponse, Vec<IssuedCredentialRecord>), Error> {
         let now = self.clock.now();
         let claims = config
-            .map_claims(&user_object)
+            .map_claims(&subject.object)
             .map_err(|e| denied(e.to_string()))?;
+        let notification_id = random_token(self.rng.as_ref(), "")?;
+        let mut credentials = Vec::with_capacity(pending.holders.len());
+        let mut records = Vec::with_capacity(pending.holders.len());
+        for holder in &pending.holders {
+            let (credential, mso_digest) = self
+                .build_credential(config, &claims, &subject.object, holder, now)
+                .await?;
+            credentials.push(IssuedCredential { credential });
+            records.push(IssuedCredentialRecord {
+                id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
+                user_id: subject.id.clone(),
+                configuration_id: config.id.clone(),
+                offer_id: pending.offer_id.clone(),
+                format: config.format.as_str().into(),
+                holder_key_thumbprint: holder.thumbprint.clone(),
+                issued_at: now,
+                mso_digest,
+                token_hash: Some(pending.token_hash.clone()),
+                notification_id: Some(notification_id.clone()),
+                notification: None,
+            });
+        }
+        Ok((
+            CredentialResponse {
+                credentials,
+                notification_id: Some(notification_id),
+            },
+            records,
+        ))
+    }
+
+    /// One credential in the configuration's format, bound to `holder`.
+    async fn build_credential(
+        &self,
+        config: &CredentialConfiguration,
+        claims: &Map<String, Value>,
+        user_object: &Value,
+        holder: &HolderKey,
+        now: i64,
+    ) -> Result<(Value, Option<Vec<u8>>), Error> {
         let es256 = || {
             self.keys()
                 .signer(SigningAlgorithm::Es256)
@@ -191,14 +326,13 @@ impl Sigil {
             issuer: self.issuer(),
             issued_at: now,
             expires_at: config.expires_in_secs.map(|s| now + s),
-            claims: &claims,
-            holder: &holder,
+            claims,
+            holder,
             rng: self.rng.as_ref(),
         };
         let r = &config.request;
         let types = config.types();
         let contexts = r.contexts.as_deref().unwrap_or_default();
-        let mut mso_digest = None;
         let credential = match config.format {
             Format::DcSdJwt => Value::from(sd_jwt_vc::issue(
                 &issuance,
@@ -224,21 +358,16 @@ impl Sigil {
                 cwt::Shape::Claims,
                 es256()?.as_ref(),
             )?),
-            Format::LdpVc => self.issue_ldp_vc(&config, &issuance, &types)?,
+            Format::LdpVc => self.issue_ldp_vc(config, &issuance, &types)?,
             Format::MsoMdoc => {
-                let issued = self.issue_mdoc(&config, &user_object, &holder, now).await?;
-                mso_digest = Some(issued.mso_digest.to_vec());
-                Value::from(issued.credential)
+                let issued = self.issue_mdoc(config, user_object, holder, now).await?;
+                return Ok((
+                    Value::from(issued.credential),
+                    Some(issued.mso_digest.to_vec()),
+                ));
             }
         };
-        self.record_issuance(
-            token,
-            &config,
-            (user.id, &holder, now),
-            credential,
-            mso_digest,
-        )
-        .await
+        Ok((credential, None))
     }
 
     /// ldp_vc: the issuer DID's Ed25519 key signs a Data Integrity proof.
@@ -294,33 +423,6 @@ impl Sigil {
             signer.as_ref(),
         )?;
         Ok(issued)
-    }
-
-    /// Records the issuance, then answers: a 200 means the issuance is on record
-    /// (ARCHITECTURE.md §3).
-    async fn record_issuance(
-        &self,
-        token: &AccessTokenRecord,
-        config: &CredentialConfiguration,
-        (user_id, holder, now): (String, &HolderKey, i64),
-        credential: Value,
-        mso_digest: Option<Vec<u8>>,
-    ) -> Result<CredentialResponse, Error> {
-        self.store
-            .insert_issued_credential(&IssuedCredentialRecord {
-                id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
-                user_id,
-                configuration_id: config.id.clone(),
-                offer_id: token.offer_id.clone(),
-                format: config.format.as_str().into(),
-                holder_key_thumbprint: holder.thumbprint.clone(),
-                issued_at: now,
-                mso_digest,
-            })
-            .await?;
-        Ok(CredentialResponse {
-            credentials: vec![IssuedCredential { credential }],
-        })
     }
 }
 

@@ -321,6 +321,7 @@ impl CredentialConfiguration {
             valid_until: r.valid_until,
             proof_suite: r.proof_suite,
             issuer_did: r.issuer_did,
+            deferred: r.deferred.unwrap_or(false),
             scope: self.scope.clone(),
         }
     }

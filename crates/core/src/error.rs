@@ -141,6 +141,8 @@ pub enum Resource {
     Iaca,
     /// An mdoc Document Signer.
     DocumentSigner,
+    /// A deferred issuance.
+    DeferredIssuance,
 }
 
 impl fmt::Display for Resource {
@@ -157,6 +159,7 @@ impl fmt::Display for Resource {
             Resource::ClaimSource => "claims source",
             Resource::Iaca => "IACA",
             Resource::DocumentSigner => "document signer",
+            Resource::DeferredIssuance => "deferred issuance",
         })
     }
 }
@@ -200,6 +203,16 @@ pub enum ProtocolError {
     ServerError,
     /// A server Sigil depends on for this request (a claims source) failed; nothing was issued.
     UpstreamFailure,
+    /// The DPoP proof is missing, malformed, replayed or does not match (RFC 9449 §5, §7.1).
+    InvalidDpopProof,
+    /// The DPoP proof must carry the server's current nonce (RFC 9449 §8, §9).
+    UseDpopNonce,
+    /// The deferred `transaction_id` is unknown, spent, or another token's (OID4VCI 1.0 §9.3).
+    InvalidTransactionId,
+    /// The `notification_id` is unknown or another token's (OID4VCI 1.0 §11.3).
+    InvalidNotificationId,
+    /// The notification request is malformed (OID4VCI 1.0 §11.3).
+    InvalidNotificationRequest,
 }
 
 impl ProtocolError {
@@ -223,6 +236,11 @@ impl ProtocolError {
             ProtocolError::UnsupportedResponseType => "unsupported_response_type",
             ProtocolError::AccessDenied => "access_denied",
             ProtocolError::ServerError | ProtocolError::UpstreamFailure => "server_error",
+            ProtocolError::InvalidDpopProof => "invalid_dpop_proof",
+            ProtocolError::UseDpopNonce => "use_dpop_nonce",
+            ProtocolError::InvalidTransactionId => "invalid_transaction_id",
+            ProtocolError::InvalidNotificationId => "invalid_notification_id",
+            ProtocolError::InvalidNotificationRequest => "invalid_notification_request",
         }
     }
 }

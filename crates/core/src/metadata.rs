@@ -7,6 +7,8 @@ use serde_json::{Map, Value, json};
 use crate::Sigil;
 use crate::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::credential_configuration::{Claims, CredentialConfiguration, Format};
+use crate::dpop::DPOP_ALGS;
+use crate::encryption;
 use crate::error::Error;
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
@@ -14,6 +16,16 @@ use crate::token::AUTHORIZATION_CODE_GRANT;
 
 /// Where the IACAs that verifiers should trust are published (`mdoc_iacas_uri`).
 pub const MDOC_IACAS_PATH: &str = "/v1/openid/mdoc-iacas";
+/// The token endpoint.
+pub const TOKEN_PATH: &str = "/v1/oauth/token";
+/// The nonce endpoint.
+pub const NONCE_PATH: &str = "/v1/openid/nonce";
+/// The credential endpoint.
+pub const CREDENTIAL_PATH: &str = "/v1/openid/credential";
+/// The deferred credential endpoint.
+pub const DEFERRED_CREDENTIAL_PATH: &str = "/v1/openid/deferred-credential";
+/// The notification endpoint.
+pub const NOTIFICATION_PATH: &str = "/v1/openid/notification";
 
 fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<Value> {
     mappings
@@ -169,14 +181,40 @@ impl Sigil {
             .iter()
             .map(|c| (c.id.clone(), configuration_metadata(c)))
             .collect();
-        Ok(json!({
+        let oauth = &self.settings().oauth;
+        let algs: Vec<&str> = encryption::ALGS.iter().map(|a| a.as_str()).collect();
+        let encs: Vec<&str> = encryption::ENCS.iter().map(|e| e.as_str()).collect();
+        let mut metadata = json!({
             "credential_issuer": issuer,
-            "credential_endpoint": format!("{issuer}/v1/openid/credential"),
-            "nonce_endpoint": format!("{issuer}/v1/openid/nonce"),
+            "credential_endpoint": format!("{issuer}{CREDENTIAL_PATH}"),
+            "nonce_endpoint": format!("{issuer}{NONCE_PATH}"),
+            "deferred_credential_endpoint": format!("{issuer}{DEFERRED_CREDENTIAL_PATH}"),
+            "notification_endpoint": format!("{issuer}{NOTIFICATION_PATH}"),
+            // §12.2.4: no zip_values_supported, so no compression.
+            "credential_request_encryption": {
+                "jwks": self.request_keys().jwks(),
+                "enc_values_supported": encs,
+                "encryption_required": oauth.require_encryption,
+            },
+            "credential_response_encryption": {
+                "alg_values_supported": algs,
+                "enc_values_supported": encs,
+                "encryption_required": oauth.require_encryption,
+            },
             "display": [{ "name": self.settings().issuer_name, "locale": "en-US" }],
             "credential_configurations_supported": configurations,
             "mdoc_iacas_uri": format!("{issuer}{MDOC_IACAS_PATH}"),
-        }))
+        });
+        // §12.2.4: present only when batches are supported (batch_size ≥ 2).
+        if oauth.batch_size >= 2
+            && let Some(m) = metadata.as_object_mut()
+        {
+            m.insert(
+                "batch_credential_issuance".into(),
+                json!({ "batch_size": oauth.batch_size }),
+            );
+        }
+        Ok(metadata)
     }
 
     /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §2; OID4VCI 1.0 §12.3).
@@ -187,7 +225,7 @@ impl Sigil {
             "authorization_endpoint": format!("{issuer}/v1/oauth/authorize"),
             "pushed_authorization_request_endpoint": format!("{issuer}/v1/oauth/par"),
             "require_pushed_authorization_requests": false,
-            "token_endpoint": format!("{issuer}/v1/oauth/token"),
+            "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
             "jwks_uri": format!("{issuer}/v1/oauth/jwks"),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -197,6 +235,7 @@ impl Sigil {
             "authorization_response_iss_parameter_supported": true,
             "authorization_details_types_supported": ["openid_credential"],
             "pre-authorized_grant_anonymous_access_supported": true,
+            "dpop_signing_alg_values_supported": DPOP_ALGS,
         })
     }
 

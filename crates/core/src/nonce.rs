@@ -17,21 +17,40 @@ pub fn seal_nonce(
     rng: &dyn SecureRandom,
     expires_at: i64,
 ) -> Result<String, Error> {
-    let mut plain = expires_at.to_be_bytes().to_vec();
-    plain.extend_from_slice(&random_array::<16>(rng)?);
-    let sealed = master_key.seal(rng, CONTEXT, &plain)?;
-    Ok(b64url::encode(sealed.bytes))
+    seal_expiry(master_key, rng, CONTEXT, expires_at)
 }
 
 /// The expiry sealed in `nonce`, when it is one of ours and unaltered.
 pub fn open_nonce(master_key: &MasterKey, nonce: &str) -> Option<i64> {
+    open_sealed_expiry(master_key, CONTEXT, nonce)
+}
+
+/// A stateless server nonce for `context`: `expires_at` and 128 random bits, sealed.
+pub(crate) fn seal_expiry(
+    master_key: &MasterKey,
+    rng: &dyn SecureRandom,
+    context: &str,
+    expires_at: i64,
+) -> Result<String, Error> {
+    let mut plain = expires_at.to_be_bytes().to_vec();
+    plain.extend_from_slice(&random_array::<16>(rng)?);
+    let sealed = master_key.seal(rng, context, &plain)?;
+    Ok(b64url::encode(sealed.bytes))
+}
+
+/// The expiry sealed in a [`seal_expiry`] nonce of `context`, when genuine and unaltered.
+pub(crate) fn open_sealed_expiry(
+    master_key: &MasterKey,
+    context: &str,
+    nonce: &str,
+) -> Option<i64> {
     if nonce.len() > 128 {
         return None;
     }
     let bytes = b64url::decode(nonce)?;
     let plain = master_key
         .open(
-            CONTEXT,
+            context,
             &SealedBox {
                 key_id: master_key.id().clone(),
                 bytes,

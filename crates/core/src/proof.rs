@@ -18,12 +18,52 @@ fn invalid(description: impl Into<String>) -> Error {
 }
 
 impl Sigil {
-    /// Validates one JWT proof and consumes its c_nonce; returns the holder key.
-    pub(crate) async fn validate_jwt_proof(
+    /// Validates a request's JWT proofs (one per credential, §8.2) and spends their c_nonces;
+    /// returns the holder keys in order. The proofs of a batch may share one c_nonce (it is
+    /// spent once); the same key twice is refused, so each credential has its own key.
+    pub(crate) async fn validate_jwt_proofs(
+        &self,
+        jwts: &[&str],
+        token: &AccessTokenRecord,
+    ) -> Result<Vec<HolderKey>, Error> {
+        let mut holders: Vec<HolderKey> = Vec::with_capacity(jwts.len());
+        let mut nonces: Vec<String> = Vec::new();
+        for (i, jwt) in jwts.iter().enumerate() {
+            let (holder, nonce) = self.verify_jwt_proof(jwt, token).map_err(|e| match e {
+                Error::Protocol { code, description } if jwts.len() > 1 => Error::Protocol {
+                    code,
+                    description: format!("proofs.jwt[{i}]: {description}"),
+                },
+                e => e,
+            })?;
+            if holders.contains(&holder) {
+                return Err(invalid(format!(
+                    "proofs.jwt[{i}] uses the same key as an earlier proof: each credential needs its own key"
+                )));
+            }
+            holders.push(holder);
+            if !nonces.contains(&nonce) {
+                nonces.push(nonce);
+            }
+        }
+        // Spent last, after every signature: only valid proofs can spend a nonce.
+        for nonce in &nonces {
+            if !self.consume_nonce(nonce).await? {
+                return Err(Error::protocol(
+                    ProtocolError::InvalidNonce,
+                    "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
+                ));
+            }
+        }
+        Ok(holders)
+    }
+
+    /// Verifies one JWT proof; returns the holder key and the proof's c_nonce (not yet spent).
+    fn verify_jwt_proof(
         &self,
         jwt: &str,
         token: &AccessTokenRecord,
-    ) -> Result<HolderKey, Error> {
+    ) -> Result<(HolderKey, String), Error> {
         if jwt.len() > 16 * 1024 {
             return Err(invalid("the proof is too large"));
         }
@@ -103,18 +143,10 @@ impl Sigil {
             (Some(Value::String(iss)), Some(client)) if iss == client => {}
             (Some(_), Some(_)) => return Err(invalid("the proof's iss must be the client_id")),
         }
-        let nonce = match claims.get("nonce") {
-            Some(Value::String(n)) => n,
-            Some(_) => return Err(invalid("the proof's nonce must be a string")),
-            None => return Err(invalid("the proof needs the nonce from the nonce endpoint")),
-        };
-        // Consumed last, after the signature: only a valid proof can spend a nonce.
-        if !self.consume_nonce(nonce).await? {
-            return Err(Error::protocol(
-                ProtocolError::InvalidNonce,
-                "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
-            ));
+        match claims.get("nonce") {
+            Some(Value::String(n)) => Ok((holder, n.clone())),
+            Some(_) => Err(invalid("the proof's nonce must be a string")),
+            None => Err(invalid("the proof needs the nonce from the nonce endpoint")),
         }
-        Ok(holder)
     }
 }

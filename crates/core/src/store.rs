@@ -199,6 +199,8 @@ pub struct AccessTokenRecord {
     pub authorization_code_hash: Option<Vec<u8>>,
     /// JSON array of `credential_identifiers` granted through `authorization_details`.
     pub credential_identifiers: Option<String>,
+    /// RFC 9449 §6: thumbprint of the DPoP key the token is bound to (`cnf.jkt`).
+    pub dpop_jkt: Option<String>,
     /// Expiry.
     pub expires_at: i64,
     /// Created.
@@ -212,6 +214,8 @@ pub struct NewAccessToken {
     pub token_hash: Vec<u8>,
     /// The client that named itself, if any.
     pub client_id: Option<String>,
+    /// The DPoP key the token is bound to.
+    pub dpop_jkt: Option<String>,
     /// Expiry.
     pub expires_at: i64,
     /// Now.
@@ -222,7 +226,7 @@ pub struct NewAccessToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redemption {
     /// The code was consumed and this token stored, in one transaction.
-    Redeemed(AccessTokenRecord),
+    Redeemed(Box<AccessTokenRecord>),
     /// The transaction code was wrong; this attempt was counted (now `failures`).
     WrongTxCode {
         /// Failures counted so far, including this one.
@@ -251,6 +255,56 @@ pub struct IssuedCredentialRecord {
     pub issued_at: i64,
     /// mso_mdoc: SHA-256 of the signed MSO.
     pub mso_digest: Option<Vec<u8>>,
+    /// SHA-256 of the access token that obtained it.
+    pub token_hash: Option<Vec<u8>>,
+    /// The `notification_id` of the response that carried it.
+    pub notification_id: Option<String>,
+    /// The last notification the wallet sent about it.
+    pub notification: Option<NotificationRecord>,
+}
+
+/// A wallet's notification about issued credentials (OID4VCI 1.0 §11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationRecord {
+    /// `credential_accepted`, `credential_failure` or `credential_deleted`.
+    pub event: String,
+    /// The wallet's `event_description`.
+    pub description: Option<String>,
+    /// When it arrived.
+    pub at: i64,
+}
+
+/// An issuance answered with a `transaction_id` (OID4VCI 1.0 §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredIssuanceRecord {
+    /// Id (admin API).
+    pub id: String,
+    /// SHA-256 of the `transaction_id`.
+    pub transaction_hash: Vec<u8>,
+    /// SHA-256 of the access token that created it: the only one that may redeem it.
+    pub token_hash: Vec<u8>,
+    /// The user.
+    pub user_id: String,
+    /// The configuration.
+    pub configuration_id: String,
+    /// The offer it came through.
+    pub offer_id: Option<String>,
+    /// What the credential endpoint accepted, as JSON (holder keys, grant claims).
+    pub request: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// Why it was rejected (shown to the wallet).
+    pub reason: Option<String>,
+    /// Claims an administrator added when approving (a JSON object).
+    pub claims: Option<String>,
+    /// After this the transaction is gone.
+    pub expires_at: i64,
+    /// When the credentials were delivered (the transaction_id is then spent).
+    pub delivered_at: Option<i64>,
+    /// Created.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
 }
 
 /// Everything Sigil persists. Object-safe so the application holds an `Arc<dyn Store>`.
@@ -555,11 +609,60 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
     /// Records the use of a c_nonce (kept until it expires); `true` for exactly one caller.
     async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;
-    /// Records an issuance.
-    async fn insert_issued_credential(
+    /// Records the use of a DPoP proof (its key and jti, hashed) until it expires; `true` for
+    /// exactly one caller across every node.
+    async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;
+    /// Records the credentials of one response, all or none.
+    async fn insert_issued_credentials(
         &self,
-        record: &IssuedCredentialRecord,
+        records: &[IssuedCredentialRecord],
     ) -> Result<(), StoreError>;
+    /// Records a notification on the credentials of `notification_id` obtained with the token
+    /// `token_hash`; `false` when there are none.
+    async fn record_notification(
+        &self,
+        notification_id: &str,
+        token_hash: &[u8],
+        notification: &NotificationRecord,
+    ) -> Result<bool, StoreError>;
+    /// Stores a deferred issuance.
+    async fn insert_deferred_issuance(
+        &self,
+        record: &DeferredIssuanceRecord,
+    ) -> Result<(), StoreError>;
+    /// The undelivered, unexpired deferred issuance of a transaction id.
+    async fn find_deferred_issuance(
+        &self,
+        transaction_hash: &[u8],
+        now: i64,
+    ) -> Result<Option<DeferredIssuanceRecord>, StoreError>;
+    /// A deferred issuance by id (any state).
+    async fn get_deferred_issuance(
+        &self,
+        id: &str,
+    ) -> Result<Option<DeferredIssuanceRecord>, StoreError>;
+    /// Undelivered, unexpired deferred issuances, oldest first.
+    async fn list_deferred_issuances(
+        &self,
+        now: i64,
+    ) -> Result<Vec<DeferredIssuanceRecord>, StoreError>;
+    /// Approves or rejects a pending issuance; `false` when it is not pending (or gone).
+    async fn decide_deferred_issuance(
+        &self,
+        id: &str,
+        status: &str,
+        reason: Option<&str>,
+        claims: Option<&str>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Marks an issuance delivered and records its credentials in one transaction; `false` (and
+    /// nothing written) when it was already delivered: a transaction id is spent once.
+    async fn deliver_deferred_issuance(
+        &self,
+        id: &str,
+        now: i64,
+        credentials: &[IssuedCredentialRecord],
+    ) -> Result<bool, StoreError>;
     /// A user's issued credentials, oldest first.
     async fn list_issued_credentials(
         &self,

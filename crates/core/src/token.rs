@@ -5,6 +5,8 @@ use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 use sigil_proto::oid4vci::token::{TokenRequest, TokenResponse};
 
 use crate::Sigil;
+use crate::dpop::DpopProof;
+
 use crate::error::{Error, ProtocolError};
 use crate::offer::tx_code_mac;
 use crate::store::{NewAccessToken, Redemption};
@@ -16,17 +18,22 @@ pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 impl Sigil {
     /// `POST /v1/oauth/token`.
     /// `credentials` carries HTTP Basic client authentication, if sent.
+    /// `dpop` is the request's verified DPoP proof ([`Sigil::verify_dpop`]), checked before the
+    /// grant so a bad proof never spends a code.
     pub async fn token(
         &self,
         request: &TokenRequest,
         credentials: &ClientCredentials,
+        dpop: Option<&DpopProof>,
     ) -> Result<TokenResponse, Error> {
         use ProtocolError::{InvalidGrant, InvalidRequest, UnsupportedGrantType};
         match request.grant_type.as_deref() {
             None => return Err(Error::protocol(InvalidRequest, "grant_type is required")),
             Some(PRE_AUTHORIZED_CODE_GRANT) => {}
             Some(AUTHORIZATION_CODE_GRANT) => {
-                return self.authorization_code_token(request, credentials).await;
+                return self
+                    .authorization_code_token(request, credentials, dpop)
+                    .await;
             }
             Some(other) => {
                 return Err(Error::protocol(
@@ -35,6 +42,7 @@ impl Sigil {
                 ));
             }
         }
+        let dpop_jkt = self.dpop_binding(dpop, None)?;
         let code = request
             .pre_authorized_code
             .as_deref()
@@ -82,6 +90,7 @@ impl Sigil {
                 .client_id
                 .clone()
                 .filter(|c| !c.is_empty() && c.len() <= 256),
+            dpop_jkt: dpop_jkt.clone(),
             expires_at: now + ttl,
             created_at: now,
         };
@@ -99,7 +108,7 @@ impl Sigil {
         {
             Redemption::Redeemed(_) => Ok(TokenResponse {
                 access_token: token,
-                token_type: "Bearer".into(),
+                token_type: token_type(dpop_jkt.as_deref()).into(),
                 expires_in: ttl,
                 authorization_details: None,
             }),
@@ -121,6 +130,7 @@ impl Sigil {
         &self,
         request: &TokenRequest,
         credentials: &ClientCredentials,
+        dpop: Option<&DpopProof>,
     ) -> Result<TokenResponse, Error> {
         use ProtocolError::InvalidRequest;
         // OID4VCI 1.0 §6.1: tx_code belongs to the pre-authorized grant only (SECURITY E8).
@@ -140,19 +150,25 @@ impl Sigil {
             .code
             .as_deref()
             .ok_or_else(|| Error::protocol(InvalidRequest, "code is required"))?;
-        let (access_token, expires_in, authorization_details) = self
+        let redeemed = self
             .redeem_authorization_code(
                 &client,
                 code,
                 request.redirect_uri.as_deref(),
                 request.code_verifier.as_deref(),
+                dpop,
             )
             .await?;
         Ok(TokenResponse {
-            access_token,
-            token_type: "Bearer".into(),
-            expires_in,
-            authorization_details,
+            access_token: redeemed.access_token,
+            token_type: token_type(redeemed.dpop_jkt.as_deref()).into(),
+            expires_in: redeemed.expires_in,
+            authorization_details: redeemed.authorization_details,
         })
     }
+}
+
+/// RFC 9449 §5: a DPoP-bound token is of type `DPoP`, any other `Bearer`.
+fn token_type(dpop_jkt: Option<&str>) -> &'static str {
+    if dpop_jkt.is_some() { "DPoP" } else { "Bearer" }
 }

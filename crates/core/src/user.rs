@@ -4,8 +4,8 @@
 use serde_json::{Map, Value};
 use sigil_proto::admin::page::Page;
 use sigil_proto::admin::user::{
-    AuthenticationProviderRef, IssuedCredentialList, IssuedCredentialResponse, UserListQuery,
-    UserRequest, UserResponse,
+    AuthenticationProviderRef, CredentialNotification, IssuedCredentialList,
+    IssuedCredentialResponse, UserListQuery, UserRequest, UserResponse,
 };
 
 use crate::Sigil;
@@ -167,6 +167,11 @@ impl Sigil {
                     mso_digest: r
                         .mso_digest
                         .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
+                    notification: r.notification.map(|n| CredentialNotification {
+                        event: n.event,
+                        description: n.description,
+                        received_at: crate::offer::timestamp(n.at),
+                    }),
                 })
                 .collect(),
         })

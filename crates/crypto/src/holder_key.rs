@@ -168,8 +168,12 @@ impl HolderKey {
             .is_ok()
     }
 
-    /// The holder's DID: the one the proof's `kid` named (`did:key` or `did:jwk`), else the
-    /// key as a `did:jwk`.
+    /// The DID the proof's `kid` named (`did:key` or `did:jwk`), if it named one.
+    pub fn named_did(&self) -> Option<&str> {
+        self.did.as_deref()
+    }
+
+    /// The holder's DID: the one the proof named, else the key as a `did:jwk`.
     pub fn did(&self) -> String {
         self.did.clone().unwrap_or_else(|| self.did_jwk())
     }

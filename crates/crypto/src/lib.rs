@@ -12,6 +12,7 @@ mod error;
 mod hash;
 mod holder_key;
 mod hs256;
+pub mod jwe;
 mod jwk;
 mod jws;
 mod master_key;

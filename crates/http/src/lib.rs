@@ -63,7 +63,7 @@ fn public_routes(sigil: Sigil) -> Router {
         .merge(health::routes())
         .merge(jwks::routes())
         .merge(openapi::routes())
-        .merge(protocol::routes())
+        .merge(protocol::routes(sigil.clone()))
         .with_state(sigil)
 }
 

@@ -65,6 +65,10 @@ use crate::{admin, health, jwks};
         admin::create_document_signer,
         admin::list_document_signers,
         admin::get_document_signer,
+        admin::list_deferred_issuances,
+        admin::get_deferred_issuance,
+        admin::approve_deferred_issuance,
+        admin::reject_deferred_issuance,
     ),
     modifiers(&AdminToken)
 )]

@@ -114,6 +114,35 @@ pub const KEYS: &[Key] = &[
         Some("5"),
     ),
     key(
+        "oauth",
+        "require_dpop",
+        "SIGIL_REQUIRE_DPOP",
+        false,
+        Some("false"),
+    ),
+    key(
+        "oauth",
+        "require_dpop_nonce",
+        "SIGIL_REQUIRE_DPOP_NONCE",
+        false,
+        Some("false"),
+    ),
+    key("oauth", "batch_size", "SIGIL_BATCH_SIZE", true, Some("10")),
+    key(
+        "oauth",
+        "require_encryption",
+        "SIGIL_REQUIRE_ENCRYPTION",
+        false,
+        Some("false"),
+    ),
+    key(
+        "oauth",
+        "deferred_interval_secs",
+        "SIGIL_DEFERRED_INTERVAL_SECS",
+        true,
+        Some("5"),
+    ),
+    key(
         "outbound",
         "timeout_secs",
         "SIGIL_OUTBOUND_TIMEOUT_SECS",
@@ -187,6 +216,16 @@ pub struct Config {
     pub c_nonce_ttl_secs: i64,
     /// Wrong transaction codes after which a pre-authorized code is dead.
     pub tx_code_max_failures: i64,
+    /// Every token request must carry a DPoP proof.
+    pub require_dpop: bool,
+    /// DPoP proofs must carry a server nonce.
+    pub require_dpop_nonce: bool,
+    /// Most credentials per credential request.
+    pub batch_size: i64,
+    /// Credential requests and responses must be encrypted.
+    pub require_encryption: bool,
+    /// Seconds a wallet waits between deferred credential requests.
+    pub deferred_interval_secs: i64,
     /// Outbound calls (authentication provider, claims sources).
     pub outbound: OutboundConfig,
     /// Validity of each mdoc Document Signer certificate, days.
@@ -265,6 +304,11 @@ struct RawOAuth {
     access_token_ttl_secs: Option<i64>,
     c_nonce_ttl_secs: Option<i64>,
     tx_code_max_failures: Option<i64>,
+    require_dpop: Option<toml::Value>,
+    require_dpop_nonce: Option<toml::Value>,
+    batch_size: Option<i64>,
+    require_encryption: Option<toml::Value>,
+    deferred_interval_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -533,18 +577,27 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         30,
         1..=document_signer_validity_days - 1,
     )?;
-    let allow_private_networks = match &raw.outbound.allow_private_networks {
-        None => false,
-        Some(toml::Value::Boolean(b)) => *b,
-        Some(toml::Value::String(s)) if s == "true" => true,
-        Some(toml::Value::String(s)) if s == "false" => false,
-        Some(other) => {
-            return Err(bad(
-                "outbound.allow_private_networks",
-                format!("must be true or false, got {other}"),
-            ));
-        }
+    let boolean = |path: &str, value: &Option<toml::Value>| match value {
+        None => Ok(false),
+        Some(toml::Value::Boolean(b)) => Ok(*b),
+        Some(toml::Value::String(s)) if s == "true" => Ok(true),
+        Some(toml::Value::String(s)) if s == "false" => Ok(false),
+        Some(other) => Err(bad(path, format!("must be true or false, got {other}"))),
     };
+    let allow_private_networks = boolean(
+        "outbound.allow_private_networks",
+        &raw.outbound.allow_private_networks,
+    )?;
+    let require_dpop = boolean("oauth.require_dpop", &raw.oauth.require_dpop)?;
+    let require_dpop_nonce = boolean("oauth.require_dpop_nonce", &raw.oauth.require_dpop_nonce)?;
+    let require_encryption = boolean("oauth.require_encryption", &raw.oauth.require_encryption)?;
+    let batch_size = ranged("oauth.batch_size", raw.oauth.batch_size, 10, 1..=100)?;
+    let deferred_interval_secs = ranged(
+        "oauth.deferred_interval_secs",
+        raw.oauth.deferred_interval_secs,
+        5,
+        1..=3_600,
+    )?;
     let ca_file = raw.outbound.ca_file.map(PathBuf::from);
     if let Some(path) = &ca_file
         && !path.is_file()
@@ -596,6 +649,11 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         access_token_ttl_secs,
         c_nonce_ttl_secs,
         tx_code_max_failures,
+        require_dpop,
+        require_dpop_nonce,
+        batch_size,
+        require_encryption,
+        deferred_interval_secs,
         outbound,
         document_signer_validity_days,
         document_signer_rotation_days,

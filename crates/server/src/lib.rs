@@ -171,6 +171,11 @@ pub async fn build(
             access_token_ttl: config.access_token_ttl_secs,
             c_nonce_ttl: config.c_nonce_ttl_secs,
             tx_code_max_failures: config.tx_code_max_failures,
+            require_dpop: config.require_dpop,
+            require_dpop_nonce: config.require_dpop_nonce,
+            batch_size: usize::try_from(config.batch_size).unwrap_or(1),
+            require_encryption: config.require_encryption,
+            deferred_interval: config.deferred_interval_secs,
             ..OAuthSettings::default()
         },
         mdoc: MdocSettings {

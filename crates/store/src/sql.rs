@@ -542,12 +542,13 @@ macro_rules! impl_store {
                         client_id: token.client_id.clone(),
                         authorization_code_hash: None,
                         credential_identifiers: None,
+                        dpop_jkt: token.dpop_jkt.clone(),
                         expires_at: token.expires_at,
                         created_at: token.created_at,
                     };
                     $crate::sql::insert_access_token!(&mut *tx, &record);
                     tx.commit().await.map_err($crate::sql::map_err)?;
-                    return Ok(Redemption::Redeemed(record));
+                    return Ok(Redemption::Redeemed(Box::new(record)));
                 }
                 tx.rollback().await.map_err($crate::sql::map_err)?;
                 let Some(mac) = tx_code_mac else {
@@ -580,7 +581,7 @@ macro_rules! impl_store {
             ) -> Result<Option<sigil_core::store::AccessTokenRecord>, StoreError> {
                 let row = sqlx::query_as::<_, $crate::sql::AccessTokenRow>(
                     "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, \
-                     authorization_code_hash, credential_identifiers, expires_at, created_at \
+                     authorization_code_hash, credential_identifiers, dpop_jkt, expires_at, created_at \
                      FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
                 )
                 .bind(token_hash)
@@ -604,49 +605,195 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() == 1)
             }
 
-            async fn insert_issued_credential(
-                &self,
-                r: &sigil_core::store::IssuedCredentialRecord,
-            ) -> Result<(), StoreError> {
+            async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
                 let _writer = self.writer().await;
-                sqlx::query(
-                    "INSERT INTO issued_credentials (id, user_id, configuration_id, offer_id, format, \
-                     holder_key_thumbprint, issued_at, mso_digest) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                let done = sqlx::query(
+                    "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
-                .bind(&r.id)
-                .bind(&r.user_id)
-                .bind(&r.configuration_id)
-                .bind(&r.offer_id)
-                .bind(&r.format)
-                .bind(&r.holder_key_thumbprint)
-                .bind(r.issued_at)
-                .bind(&r.mso_digest)
+                .bind(proof_hash)
+                .bind(expires_at)
                 .execute(&self.pool)
                 .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_issued_credentials(
+                &self,
+                records: &[sigil_core::store::IssuedCredentialRecord],
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                for r in records {
+                    $crate::sql::insert_issued_credential!(&mut *tx, r);
+                }
+                tx.commit().await.map_err($crate::sql::map_err)
+            }
+
+            async fn record_notification(
+                &self,
+                notification_id: &str,
+                token_hash: &[u8],
+                n: &sigil_core::store::NotificationRecord,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(
+                    "UPDATE issued_credentials SET notification_event = $3, notification_description = $4, \
+                     notified_at = $5 WHERE notification_id = $1 AND token_hash = $2",
+                )
+                .bind(notification_id)
+                .bind(token_hash)
+                .bind(&n.event)
+                .bind(&n.description)
+                .bind(n.at)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn list_issued_credentials(
                 &self,
                 user_id: &str,
             ) -> Result<Vec<sigil_core::store::IssuedCredentialRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, (String, String, String, Option<String>, String, String, i64, Option<Vec<u8>>)>(
-                    "SELECT id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest \
-                     FROM issued_credentials WHERE user_id = $1 ORDER BY id",
-                )
+                let rows = sqlx::query_as::<_, $crate::sql::IssuedCredentialRow>(concat!(
+                    "SELECT ", $crate::sql::issued_credential_columns!(),
+                    " FROM issued_credentials WHERE user_id = $1 ORDER BY id"
+                ))
                 .bind(user_id)
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest)| {
-                        sigil_core::store::IssuedCredentialRecord {
-                            id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, mso_digest,
-                        }
-                    })
-                    .collect())
+                Ok(rows.into_iter().map($crate::sql::issued_credential_record).collect())
+            }
+
+            async fn insert_deferred_issuance(
+                &self,
+                r: &sigil_core::store::DeferredIssuanceRecord,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                sqlx::query(concat!(
+                    "INSERT INTO deferred_issuances (", $crate::sql::deferred_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                ))
+                .bind(&r.id)
+                .bind(&r.transaction_hash)
+                .bind(&r.token_hash)
+                .bind(&r.user_id)
+                .bind(&r.configuration_id)
+                .bind(&r.offer_id)
+                .bind(&r.request)
+                .bind(&r.status)
+                .bind(&r.reason)
+                .bind(&r.claims)
+                .bind(r.expires_at)
+                .bind(r.delivered_at)
+                .bind(r.created_at)
+                .bind(r.updated_at)
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn find_deferred_issuance(
+                &self,
+                transaction_hash: &[u8],
+                now: i64,
+            ) -> Result<Option<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                    "SELECT ", $crate::sql::deferred_columns!(),
+                    " FROM deferred_issuances WHERE transaction_hash = $1 AND expires_at > $2 AND delivered_at IS NULL"
+                ))
+                .bind(transaction_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::deferred_record))
+            }
+
+            async fn get_deferred_issuance(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
+                let row = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                    "SELECT ", $crate::sql::deferred_columns!(), " FROM deferred_issuances WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::deferred_record))
+            }
+
+            async fn list_deferred_issuances(
+                &self,
+                now: i64,
+            ) -> Result<Vec<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                    "SELECT ", $crate::sql::deferred_columns!(),
+                    " FROM deferred_issuances WHERE expires_at > $1 AND delivered_at IS NULL ORDER BY id"
+                ))
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::deferred_record).collect())
+            }
+
+            async fn decide_deferred_issuance(
+                &self,
+                id: &str,
+                status: &str,
+                reason: Option<&str>,
+                claims: Option<&str>,
+                now: i64,
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let done = sqlx::query(
+                    "UPDATE deferred_issuances SET status = $2, reason = $3, claims = $4, updated_at = $5 \
+                     WHERE id = $1 AND status = 'pending' AND delivered_at IS NULL AND expires_at > $5",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(reason)
+                .bind(claims)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn deliver_deferred_issuance(
+                &self,
+                id: &str,
+                now: i64,
+                credentials: &[sigil_core::store::IssuedCredentialRecord],
+            ) -> Result<bool, StoreError> {
+                let _writer = self.writer().await;
+                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let won = sqlx::query(
+                    "UPDATE deferred_issuances SET delivered_at = $2, updated_at = $2 \
+                     WHERE id = $1 AND delivered_at IS NULL AND expires_at > $2",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::sql::map_err)?
+                .rows_affected()
+                    == 1;
+                if !won {
+                    tx.rollback().await.map_err($crate::sql::map_err)?;
+                    return Ok(false);
+                }
+                for r in credentials {
+                    $crate::sql::insert_issued_credential!(&mut *tx, r);
+                }
+                tx.commit().await.map_err($crate::sql::map_err)?;
+                Ok(true)
             }
 
             async fn insert_document(
@@ -1157,6 +1304,8 @@ macro_rules! impl_store {
                 let mut total = 0;
                 for statement in [
                     "DELETE FROM nonces WHERE expires_at <= $1",
+                    "DELETE FROM dpop_proofs WHERE expires_at <= $1",
+                    "DELETE FROM deferred_issuances WHERE expires_at <= $1",
                     "DELETE FROM access_tokens WHERE expires_at <= $1",
                     "DELETE FROM offers WHERE expires_at <= $1",
                     "DELETE FROM authorization_offers WHERE expires_at <= $1",
@@ -1339,8 +1488,8 @@ macro_rules! insert_access_token {
         let r: &sigil_core::store::AccessTokenRecord = $record;
         sqlx::query(
             "INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, claims, \
-             client_id, authorization_code_hash, credential_identifiers, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             client_id, authorization_code_hash, credential_identifiers, dpop_jkt, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&r.token_hash)
         .bind(&r.user_id)
@@ -1350,6 +1499,7 @@ macro_rules! insert_access_token {
         .bind(&r.client_id)
         .bind(&r.authorization_code_hash)
         .bind(&r.credential_identifiers)
+        .bind(&r.dpop_jkt)
         .bind(r.expires_at)
         .bind(r.created_at)
         .execute($executor)
@@ -1368,6 +1518,7 @@ pub(crate) type AccessTokenRow = (
     Option<String>,
     Option<Vec<u8>>,
     Option<String>,
+    Option<String>,
     i64,
     i64,
 );
@@ -1382,6 +1533,7 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
         client_id,
         authorization_code_hash,
         credential_identifiers,
+        dpop_jkt,
         expires_at,
         created_at,
     ) = row;
@@ -1394,8 +1546,163 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
         client_id,
         authorization_code_hash,
         credential_identifiers,
+        dpop_jkt,
         expires_at,
         created_at,
+    }
+}
+
+macro_rules! insert_issued_credential {
+    ($executor:expr, $record:expr) => {{
+        let r: &sigil_core::store::IssuedCredentialRecord = $record;
+        let n = r.notification.as_ref();
+        sqlx::query(concat!(
+            "INSERT INTO issued_credentials (",
+            $crate::sql::issued_credential_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&r.id)
+        .bind(&r.user_id)
+        .bind(&r.configuration_id)
+        .bind(&r.offer_id)
+        .bind(&r.format)
+        .bind(&r.holder_key_thumbprint)
+        .bind(r.issued_at)
+        .bind(&r.mso_digest)
+        .bind(&r.token_hash)
+        .bind(&r.notification_id)
+        .bind(n.map(|n| n.event.clone()))
+        .bind(n.and_then(|n| n.description.clone()))
+        .bind(n.map(|n| n.at))
+        .execute($executor)
+        .await
+        .map_err($crate::sql::map_err)?;
+    }};
+}
+pub(crate) use insert_issued_credential;
+
+macro_rules! issued_credential_columns {
+    () => {
+        "id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, \
+         mso_digest, token_hash, notification_id, notification_event, notification_description, \
+         notified_at"
+    };
+}
+pub(crate) use issued_credential_columns;
+
+pub(crate) type IssuedCredentialRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+pub(crate) fn issued_credential_record(
+    row: IssuedCredentialRow,
+) -> sigil_core::store::IssuedCredentialRecord {
+    let (
+        id,
+        user_id,
+        configuration_id,
+        offer_id,
+        format,
+        holder_key_thumbprint,
+        issued_at,
+        mso_digest,
+        token_hash,
+        notification_id,
+        event,
+        description,
+        at,
+    ) = row;
+    sigil_core::store::IssuedCredentialRecord {
+        id,
+        user_id,
+        configuration_id,
+        offer_id,
+        format,
+        holder_key_thumbprint,
+        issued_at,
+        mso_digest,
+        token_hash,
+        notification_id,
+        notification: match (event, at) {
+            (Some(event), Some(at)) => Some(sigil_core::store::NotificationRecord {
+                event,
+                description,
+                at,
+            }),
+            _ => None,
+        },
+    }
+}
+
+macro_rules! deferred_columns {
+    () => {
+        "id, transaction_hash, token_hash, user_id, configuration_id, offer_id, request, status, \
+         reason, claims, expires_at, delivered_at, created_at, updated_at"
+    };
+}
+pub(crate) use deferred_columns;
+
+pub(crate) type DeferredRow = (
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+pub(crate) fn deferred_record(row: DeferredRow) -> sigil_core::store::DeferredIssuanceRecord {
+    let (
+        id,
+        transaction_hash,
+        token_hash,
+        user_id,
+        configuration_id,
+        offer_id,
+        request,
+        status,
+        reason,
+        claims,
+        expires_at,
+        delivered_at,
+        created_at,
+        updated_at,
+    ) = row;
+    sigil_core::store::DeferredIssuanceRecord {
+        id,
+        transaction_hash,
+        token_hash,
+        user_id,
+        configuration_id,
+        offer_id,
+        request,
+        status,
+        reason,
+        claims,
+        expires_at,
+        delivered_at,
+        created_at,
+        updated_at,
     }
 }
 

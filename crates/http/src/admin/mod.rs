@@ -88,6 +88,7 @@ macro_rules! crud {
 mod authorization;
 mod configuration;
 mod credential_configuration;
+mod deferred;
 mod iaca;
 mod offer;
 mod user;
@@ -98,6 +99,7 @@ use sigil_core::Sigil;
 pub(crate) use authorization::*;
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
+pub(crate) use deferred::*;
 pub(crate) use iaca::*;
 pub(crate) use offer::*;
 pub(crate) use user::*;
@@ -107,6 +109,7 @@ pub(crate) fn routes() -> Router<Sigil> {
         .merge(authorization::routes())
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
+        .merge(deferred::routes())
         .merge(iaca::routes())
         .merge(offer::routes())
         .merge(user::routes())

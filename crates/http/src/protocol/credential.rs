@@ -1,74 +1,65 @@
-//! `POST /v1/openid/credential` (OID4VCI 1.0 §8): bearer token in the header (RFC 6750 §2.1),
-//! JSON body with unknown members ignored.
+//! The protected resources of OID4VCI 1.0: `POST /v1/openid/credential` (§8),
+//! `POST /v1/openid/deferred-credential` (§9) and `POST /v1/openid/notification` (§11). Each
+//! authenticates its access token (Bearer, or DPoP with a proof) before reading the body; bodies
+//! are JSON (or a JWE) with unknown members ignored.
 
-use axum::extract::{FromRequest as _, Request, State};
-use axum::http::header;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use bytes::Bytes;
-use sigil_core::{Error, ProtocolError, Sigil};
-use sigil_proto::oid4vci::credential::CredentialRequest;
+use sigil_core::metadata::{CREDENTIAL_PATH, DEFERRED_CREDENTIAL_PATH, NOTIFICATION_PATH};
+use sigil_core::{ProtocolError, Sigil};
+use sigil_proto::oid4vci::credential::{
+    CredentialRequest, DeferredCredentialRequest, NotificationRequest,
+};
 
-use super::{OAuthError, no_store};
-use crate::extract::media_type;
+use super::no_store;
+use super::resource::{ResourceError, answer, authenticate, body};
 
 pub(crate) fn routes() -> Router<Sigil> {
-    Router::new().route("/v1/openid/credential", post(credential))
+    Router::new()
+        .route(CREDENTIAL_PATH, post(credential))
+        .route(DEFERRED_CREDENTIAL_PATH, post(deferred_credential))
+        .route(NOTIFICATION_PATH, post(notification))
 }
 
-fn protocol(code: ProtocolError, description: &str) -> OAuthError {
-    OAuthError(Error::protocol(code, description))
+async fn credential(
+    State(sigil): State<Sigil>,
+    request: Request,
+) -> Result<Response, ResourceError> {
+    let token = authenticate(&sigil, request.headers(), request.uri(), CREDENTIAL_PATH).await?;
+    let request: CredentialRequest =
+        body(&sigil, request, ProtocolError::InvalidCredentialRequest).await?;
+    let (credentials, encryption) = sigil.issue_credential(&token, &request).await?;
+    answer(&sigil, &credentials, encryption.as_ref())
 }
 
-async fn credential(State(sigil): State<Sigil>, request: Request) -> Result<Response, OAuthError> {
-    // RFC 6750 §2.3 / conformance: a token in the query string is refused outright.
-    if request
-        .uri()
-        .query()
-        .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == "access_token"))
-    {
-        return Err(protocol(
-            ProtocolError::InvalidRequest,
-            "send the access token in the Authorization header, not the query",
-        ));
-    }
-    let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
-    let token = match (values.next(), values.next()) {
-        (Some(v), None) => v
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_string()),
-        _ => None,
-    };
-    let Some(token) = token else {
-        return Err(protocol(
-            ProtocolError::InvalidToken,
-            "a Bearer access token is required",
-        ));
-    };
-    let token = sigil.access_token(&token).await?;
-    let json = media_type(request.headers()).as_deref() == Some("application/json");
-    if !json {
-        return Err(protocol(
-            ProtocolError::InvalidCredentialRequest,
-            "the credential request must be application/json",
-        ));
-    }
-    let body = Bytes::from_request(request, &()).await.map_err(|_| {
-        protocol(
-            ProtocolError::InvalidCredentialRequest,
-            "the request body could not be read",
-        )
-    })?;
-    let credential_request: CredentialRequest = serde_json::from_slice(&body).map_err(|e| {
-        protocol(
-            ProtocolError::InvalidCredentialRequest,
-            &format!("malformed credential request: {e}"),
-        )
-    })?;
-    let response = sigil.issue_credential(&token, &credential_request).await?;
-    Ok((no_store(), Json(response)).into_response())
+async fn deferred_credential(
+    State(sigil): State<Sigil>,
+    request: Request,
+) -> Result<Response, ResourceError> {
+    let token = authenticate(
+        &sigil,
+        request.headers(),
+        request.uri(),
+        DEFERRED_CREDENTIAL_PATH,
+    )
+    .await?;
+    let request: DeferredCredentialRequest =
+        body(&sigil, request, ProtocolError::InvalidCredentialRequest).await?;
+    let (credentials, encryption) = sigil.deferred_credential(&token, &request).await?;
+    answer(&sigil, &credentials, encryption.as_ref())
+}
+
+async fn notification(
+    State(sigil): State<Sigil>,
+    request: Request,
+) -> Result<Response, ResourceError> {
+    let token = authenticate(&sigil, request.headers(), request.uri(), NOTIFICATION_PATH).await?;
+    let request: NotificationRequest =
+        body(&sigil, request, ProtocolError::InvalidNotificationRequest).await?;
+    sigil.notify(&token, &request).await?;
+    // §11.2: 204 is recommended.
+    Ok((StatusCode::NO_CONTENT, no_store()).into_response())
 }

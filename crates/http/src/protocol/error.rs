@@ -66,7 +66,13 @@ impl IntoResponse for OAuthError {
                     | ProtocolError::InvalidScope
                     | ProtocolError::InvalidAuthorizationDetails
                     | ProtocolError::UnsupportedResponseType
-                    | ProtocolError::AccessDenied => StatusCode::BAD_REQUEST,
+                    | ProtocolError::AccessDenied
+                    // RFC 9449 §5, §8: at the token endpoint; resources answer 401 instead.
+                    | ProtocolError::InvalidDpopProof
+                    | ProtocolError::UseDpopNonce
+                    | ProtocolError::InvalidTransactionId
+                    | ProtocolError::InvalidNotificationId
+                    | ProtocolError::InvalidNotificationRequest => StatusCode::BAD_REQUEST,
                     ProtocolError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
                     // A claims source failed: the gateway's upstream, not Sigil itself.
                     ProtocolError::UpstreamFailure => StatusCode::BAD_GATEWAY,

@@ -7,6 +7,7 @@ mod error;
 mod metadata;
 mod nonce;
 mod offer;
+mod resource;
 mod token;
 
 use axum::Router;
@@ -14,14 +15,21 @@ use sigil_core::Sigil;
 
 pub(crate) use error::OAuthError;
 
-pub(crate) fn routes() -> Router<Sigil> {
+pub(crate) fn routes(sigil: Sigil) -> Router<Sigil> {
+    // RFC 9449 §8, §9: the endpoints that take DPoP proofs hand out DPoP nonces.
+    let dpop = Router::new()
+        .merge(token::routes())
+        .merge(nonce::routes())
+        .merge(credential::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            sigil,
+            resource::dpop_nonce,
+        ));
     Router::new()
         .merge(authorization::routes())
         .merge(metadata::routes())
         .merge(offer::routes())
-        .merge(token::routes())
-        .merge(nonce::routes())
-        .merge(credential::routes())
+        .merge(dpop)
 }
 
 /// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1; OID4VCI 1.0 §7.2, §8.3).

@@ -1,18 +1,22 @@
 //! `POST /v1/oauth/token` (RFC 6749 §3.2, OID4VCI 1.0 §6): form-encoded, answered with no-store.
 
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use sigil_core::Sigil;
+use sigil_core::dpop::DpopRequest;
+use sigil_core::metadata::TOKEN_PATH;
 use sigil_core::wallet_client::ClientCredentials;
 use sigil_proto::oid4vci::token::TokenRequest;
 
 use super::authorization::{basic_credentials, form_pairs};
+use super::resource::dpop_headers;
 use super::{OAuthError, no_store};
 
 pub(crate) fn routes() -> Router<Sigil> {
-    Router::new().route("/v1/oauth/token", post(token))
+    Router::new().route(TOKEN_PATH, post(token))
 }
 
 async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response, OAuthError> {
@@ -36,6 +40,20 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
         form_client_id: token_request.client_id.clone(),
         basic: basic_credentials(&headers)?,
     };
-    let response = sigil.token(&token_request, &credentials).await?;
+    // RFC 9449 §5: the proof is checked first, so a bad one never spends the grant.
+    let proofs = dpop_headers(&headers);
+    let dpop = sigil
+        .verify_dpop(
+            &DpopRequest {
+                proofs: &proofs,
+                method: Method::POST.as_str(),
+                path: TOKEN_PATH,
+            },
+            None,
+        )
+        .await?;
+    let response = sigil
+        .token(&token_request, &credentials, dpop.as_ref())
+        .await?;
     Ok((no_store(), Json(response)).into_response())
 }

@@ -52,6 +52,12 @@ pub struct CredentialConfigurationRequest {
     /// ldp_vc: the issuer's DID, `did:web` (default: derived from the public URL, document at
     /// `/.well-known/did.json`) or `did:key` (the issuer's Ed25519 key).
     pub issuer_did: Option<String>,
+    /// Deferred issuance (OID4VCI 1.0 §9): when true, the credential endpoint answers 202 with a
+    /// `transaction_id`, and the credential is issued through the deferred credential endpoint
+    /// once an administrator approves it (`POST /v1/credentials/deferred/{id}/approve`).
+    /// Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<bool>,
 }
 
 /// One claim mapping, as seed 004 defines it.
@@ -196,6 +202,8 @@ pub struct CredentialConfigurationResponse {
     /// ldp_vc: the issuer DID method.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer_did: Option<String>,
+    /// Whether issuance waits for an administrator's approval (deferred issuance).
+    pub deferred: bool,
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }

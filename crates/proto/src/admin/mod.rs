@@ -5,6 +5,7 @@ pub mod claim_source;
 pub mod client;
 pub mod configuration;
 pub mod credential_configuration;
+pub mod deferred;
 pub mod iaca;
 pub mod offer;
 pub mod page;

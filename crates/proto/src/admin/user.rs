@@ -74,6 +74,22 @@ pub struct IssuedCredentialResponse {
     /// mso_mdoc: SHA-256 of the signed MSO (`MobileSecurityObjectBytes`), hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mso_digest: Option<String>,
+    /// The last notification the wallet sent about it (OID4VCI 1.0 §11), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<CredentialNotification>,
+}
+
+/// A wallet's notification about an issued credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialNotification {
+    /// `credential_accepted`, `credential_failure` or `credential_deleted`.
+    pub event: String,
+    /// The wallet's `event_description`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When it arrived (RFC 3339).
+    pub received_at: String,
 }
 
 /// The credentials issued to a user.

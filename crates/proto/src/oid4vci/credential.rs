@@ -21,7 +21,7 @@ pub struct CredentialRequest {
     pub proofs: Option<Proofs>,
     /// The pre-final singular proof; accepted as one `jwt` proof.
     pub proof: Option<LegacyProof>,
-    /// Response encryption parameters (not supported yet).
+    /// Response encryption parameters `{jwk, enc, zip?}` (§8.2).
     pub credential_response_encryption: Option<Value>,
 }
 
@@ -49,6 +49,38 @@ pub struct LegacyProof {
 pub struct CredentialResponse {
     /// One entry per issued credential.
     pub credentials: Vec<IssuedCredential>,
+    /// Identifies these credentials at the notification endpoint (§11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification_id: Option<String>,
+}
+
+/// The answer when issuance is deferred (§8.3, 202; §9.2, 202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeferredResponse {
+    /// Redeemed at the deferred credential endpoint.
+    pub transaction_id: String,
+    /// Seconds the wallet should wait before asking again.
+    pub interval: i64,
+}
+
+/// A deferred credential request (§9.1). Unknown members are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct DeferredCredentialRequest {
+    /// From the credential endpoint's 202 answer.
+    pub transaction_id: Option<Value>,
+    /// Response encryption parameters, as in the credential request.
+    pub credential_response_encryption: Option<Value>,
+}
+
+/// A notification request (§11.1). Unknown members are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct NotificationRequest {
+    /// From the credential response.
+    pub notification_id: Option<Value>,
+    /// `credential_accepted`, `credential_failure` or `credential_deleted`.
+    pub event: Option<Value>,
+    /// Human-readable detail.
+    pub event_description: Option<Value>,
 }
 
 /// One issued credential.

@@ -66,6 +66,7 @@ async fn create_read_update_delete(engine: Engine) {
     let mut expected = course();
     expected["id"] = json!(id);
     expected["scope"] = json!("ldp_vc:CourseCredential");
+    expected["deferred"] = json!(false);
     assert_eq!(created.body, expected);
     let path = format!("{PATH}/{id}");
     assert_eq!(app.get(&path).await.body, created.body);

@@ -566,7 +566,7 @@ async fn credential_endpoint_refusals(engine: Engine) {
         .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_proof");
     let encrypted = json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await)]},
-        "credential_response_encryption": {"jwk": wallet.jwk, "enc": "A256GCM"}});
+        "credential_response_encryption": {"jwk": wallet.jwk, "enc": "A192GCM"}});
     assert_oauth(
         &app.credential(&access, encrypted).await,
         StatusCode::BAD_REQUEST,

@@ -186,7 +186,11 @@ async fn the_database_holds_no_secret_in_clear(engine: Engine) {
         Engine::Sqlite => private_key_blobs!(sqlx::SqliteConnection),
         Engine::Postgres => private_key_blobs!(sqlx::PgConnection),
     };
-    assert_eq!(blobs.len(), 3, "two credential keys and the issuer CA key");
+    assert_eq!(
+        blobs.len(),
+        5,
+        "two credential keys, the issuer CA key and two request-encryption keys"
+    );
     for blob in blobs {
         for alg in SigningAlgorithm::ALL {
             assert!(SoftwareSigner::from_pkcs8(alg, &blob).is_err());

@@ -51,6 +51,9 @@ on_both_engines!(
     a_login_session_advances_once_per_stage,
     one_iaca_is_active_even_under_concurrent_activations,
     a_document_signer_has_one_successor_under_concurrent_rotations,
+    a_dpop_proof_is_used_once_under_concurrency,
+    notifications_land_on_the_credentials_of_their_token_only,
+    a_deferred_issuance_is_decided_once_and_delivered_once,
 );
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
@@ -508,6 +511,7 @@ fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
         client_id: Some("c".into()),
         authorization_code_hash: Some(vec![code; 32]),
         credential_identifiers: None,
+        dpop_jkt: None,
         expires_at: 1_000,
         created_at: 1,
     }
@@ -878,4 +882,155 @@ fn rand_nibble() -> u128 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     u128::from(NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn a_dpop_proof_is_used_once_under_concurrency(store: Arc<dyn Store>) {
+    let winners = count_winners(&store, |store| async move {
+        store.use_dpop_proof(&[7; 32], 1_000).await
+    })
+    .await;
+    assert_eq!(winners, 1);
+    assert!(store.use_dpop_proof(&[8; 32], 1_000).await.unwrap());
+    assert_eq!(store.purge_expired(1_000).await.unwrap(), 2);
+    assert!(store.use_dpop_proof(&[7; 32], 2_000).await.unwrap());
+}
+
+fn issued(id: &str, token: u8, notification_id: &str) -> sigil_core::store::IssuedCredentialRecord {
+    sigil_core::store::IssuedCredentialRecord {
+        id: id.into(),
+        user_id: "u".into(),
+        configuration_id: "c".into(),
+        offer_id: None,
+        format: "dc+sd-jwt".into(),
+        holder_key_thumbprint: format!("t-{id}"),
+        issued_at: 1,
+        mso_digest: None,
+        token_hash: Some(vec![token; 32]),
+        notification_id: Some(notification_id.into()),
+        notification: None,
+    }
+}
+
+async fn notifications_land_on_the_credentials_of_their_token_only(store: Arc<dyn Store>) {
+    use sigil_core::store::NotificationRecord;
+    store
+        .insert_issued_credentials(&[
+            issued("a1", 1, "n1"),
+            issued("a2", 1, "n1"),
+            issued("b1", 2, "n2"),
+        ])
+        .await
+        .unwrap();
+    let accepted = NotificationRecord {
+        event: "credential_accepted".into(),
+        description: Some("stored".into()),
+        at: 5,
+    };
+    assert!(
+        !store
+            .record_notification("n1", &[2; 32], &accepted)
+            .await
+            .unwrap(),
+        "another token's notification id"
+    );
+    assert!(
+        !store
+            .record_notification("n9", &[1; 32], &accepted)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_notification("n1", &[1; 32], &accepted)
+            .await
+            .unwrap()
+    );
+    let rows = store.list_issued_credentials("u").await.unwrap();
+    let events: Vec<_> = rows
+        .iter()
+        .map(|r| (r.id.as_str(), r.notification.clone()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("a1", Some(accepted.clone())),
+            ("a2", Some(accepted)),
+            ("b1", None)
+        ]
+    );
+    assert_eq!(rows[0].token_hash.as_deref(), Some(&[1u8; 32][..]));
+    // All or none: a duplicate id rolls the whole response back.
+    let err = store
+        .insert_issued_credentials(&[issued("c1", 3, "n3"), issued("a1", 3, "n3")])
+        .await;
+    assert!(err.is_err());
+    assert_eq!(store.list_issued_credentials("u").await.unwrap().len(), 3);
+}
+
+async fn a_deferred_issuance_is_decided_once_and_delivered_once(store: Arc<dyn Store>) {
+    use sigil_core::store::DeferredIssuanceRecord;
+    let record = DeferredIssuanceRecord {
+        id: "d1".into(),
+        transaction_hash: vec![9; 32],
+        token_hash: vec![1; 32],
+        user_id: "u".into(),
+        configuration_id: "c".into(),
+        offer_id: None,
+        request: "{}".into(),
+        status: "pending".into(),
+        reason: None,
+        claims: None,
+        expires_at: 1_000,
+        delivered_at: None,
+        created_at: 1,
+        updated_at: 1,
+    };
+    store.insert_deferred_issuance(&record).await.unwrap();
+    assert_eq!(
+        store.find_deferred_issuance(&[9; 32], 10).await.unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(
+        store.find_deferred_issuance(&[9; 32], 1_000).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(store.list_deferred_issuances(10).await.unwrap().len(), 1);
+    let deciders = count_winners(&store, |store| async move {
+        store
+            .decide_deferred_issuance("d1", "approved", None, Some("{\"x\":1}"), 20)
+            .await
+    })
+    .await;
+    assert_eq!(deciders, 1, "a pending issuance is decided once");
+    let decided = store.get_deferred_issuance("d1").await.unwrap().unwrap();
+    assert_eq!(
+        (decided.status.as_str(), decided.claims.as_deref()),
+        ("approved", Some("{\"x\":1}"))
+    );
+    let deliveries = count_winners(&store, |store| async move {
+        store
+            .deliver_deferred_issuance("d1", 30, &[issued(&format!("x{}", uuid_like()), 1, "n")])
+            .await
+    })
+    .await;
+    assert_eq!(deliveries, 1, "a transaction id is spent once");
+    assert_eq!(
+        store.list_issued_credentials("u").await.unwrap().len(),
+        1,
+        "only the winner's credential is recorded"
+    );
+    assert_eq!(
+        store.find_deferred_issuance(&[9; 32], 40).await.unwrap(),
+        None
+    );
+    assert!(store.list_deferred_issuances(40).await.unwrap().is_empty());
+    assert_eq!(store.purge_expired(1_000).await.unwrap(), 1);
+    assert_eq!(store.get_deferred_issuance("d1").await.unwrap(), None);
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
 }

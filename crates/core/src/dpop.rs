@@ -1,0 +1,324 @@
+//! DPoP (RFC 9449): proofs of possession at the token endpoint and at the protected resources
+//! (credential, deferred credential, notification). A proof is checked in the order of §4.3; its
+//! `jti` is recorded, hashed with the key's thumbprint, in storage every node shares (§11.1); a
+//! token obtained with a proof is bound to the proof key (`cnf.jkt`, §6) and is refused when
+//! presented any other way (§7.1).
+//!
+//! Server nonces (§8, §9) are stateless like c_nonces: an expiry and 128 random bits sealed
+//! under the master key. When the deployment requires them, every DPoP-protected response carries
+//! a fresh `DPoP-Nonce`, and a proof without a valid one is answered with `use_dpop_nonce`.
+
+use serde_json::Value;
+use sigil_crypto::{CompactJws, HolderKey, b64url, sha256};
+use url::Url;
+
+use crate::Sigil;
+use crate::error::{Error, ProtocolError};
+use crate::nonce::{open_sealed_expiry, seal_expiry};
+use crate::store::AccessTokenRecord;
+
+/// The `typ` of a DPoP proof (§4.2).
+pub const DPOP_TYP: &str = "dpop+jwt";
+/// Algorithms Sigil verifies DPoP proofs with (`dpop_signing_alg_values_supported`).
+pub const DPOP_ALGS: [&str; 2] = ["ES256", "EdDSA"];
+/// Largest accepted DPoP header.
+const MAX_PROOF_BYTES: usize = 8 * 1024;
+/// Furthest in the future a proof's `iat` may be (FAPI 2.0: accept 10 s, refuse 60 s).
+const MAX_FUTURE_SECS: i64 = 30;
+const NONCE_CONTEXT: &str = "dpop-nonce";
+
+/// A DPoP-protected request as the HTTP edge saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct DpopRequest<'a> {
+    /// Every `DPoP` header value (more than one is an error).
+    pub proofs: &'a [&'a str],
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The endpoint's path (e.g. `/v1/oauth/token`): `htu` must be the public URL plus this.
+    pub path: &'a str,
+}
+
+/// A verified DPoP proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DpopProof {
+    /// RFC 7638 thumbprint of the proof key (what `cnf.jkt` holds).
+    pub jkt: String,
+}
+
+/// How a protected-resource request presented its access token (RFC 6750 §2.1, RFC 9449 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScheme {
+    /// `Authorization: Bearer`.
+    Bearer,
+    /// `Authorization: DPoP`.
+    Dpop,
+}
+
+/// Which `WWW-Authenticate` challenge a refused protected-resource request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// `Bearer` (an unbound token, or none).
+    Bearer,
+    /// `DPoP` (a DPoP-bound token, a DPoP proof problem).
+    Dpop,
+}
+
+/// A refused protected-resource request: the error and the challenge to answer with.
+#[derive(Debug)]
+pub struct ResourceDenied {
+    /// What went wrong.
+    pub error: Error,
+    /// The scheme to challenge with.
+    pub challenge: Challenge,
+}
+
+impl From<Error> for ResourceDenied {
+    fn from(error: Error) -> Self {
+        let challenge = match &error {
+            Error::Protocol {
+                code: ProtocolError::InvalidDpopProof | ProtocolError::UseDpopNonce,
+                ..
+            } => Challenge::Dpop,
+            _ => Challenge::Bearer,
+        };
+        Self { error, challenge }
+    }
+}
+
+fn invalid(description: impl Into<String>) -> Error {
+    Error::protocol(ProtocolError::InvalidDpopProof, description)
+}
+
+impl Sigil {
+    /// A fresh `DPoP-Nonce` when the deployment requires DPoP nonces, else `None`.
+    pub fn dpop_nonce(&self) -> Result<Option<String>, Error> {
+        if !self.settings().oauth.require_dpop_nonce {
+            return Ok(None);
+        }
+        let expires_at = self.clock.now() + self.settings().oauth.c_nonce_ttl;
+        Ok(Some(seal_expiry(
+            &self.master_key,
+            self.rng.as_ref(),
+            NONCE_CONTEXT,
+            expires_at,
+        )?))
+    }
+
+    /// Checks the DPoP proof of a request (RFC 9449 §4.3); `None` when none was sent.
+    /// `access_token` is given at protected resources, where the proof must carry its hash
+    /// (`ath`). The proof's `jti` is spent last, so only a proof that passes every check uses it.
+    pub async fn verify_dpop(
+        &self,
+        request: &DpopRequest<'_>,
+        access_token: Option<&str>,
+    ) -> Result<Option<DpopProof>, Error> {
+        // (1) one DPoP header with one JWT.
+        let proof = match request.proofs {
+            [] => return Ok(None),
+            [one] => *one,
+            _ => return Err(invalid("send exactly one DPoP header")),
+        };
+        if proof.len() > MAX_PROOF_BYTES {
+            return Err(invalid("the DPoP proof is too large"));
+        }
+        // (2) a well-formed compact JWS (a JWE has five parts, comma-joined JWTs fail base64url).
+        let jws = CompactJws::parse(proof.trim())
+            .map_err(|e| invalid(format!("the DPoP proof is not a JWT: {e}")))?;
+        let claims = &jws.payload;
+        // (3) the required claims.
+        let jti = match claims.get("jti") {
+            Some(Value::String(jti)) if !jti.is_empty() && jti.len() <= 256 => jti,
+            _ => {
+                return Err(invalid(
+                    "the DPoP proof needs a jti (a string of 1 to 256 chars)",
+                ));
+            }
+        };
+        let (Some(htm), Some(htu)) = (
+            claims.get("htm").and_then(Value::as_str),
+            claims.get("htu").and_then(Value::as_str),
+        ) else {
+            return Err(invalid("the DPoP proof needs string htm and htu claims"));
+        };
+        let Some(iat) = claims.get("iat").and_then(Value::as_i64) else {
+            return Err(invalid("the DPoP proof needs a numeric iat"));
+        };
+        // (4) explicit typing.
+        if jws.header_str("typ") != Some(DPOP_TYP) {
+            return Err(invalid(format!("the DPoP proof's typ must be {DPOP_TYP}")));
+        }
+        // (5) an asymmetric algorithm Sigil supports.
+        let alg = jws.header_str("alg").unwrap_or_default();
+        if !DPOP_ALGS.contains(&alg) {
+            return Err(invalid(format!(
+                "DPoP alg {alg:?} is not supported; use one of {DPOP_ALGS:?}"
+            )));
+        }
+        // (7) a public key (HolderKey refuses private members), then (6) the signature.
+        let key = match jws.header.get("jwk") {
+            Some(Value::Object(jwk)) => HolderKey::from_jwk(jwk)
+                .map_err(|e| invalid(format!("the DPoP proof's jwk: {e}")))?,
+            _ => return Err(invalid("the DPoP proof needs a jwk header")),
+        };
+        if key.alg != alg || !key.verify(alg, jws.signing_input.as_bytes(), &jws.signature) {
+            return Err(invalid(
+                "the DPoP proof's signature does not verify with its jwk",
+            ));
+        }
+        // (8) the method, (9) the URI: the configured public URL, never request headers.
+        if htm != request.method {
+            return Err(invalid(format!(
+                "the DPoP proof's htm must be {}",
+                request.method
+            )));
+        }
+        let expected = format!("{}{}", self.issuer(), request.path);
+        if !same_uri(htu, &expected) {
+            return Err(invalid(format!("the DPoP proof's htu must be {expected}")));
+        }
+        // (10) the server nonce, when one is required.
+        if self.settings().oauth.require_dpop_nonce {
+            let fresh = claims
+                .get("nonce")
+                .and_then(Value::as_str)
+                .and_then(|n| open_sealed_expiry(&self.master_key, NONCE_CONTEXT, n))
+                .is_some_and(|expires_at| expires_at > self.clock.now());
+            if !fresh {
+                return Err(Error::protocol(
+                    ProtocolError::UseDpopNonce,
+                    "use the DPoP-Nonce this server provided in the DPoP proof's nonce",
+                ));
+            }
+        }
+        // (11) a recent iat.
+        let now = self.clock.now();
+        let max_age = self.settings().oauth.proof_max_age;
+        if iat < now - max_age {
+            return Err(invalid("the DPoP proof's iat is too old"));
+        }
+        if iat > now + MAX_FUTURE_SECS {
+            return Err(invalid("the DPoP proof's iat is in the future"));
+        }
+        // (12) the access token hash, at protected resources.
+        if let Some(token) = access_token {
+            let ath = b64url::encode(sha256(token.as_bytes()));
+            if claims.get("ath").and_then(Value::as_str) != Some(ath.as_str()) {
+                return Err(invalid(
+                    "the DPoP proof's ath must be the base64url SHA-256 of the access token",
+                ));
+            }
+        }
+        // §11.1: a jti is accepted once per key, on every node, while the proof could be fresh.
+        let mut seen = key.thumbprint.clone().into_bytes();
+        seen.push(b' ');
+        seen.extend_from_slice(jti.as_bytes());
+        let until = iat.max(now) + max_age + MAX_FUTURE_SECS;
+        if !self.store.use_dpop_proof(&sha256(&seen), until).await? {
+            return Err(invalid("the DPoP proof was already used (jti replay)"));
+        }
+        Ok(Some(DpopProof {
+            jkt: key.thumbprint,
+        }))
+    }
+
+    /// The token endpoint's DPoP decision: the key to bind the new token to, if any.
+    /// `required_jkt` is the `dpop_jkt` of the authorization request (RFC 9449 §10).
+    pub fn dpop_binding(
+        &self,
+        proof: Option<&DpopProof>,
+        required_jkt: Option<&str>,
+    ) -> Result<Option<String>, Error> {
+        match (proof, required_jkt) {
+            (None, Some(_)) => Err(invalid(
+                "the authorization request named a dpop_jkt: send a DPoP proof with that key",
+            )),
+            (None, None) if self.settings().oauth.require_dpop => {
+                Err(invalid("this issuer requires DPoP: send a DPoP proof"))
+            }
+            (None, None) => Ok(None),
+            (Some(p), Some(jkt)) if p.jkt != jkt => Err(invalid(
+                "the DPoP proof's key is not the dpop_jkt of the authorization request",
+            )),
+            (Some(p), _) => Ok(Some(p.jkt.clone())),
+        }
+    }
+
+    /// Authenticates a protected-resource request: the access token, and for a DPoP-bound token
+    /// the DPoP proof of the bound key (RFC 9449 §7.1).
+    pub async fn resource_access(
+        &self,
+        scheme: TokenScheme,
+        token: &str,
+        dpop: &DpopRequest<'_>,
+    ) -> Result<AccessTokenRecord, ResourceDenied> {
+        let record = self
+            .access_token(token)
+            .await
+            .map_err(|error| ResourceDenied {
+                challenge: match scheme {
+                    TokenScheme::Bearer => Challenge::Bearer,
+                    TokenScheme::Dpop => Challenge::Dpop,
+                },
+                error,
+            })?;
+        let denied = |description: &str| ResourceDenied {
+            error: Error::protocol(ProtocolError::InvalidToken, description),
+            challenge: Challenge::Dpop,
+        };
+        match (scheme, &record.dpop_jkt) {
+            (TokenScheme::Bearer, None) => Ok(record),
+            (TokenScheme::Bearer, Some(_)) => Err(denied(
+                "this access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof",
+            )),
+            (TokenScheme::Dpop, None) => Err(denied(
+                "this access token is not DPoP-bound: send it with the Bearer scheme",
+            )),
+            (TokenScheme::Dpop, Some(jkt)) => {
+                let proof = self.verify_dpop(dpop, Some(token)).await?.ok_or_else(|| {
+                    ResourceDenied::from(invalid("a DPoP-bound access token needs a DPoP proof"))
+                })?;
+                if &proof.jkt != jkt {
+                    return Err(ResourceDenied::from(invalid(
+                        "the DPoP proof's key is not the key the access token is bound to",
+                    )));
+                }
+                Ok(record)
+            }
+        }
+    }
+}
+
+/// RFC 9449 §4.3 (9): `htu` equals the endpoint's URI, ignoring query and fragment, compared
+/// after URL normalisation (scheme and host case, default ports).
+fn same_uri(htu: &str, expected: &str) -> bool {
+    let normal = |text: &str| {
+        Url::parse(text).ok().map(|mut u| {
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        })
+    };
+    match (normal(htu), normal(expected)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn htu_ignores_query_and_fragment_and_normalises() {
+        let e = "https://issuer.example/v1/oauth/token";
+        assert!(same_uri("https://issuer.example/v1/oauth/token", e));
+        assert!(same_uri(
+            "https://ISSUER.example:443/v1/oauth/token?x=1#f",
+            e
+        ));
+        assert!(!same_uri("https://issuer.example/v1/oauth/token/", e));
+        assert!(!same_uri("http://issuer.example/v1/oauth/token", e));
+        assert!(!same_uri("https://evil.example/v1/oauth/token", e));
+        assert!(!same_uri("/v1/oauth/token", e));
+    }
+}

@@ -1,0 +1,226 @@
+//! Credential response and request encryption (OID4VCI 1.0 §8.2, §8.3, §10; RFC 7516).
+//!
+//! Responses are encrypted to the wallet's `credential_response_encryption.jwk` with `ECDH-ES`
+//! (A128GCM or A256GCM) or `HPKE-7`. Requests may arrive as a JWE made to one of Sigil's own
+//! request-encryption keys, published in `credential_request_encryption.jwks`: one P-256 key per
+//! algorithm, created on first start and sealed under the master key like the signing keys.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement, RecipientKey};
+use sigil_crypto::{MasterKey, MasterKeyId, SealedBox, SecureRandom};
+
+use crate::Sigil;
+use crate::error::{Error, ProtocolError};
+use crate::store::{SigningKeyRecord, Store, StoreError};
+
+/// The `purpose` of request-encryption key rows.
+pub const PURPOSE_REQUEST_ENCRYPTION: &str = "request-encryption";
+/// Key management algorithms for responses and requests, most preferred first.
+pub const ALGS: [KeyManagement; 2] = [KeyManagement::Hpke7, KeyManagement::EcdhEs];
+/// Content encryption algorithms.
+pub const ENCS: [ContentEncryption; 2] = [ContentEncryption::A256Gcm, ContentEncryption::A128Gcm];
+/// Largest accepted encrypted request.
+const MAX_REQUEST_JWE: usize = 256 * 1024;
+
+fn invalid(description: impl Into<String>) -> Error {
+    Error::protocol(ProtocolError::InvalidEncryptionParameters, description)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> Error {
+    StoreError::Corrupt(e.to_string()).into()
+}
+
+fn seal_context(kid: &str) -> String {
+    format!("request-encryption-key:{kid}")
+}
+
+/// Sigil's request-decryption keys and their published JWKS.
+#[derive(Debug, Clone, Default)]
+pub struct RequestKeys {
+    keys: Vec<(KeyManagement, String, Arc<DecryptionKey>)>,
+    jwks: Value,
+}
+
+impl RequestKeys {
+    /// Loads the active request-encryption keys, creating one per algorithm when missing.
+    pub async fn load_or_create(
+        store: &dyn Store,
+        master_key: &MasterKey,
+        rng: &dyn SecureRandom,
+        now: i64,
+    ) -> Result<Self, Error> {
+        let active = |records: &[SigningKeyRecord], alg: KeyManagement| {
+            records
+                .iter()
+                .filter(|k| {
+                    k.status == "active"
+                        && k.purpose == PURPOSE_REQUEST_ENCRYPTION
+                        && k.algorithm == alg.as_str()
+                })
+                .min_by(|a, b| a.kid.cmp(&b.kid))
+                .cloned()
+        };
+        let existing = store.list_signing_keys().await?;
+        for alg in ALGS {
+            if active(&existing, alg).is_some() {
+                continue;
+            }
+            let (key, secret) =
+                DecryptionKey::generate(rng).map_err(|e| corrupt(format!("new key: {e}")))?;
+            let kid = key.thumbprint();
+            let sealed = master_key.seal(rng, &seal_context(&kid), &secret)?;
+            let jwk = serde_json::to_string(&key.public_jwk()).map_err(corrupt)?;
+            // Two nodes starting together: the insert is conditional, the lowest kid wins below.
+            store
+                .insert_signing_key_if_absent(&SigningKeyRecord {
+                    kid,
+                    algorithm: alg.as_str().into(),
+                    public_jwk: jwk,
+                    private_key_key_id: sealed.key_id.to_string(),
+                    private_key_ciphertext: sealed.bytes,
+                    status: "active".into(),
+                    purpose: PURPOSE_REQUEST_ENCRYPTION.into(),
+                    certificate: None,
+                    created_at: now,
+                })
+                .await?;
+        }
+        let records = store.list_signing_keys().await?;
+        let mut keys = Vec::new();
+        let mut published = Vec::new();
+        for alg in ALGS {
+            let record = active(&records, alg)
+                .ok_or_else(|| corrupt(format!("no active {} request key", alg.as_str())))?;
+            let secret = master_key.open(
+                &seal_context(&record.kid),
+                &SealedBox {
+                    key_id: MasterKeyId::new(record.private_key_key_id.clone()),
+                    bytes: record.private_key_ciphertext.clone(),
+                },
+            )?;
+            let key = DecryptionKey::from_bytes(&secret)
+                .map_err(|e| corrupt(format!("request key {}: {e}", record.kid)))?;
+            let mut jwk = key.public_jwk();
+            jwk.insert("kid".into(), Value::from(record.kid.clone()));
+            jwk.insert("use".into(), Value::from("enc"));
+            jwk.insert("alg".into(), Value::from(alg.as_str()));
+            published.push(Value::Object(jwk));
+            keys.push((alg, record.kid, Arc::new(key)));
+        }
+        Ok(Self {
+            keys,
+            jwks: serde_json::json!({ "keys": published }),
+        })
+    }
+
+    /// `credential_request_encryption.jwks`.
+    pub fn jwks(&self) -> &Value {
+        &self.jwks
+    }
+}
+
+/// How one response is to be encrypted.
+#[derive(Debug)]
+pub struct ResponseEncryption {
+    key: RecipientKey,
+    kid: Option<String>,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+}
+
+impl Sigil {
+    /// Parses `credential_response_encryption` (§8.2): `{jwk, enc, zip?}`, the algorithm named by
+    /// the JWK's `alg`. `None` when absent and not required.
+    pub fn response_encryption(
+        &self,
+        parameters: Option<&Value>,
+    ) -> Result<Option<ResponseEncryption>, Error> {
+        let Some(parameters) = parameters else {
+            if self.settings().oauth.require_encryption {
+                return Err(invalid(
+                    "this issuer requires encrypted responses: send credential_response_encryption",
+                ));
+            }
+            return Ok(None);
+        };
+        let Value::Object(p) = parameters else {
+            return Err(invalid("credential_response_encryption must be an object"));
+        };
+        let Some(Value::Object(jwk)) = p.get("jwk") else {
+            return Err(invalid(
+                "credential_response_encryption.jwk must be a JWK object",
+            ));
+        };
+        if p.contains_key("zip") {
+            return Err(invalid("compression (zip) is not supported"));
+        }
+        let enc_name = p.get("enc").and_then(Value::as_str).unwrap_or_default();
+        let enc = ContentEncryption::parse(enc_name)
+            .ok_or_else(|| invalid(format!("enc {enc_name:?} is not supported")))?;
+        // §8.2: the JWK names its algorithm; ECDH-ES when it does not.
+        let alg_name = jwk.get("alg").and_then(Value::as_str).unwrap_or("ECDH-ES");
+        let alg = KeyManagement::parse(alg_name)
+            .ok_or_else(|| invalid(format!("alg {alg_name:?} is not supported")))?;
+        if alg == KeyManagement::Hpke7 && enc != ContentEncryption::A256Gcm {
+            return Err(invalid("HPKE-7 encrypts with A256GCM: send enc A256GCM"));
+        }
+        let key = RecipientKey::from_jwk(jwk)
+            .map_err(|e| invalid(format!("credential_response_encryption.jwk: {e}")))?;
+        Ok(Some(ResponseEncryption {
+            key,
+            kid: jwk.get("kid").and_then(Value::as_str).map(str::to_string),
+            alg,
+            enc,
+        }))
+    }
+
+    /// Encrypts a response body as a compact JWE (`application/jwt`).
+    pub fn encrypt_response(
+        &self,
+        body: &Value,
+        encryption: &ResponseEncryption,
+    ) -> Result<String, Error> {
+        let plain = serde_json::to_vec(body).map_err(corrupt)?;
+        jwe::encrypt(
+            &plain,
+            &encryption.key,
+            encryption.alg,
+            encryption.enc,
+            encryption.kid.as_deref(),
+            self.rng.as_ref(),
+        )
+        .map_err(|e| corrupt(format!("response encryption: {e}")))
+    }
+
+    /// Decrypts a request sent as a JWE (`application/jwt`) to one of Sigil's request keys.
+    pub fn decrypt_request(&self, compact: &str) -> Result<Vec<u8>, Error> {
+        if compact.len() > MAX_REQUEST_JWE {
+            return Err(invalid("the encrypted request is too large"));
+        }
+        let header = compact
+            .split('.')
+            .next()
+            .and_then(sigil_crypto::b64url::decode)
+            .and_then(|h| serde_json::from_slice::<Map<String, Value>>(&h).ok())
+            .ok_or_else(|| invalid("the request is not a compact JWE"))?;
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (alg, _, key) = self
+            .request_keys()
+            .keys
+            .iter()
+            .find(|(_, k, _)| k == kid)
+            .ok_or_else(|| {
+                invalid(
+                    "the request JWE's kid must name a key of credential_request_encryption.jwks",
+                )
+            })?;
+        let (_, plain) = jwe::decrypt(compact, key, &[*alg], &ENCS)
+            .map_err(|e| invalid(format!("the request could not be decrypted: {e}")))?;
+        Ok(plain)
+    }
+}
