@@ -380,3 +380,98 @@ async fn the_cli_creates_a_redeemable_offer_with_a_qr_code() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("credentials.0"));
     child.kill().await.unwrap();
 }
+
+/// RFC 9449 §11.1 (SECURITY F12): a DPoP proof accepted by one node is a replay at the other.
+/// Behind one load balancer both nodes have the same public URL, so the same `htu`.
+#[tokio::test]
+async fn two_processes_on_one_postgres_refuse_a_replayed_dpop_proof() {
+    use sigil_crypto::SigningAlgorithm;
+    let db = sigil_testkit::fresh_postgres_database().await;
+    let master = sigil_crypto::b64::encode([9u8; 32]);
+    let admin = "an-admin-token-for-two-dpop-nodes-0123456789";
+    let public = "http://127.0.0.1:8443";
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes = Vec::new();
+    for name in ["a", "b"] {
+        let data = dir.path().join(name);
+        let env = [
+            ("SIGIL_LISTEN", "127.0.0.1:0"),
+            ("SIGIL_PUBLIC_URL", public),
+            ("SIGIL_DATABASE_URL", db.as_str()),
+            ("SIGIL_MASTER_KEY", master.as_str()),
+            ("SIGIL_ADMIN_TOKEN", admin),
+            ("SIGIL_DATA_DIR", data.to_str().unwrap()),
+        ];
+        nodes.push(serve(dir.path(), &env).await);
+    }
+    let bases: Vec<String> = nodes.iter().map(|(_, base, _)| base.clone()).collect();
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let code = || async {
+        let offer = reply(
+            client
+                .post(format!("{}/v1/openid/offers/pre-authorized", bases[1]))
+                .bearer_auth(admin)
+                .json(&serde_json::json!({"credentials": [config.body["id"]]})),
+        )
+        .await;
+        crate::wallet::pre_authorized_code(offer.body["uri"].as_str().unwrap())
+    };
+    let redeem = |base: String, code: String, proof: String| {
+        let client = client.clone();
+        async move {
+            reply(
+                client
+                    .post(format!("{base}/v1/oauth/token"))
+                    .header("DPoP", proof)
+                    .form(&[
+                        (
+                            "grant_type",
+                            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                        ),
+                        ("pre-authorized_code", code.as_str()),
+                    ]),
+            )
+            .await
+        }
+    };
+    let key = crate::wallet::Wallet::new(SigningAlgorithm::Es256);
+    let htu = format!("{public}/v1/oauth/token");
+    // Accepted by node a, replayed at node b.
+    let proof = key.dpop("POST", &htu, None, None);
+    let first = redeem(bases[0].clone(), code().await, proof.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["token_type"], "DPoP");
+    let replayed = redeem(bases[1].clone(), code().await, proof).await;
+    assert_eq!(
+        replayed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        replayed.text
+    );
+    assert_eq!(replayed.body["error"], "invalid_dpop_proof");
+    // One fresh proof sent to both nodes at once, 8 times each with 16 codes: one winner.
+    let proof = key.dpop("POST", &htu, None, None);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let base = bases[i % 2].clone();
+        tasks.push(tokio::spawn(redeem(base, code().await, proof.clone())));
+    }
+    let mut winners = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status == StatusCode::OK {
+            winners += 1;
+        } else {
+            assert_eq!(r.body["error"], "invalid_dpop_proof", "{}", r.text);
+        }
+    }
+    assert_eq!(winners, 1, "one DPoP proof, one token, across both nodes");
+}

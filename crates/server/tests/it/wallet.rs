@@ -44,6 +44,27 @@ impl Wallet {
         self.signer.algorithm().jose_name()
     }
 
+    /// A DPoP proof (RFC 9449 §4.2) for `htm` `htu`, with `ath` for `access_token` and `nonce`.
+    pub fn dpop(
+        &self,
+        htm: &str,
+        htu: &str,
+        access_token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> String {
+        let mut claims = json!({"jti": jti(), "htm": htm, "htu": htu, "iat": now()});
+        if let Some(token) = access_token {
+            claims["ath"] = json!(b64url::encode(sigil_crypto::sha256(token.as_bytes())));
+        }
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
+        self.jws(
+            json!({"typ": "dpop+jwt", "alg": self.alg(), "jwk": self.jwk}),
+            claims,
+        )
+    }
+
     /// A valid key proof for `aud` and `nonce`.
     pub fn proof(&self, aud: &str, nonce: &str) -> String {
         self.jws(
@@ -51,6 +72,11 @@ impl Wallet {
             json!({"aud": aud, "iat": now(), "nonce": nonce}),
         )
     }
+}
+
+/// A fresh random `jti`.
+pub fn jti() -> String {
+    sigil_crypto::random_token(&sigil_crypto::SystemRandom::new(), "").unwrap()
 }
 
 pub fn now() -> i64 {
