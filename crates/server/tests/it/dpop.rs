@@ -299,8 +299,7 @@ async fn every_rfc9449_check_refuses_a_bad_proof_and_spends_nothing(engine: Engi
             vec![{
                 let mut h = header();
                 h["jwk"] = json!(other.jwk);
-                let signed = key.jws(h, claims());
-                signed
+                key.jws(h, claims())
             }],
         ),
         (
