@@ -487,6 +487,17 @@ async fn par_refuses_bad_requests_and_request_uris_are_single_use(engine: Engine
     other_redirect.retain(|(k, _)| *k != "redirect_uri");
     other_redirect.push(("redirect_uri", "https://evil.example/cb".into()));
     assert_eq!(par(other_redirect).await.body["error"], "invalid_request");
+    // RFC 9449 §10: dpop_jkt must be a base64url SHA-256 thumbprint.
+    for jkt in ["not-a-thumbprint", "AAAA", "%%%"] {
+        let mut bound = base(id);
+        bound.push(("dpop_jkt", jkt.into()));
+        let r = par(bound).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.text.contains("dpop_jkt"), "{}", r.text);
+    }
+    let mut bound = base(id);
+    bound.push(("dpop_jkt", sigil_crypto::b64url::encode([7u8; 32])));
+    assert_eq!(par(bound).await.status, StatusCode::CREATED);
 
     let ok = par(base(id)).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
