@@ -61,6 +61,8 @@ done
 curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null || { cat "$work/sigil.err"; exit 1; }
 
 export SIGIL_URL="http://127.0.0.1:$port" SIGIL_ADMIN_TOKEN="$token" SIGIL_INTEROP_OUT="$work/out"
+# Tests that need a Sigil with other settings (e.g. required DPoP nonces) start their own.
+export SIGIL_BIN="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 export SIGIL_TEST_TLS_DIR="$tls" NODE_EXTRA_CA_CERTS="$tls/ca.pem"
 status=0
 node --test --test-concurrency=1 tests/*.test.js || status=$?

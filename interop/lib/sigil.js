@@ -32,10 +32,10 @@ export const CLAIM_MAPPINGS = {
   degree: { defaultValue: { type: 'BachelorDegree', name: 'Computer Science' } },
 }
 
-/** One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag`. */
-export async function createConfigurations(tag) {
+/** One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag` (`api`: another Sigil's admin). */
+export async function createConfigurations(tag, { api = admin } = {}) {
   const claimMappings = CLAIM_MAPPINGS
-  const sd = await admin('POST', '/v1/openid/credential-configurations', {
+  const sd = await api('POST', '/v1/openid/credential-configurations', {
     name: `Interop identity ${tag}`,
     format: 'dc+sd-jwt',
     vct: `https://credentials.example.com/interop/${tag}`,
@@ -43,7 +43,7 @@ export async function createConfigurations(tag) {
     expiresIn: { days: 365 },
   })
   assert.equal(sd.status, 201, JSON.stringify(sd.body))
-  const vc = await admin('POST', '/v1/openid/credential-configurations', {
+  const vc = await api('POST', '/v1/openid/credential-configurations', {
     name: `Interop course ${tag}`,
     format: 'jwt_vc_json',
     type: `InteropCredential${tag}`,
@@ -60,10 +60,10 @@ export const CLAIMS = { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@
  * A pre-authorized offer; returns the API response (uri, transactionCode, …). `claims` defaults to
  * the JSON-format CLAIMS (the mDL tests pass their own).
  */
-export async function createOffer(configurationId, { tx = false, byReference = false, claims = CLAIMS } = {}) {
+export async function createOffer(configurationId, { tx = false, byReference = false, claims = CLAIMS, api = admin } = {}) {
   const body = { credentials: [configurationId], claims, byReference }
   if (tx) body.transactionCodeConfiguration = { length: 6, inputMode: 'numeric', description: 'Enter the code from your e-mail' }
-  const r = await admin('POST', '/v1/openid/offers/pre-authorized', body)
+  const r = await api('POST', '/v1/openid/offers/pre-authorized', body)
   assert.equal(r.status, 201, JSON.stringify(r.body))
   return r.body
 }
@@ -96,11 +96,11 @@ function sameKey(a, b) {
 /**
  * Verifies an SD-JWT VC with @sd-jwt/sd-jwt-vc against the key named by `kid` in
  * /.well-known/jwt-vc-issuer, checks every disclosure is referenced (the library does not),
- * and verifies a key-binding presentation made with the holder key.
+ * and verifies a key-binding presentation made with the holder key. `issuer`: another Sigil's URL.
  */
-export async function verifySdJwtVc(credential, holder, expected) {
-  const meta = await (await fetch(`${SIGIL_URL}/.well-known/jwt-vc-issuer`)).json()
-  assert.equal(meta.issuer, SIGIL_URL)
+export async function verifySdJwtVc(credential, holder, expected, { issuer = SIGIL_URL } = {}) {
+  const meta = await (await fetch(`${issuer}/.well-known/jwt-vc-issuer`)).json()
+  assert.equal(meta.issuer, issuer)
   const [jwt, ...rest] = credential.split('~')
   const header = b64urlJson(jwt.split('.')[0])
   assert.equal(header.typ, 'dc+sd-jwt')
@@ -120,11 +120,11 @@ export async function verifySdJwtVc(credential, holder, expected) {
   // naming the issuer identifier, and its key verifies the credential too.
   assert.equal(header.x5c?.length, 1, 'x5c carries the leaf only')
   const leaf = new X509Certificate(Buffer.from(header.x5c[0], 'base64'))
-  const ca = new X509Certificate(await (await fetch(`${SIGIL_URL}/v1/oauth/issuer-ca.pem`)).text())
+  const ca = new X509Certificate(await (await fetch(`${issuer}/v1/oauth/issuer-ca.pem`)).text())
   assert.ok(ca.ca, 'the published certificate is a CA')
   assert.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey), 'the leaf chains to the issuer CA')
   assert.ok(!leaf.ca, 'the leaf is not a CA')
-  assert.ok(leaf.subjectAltName.split(', ').includes(`URI:${SIGIL_URL}`), `SAN names the issuer: ${leaf.subjectAltName}`)
+  assert.ok(leaf.subjectAltName.split(', ').includes(`URI:${issuer}`), `SAN names the issuer: ${leaf.subjectAltName}`)
   const now = Date.now()
   assert.ok(new Date(leaf.validFrom).getTime() <= now && now <= new Date(leaf.validTo).getTime(), 'the leaf is valid now')
   const leafJwk = leaf.publicKey.export({ format: 'jwk' })
@@ -133,7 +133,7 @@ export async function verifySdJwtVc(credential, holder, expected) {
   const viaX5c = new SDJwtVcInstance({ hasher: digest, verifier: await ES256.getVerifier(leafJwk), loadTypeMetadataFormat: false })
   await viaX5c.verify(credential)
   const payload = verified.payload
-  assert.equal(payload.iss, SIGIL_URL)
+  assert.equal(payload.iss, issuer)
   assert.equal(payload.vct, expected.vct)
   sameKey(payload.cnf.jwk, holder.publicJwk)
   const disclosures = rest.filter((d) => d.length > 0)

@@ -9,22 +9,31 @@ setGlobalConfig({ allowInsecureUrls: true })
 
 /**
  * `clientAuthentication` defaults to anonymous (pre-authorized flow); the authorization code flow
- * passes `clientAuthenticationNone({ clientId })` for a public client.
+ * passes `clientAuthenticationNone({ clientId })` for a public client. `keys` are further key pairs
+ * the wallet may sign with (DPoP keys, more holder keys): a `jwk` signer is signed with the key
+ * whose public JWK it names, any other signer with `holder`. `fetch` replaces the global fetch.
  */
-export function walletA(holder, { clientAuthentication = clientAuthenticationAnonymous() } = {}) {
+export function walletA(holder, { clientAuthentication = clientAuthenticationAnonymous(), keys = [], fetch: fetchImpl = fetch } = {}) {
+  const keyFor = (signer) => {
+    if (signer.method !== 'jwk') return holder
+    const same = (k) => ['kty', 'crv', 'x', 'y'].every((m) => k.publicJwk[m] === signer.publicJwk[m])
+    const key = [holder, ...keys].find(same)
+    assert.ok(key, `wallet A holds no private key for ${JSON.stringify(signer.publicJwk)}`)
+    return key
+  }
   return new Openid4vciClient({
     callbacks: {
-      fetch,
+      fetch: fetchImpl,
       hash: (data, alg) => {
         assert.equal(alg, 'sha-256')
         return new Uint8Array(sha256(data))
       },
       generateRandom: random,
       clientAuthentication,
-      signJwt: async (signer, { header, payload }) => ({
-        jwt: await signJwt(holder.privateKey, header, payload),
-        signerJwk: holder.publicJwk,
-      }),
+      signJwt: async (signer, { header, payload }) => {
+        const key = keyFor(signer)
+        return { jwt: await signJwt(key.privateKey, header, payload), signerJwk: key.publicJwk }
+      },
     },
   })
 }

@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde_json::{Value, json};
-use sigil_crypto::{Signer, SigningAlgorithm, SoftwareSigner, b64url, generate_pkcs8};
+use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement};
+use sigil_crypto::{
+    Signer, SigningAlgorithm, SoftwareSigner, SystemRandom, b64url, generate_pkcs8,
+};
 
 /// Benchmark Sigil's pre-authorized issuance flow.
 #[derive(Debug, Parser)]
@@ -40,6 +43,12 @@ struct Args {
     /// Require a transaction code in each offer.
     #[arg(long)]
     tx_code: bool,
+    /// Bind each access token with DPoP (a proof at the token and the credential endpoint).
+    #[arg(long)]
+    dpop: bool,
+    /// Ask for encrypted credential responses: ECDH-ES (A256GCM) or HPKE-7; each is decrypted.
+    #[arg(long)]
+    encrypt: Option<String>,
 }
 
 const STEPS: [&str; 5] = ["offer", "token", "nonce", "credential", "flow"];
@@ -86,31 +95,66 @@ async fn post_json(
 struct Wallet {
     signer: SoftwareSigner,
     jwk: Value,
+    /// DPoP key (distinct from the credential key).
+    dpop: SoftwareSigner,
+    dpop_jwk: Value,
+    /// Response decryption key.
+    decryption: DecryptionKey,
+}
+
+fn es256() -> (SoftwareSigner, Value) {
+    let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256).unwrap_or_else(|e| fail(e));
+    let signer =
+        SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8).unwrap_or_else(|e| fail(e));
+    let p = signer.public_jwk();
+    let jwk = json!({"kty": p.kty, "crv": p.crv, "x": p.x, "y": p.y});
+    (signer, jwk)
+}
+
+fn sign(signer: &SoftwareSigner, header: &Value, claims: &Value) -> Result<String, String> {
+    let input = format!(
+        "{}.{}",
+        b64url::encode(header.to_string()),
+        b64url::encode(claims.to_string())
+    );
+    let sig = signer.sign(input.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(format!("{input}.{}", b64url::encode(sig)))
 }
 
 impl Wallet {
     fn new() -> Self {
-        let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256).unwrap_or_else(|e| fail(e));
-        let signer =
-            SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8).unwrap_or_else(|e| fail(e));
-        let p = signer.public_jwk();
-        let jwk = json!({"kty": p.kty, "crv": p.crv, "x": p.x, "y": p.y});
-        Self { signer, jwk }
+        let (signer, jwk) = es256();
+        let (dpop, dpop_jwk) = es256();
+        let (decryption, _) =
+            DecryptionKey::generate(&SystemRandom::new()).unwrap_or_else(|e| fail(e));
+        Self {
+            signer,
+            jwk,
+            dpop,
+            dpop_jwk,
+            decryption,
+        }
     }
 
     fn proof(&self, aud: &str, nonce: &str, now: u64) -> Result<String, String> {
         let header = json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": self.jwk});
-        let claims = json!({"aud": aud, "iat": now, "nonce": nonce});
-        let input = format!(
-            "{}.{}",
-            b64url::encode(header.to_string()),
-            b64url::encode(claims.to_string())
-        );
-        let sig = self
-            .signer
-            .sign(input.as_bytes())
-            .map_err(|e| e.to_string())?;
-        Ok(format!("{input}.{}", b64url::encode(sig)))
+        sign(
+            &self.signer,
+            &header,
+            &json!({"aud": aud, "iat": now, "nonce": nonce}),
+        )
+    }
+
+    /// A DPoP proof (RFC 9449) for `POST htu`, with `ath` at the credential endpoint.
+    fn dpop_proof(&self, htu: &str, access_token: Option<&str>) -> Result<String, String> {
+        let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.dpop_jwk});
+        let jti =
+            sigil_crypto::random_token(&SystemRandom::new(), "").map_err(|e| e.to_string())?;
+        let mut claims = json!({"jti": jti, "htm": "POST", "htu": htu, "iat": unix_now()});
+        if let Some(token) = access_token {
+            claims["ath"] = json!(b64url::encode(sigil_crypto::sha256(token.as_bytes())));
+        }
+        sign(&self.dpop, &header, &claims)
     }
 }
 
@@ -177,12 +221,12 @@ async fn one_flow(
         ));
     }
     let t = Instant::now();
-    let res = client
-        .post(format!("{}/v1/oauth/token", args.url))
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let token_url = format!("{}/v1/oauth/token", args.url);
+    let mut request = client.post(&token_url).form(&form);
+    if args.dpop {
+        request = request.header("DPoP", wallet.dpop_proof(&token_url, None)?);
+    }
+    let res = request.send().await.map_err(|e| e.to_string())?;
     let status = res.status();
     let token: Value = res.json().await.map_err(|e| e.to_string())?;
     if !status.is_success() {
@@ -213,14 +257,46 @@ async fn one_flow(
         .push(t.elapsed());
     let c_nonce = nonce["c_nonce"].as_str().ok_or("no c_nonce")?;
     let proof = wallet.proof(&args.url, c_nonce, unix_now())?;
+    let mut body = json!({"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}});
+    let encryption = args
+        .encrypt
+        .as_deref()
+        .map(|alg| KeyManagement::parse(alg).ok_or(format!("unknown --encrypt {alg}")))
+        .transpose()?;
+    if let Some(alg) = encryption {
+        let mut jwk = wallet.decryption.public_jwk();
+        jwk.insert("alg".into(), json!(alg.as_str()));
+        body["credential_response_encryption"] = json!({"jwk": jwk, "enc": "A256GCM"});
+    }
     let t = Instant::now();
-    let credential = post_json(
-        client,
-        format!("{}/v1/openid/credential", args.url),
-        &access,
-        &json!({"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}),
-    )
-    .await?;
+    let credential_url = format!("{}/v1/openid/credential", args.url);
+    let mut request = client.post(&credential_url).json(&body);
+    request = if args.dpop {
+        request
+            .header("authorization", format!("DPoP {access}"))
+            .header("DPoP", wallet.dpop_proof(&credential_url, Some(&access))?)
+    } else {
+        request.bearer_auth(&access)
+    };
+    let res = request.send().await.map_err(|e| e.to_string())?;
+    let status = res.status();
+    let text = res.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("credential {status} {text}"));
+    }
+    let credential: Value = match encryption {
+        Some(alg) => {
+            let (_, plain) = jwe::decrypt(
+                &text,
+                &wallet.decryption,
+                &[alg],
+                &[ContentEncryption::A256Gcm],
+            )
+            .map_err(|e| e.to_string())?;
+            serde_json::from_slice(&plain).map_err(|e| e.to_string())?
+        }
+        None => serde_json::from_str(&text).map_err(|e| e.to_string())?,
+    };
     samples
         .latencies
         .entry("credential")
