@@ -17,8 +17,11 @@ function tlsOptions() {
   return { cert: readFileSync(`${dir}/localhost.pem`), key: readFileSync(`${dir}/localhost.key`) }
 }
 
-/** Listens on 127.0.0.1, port 0; the URL names the host `localhost` (the certificate's SAN). */
-async function listen(handler) {
+/**
+ * Listens on 127.0.0.1, port 0; the URL names the host `localhost` (the certificate's SAN).
+ * Exported for tests that need a server of their own (e.g. a claims source that answers 202).
+ */
+export async function listen(handler) {
   const server = createServer(tlsOptions(), handler)
   await new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -34,13 +37,13 @@ async function listen(handler) {
 
 const randomString = (n = 32) => randomBytes(n).toString('base64url')
 
-async function readBody(req) {
+export async function readBody(req) {
   const chunks = []
   for await (const chunk of req) chunks.push(chunk)
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function send(res, status, body, headers = {}) {
+export function send(res, status, body, headers = {}) {
   const json = typeof body !== 'string'
   res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(json ? JSON.stringify(body) : body)

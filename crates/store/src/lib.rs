@@ -112,13 +112,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
         // sqlx takes no lock for SQLite migrations; a file lock keeps two processes on one file
-        // (a node and `sigil admin-token`, or two nodes) from migrating at once.
+        // (a node and `sigil admin-token`, or two nodes) from migrating at once. It is taken
+        // before connecting: switching a new file to WAL is a write that does not wait on the
+        // busy timeout, so two first connections at once could see "database is locked".
         let lock_path = path.with_extension("migrate.lock");
         let lock = tokio::task::spawn_blocking(move || {
             let file = std::fs::File::create(&lock_path)?;
@@ -128,6 +125,11 @@ impl SqliteStore {
         .await
         .map_err(backend)?
         .map_err(backend)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
         let migrated = SQLITE_MIGRATIONS.run(&pool).await.map_err(backend);
         drop(lock);
         migrated?;

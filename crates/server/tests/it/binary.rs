@@ -207,27 +207,40 @@ async fn bad_configuration_stops_the_start_with_the_key_named() {
     );
 }
 
-/// Two `sigil` processes on one PostgreSQL database: a pre-authorized code is redeemed exactly
-/// once, and wrong transaction codes are judged exactly up to the cap, across both nodes.
-#[tokio::test]
-async fn two_processes_on_one_postgres_share_one_time_codes() {
+/// Two `sigil serve` processes on one fresh PostgreSQL database with one master key and admin
+/// token (and `env`); returns the data directory, the children and their base URLs.
+async fn two_nodes(
+    admin: &str,
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, Vec<Child>, Vec<String>) {
     let db = sigil_testkit::fresh_postgres_database().await;
     let master = sigil_crypto::b64::encode([7u8; 32]);
-    let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
     let dir = tempfile::tempdir().unwrap();
-    let mut nodes = Vec::new();
+    let mut children = Vec::new();
+    let mut bases = Vec::new();
     for name in ["a", "b"] {
         let data = dir.path().join(name);
-        let env = [
+        let mut vars = vec![
             ("SIGIL_LISTEN", "127.0.0.1:0"),
             ("SIGIL_DATABASE_URL", db.as_str()),
             ("SIGIL_MASTER_KEY", master.as_str()),
             ("SIGIL_ADMIN_TOKEN", admin),
             ("SIGIL_DATA_DIR", data.to_str().unwrap()),
         ];
-        nodes.push(serve(dir.path(), &env).await);
+        vars.extend_from_slice(env);
+        let (child, base, _) = serve(dir.path(), &vars).await;
+        children.push(child);
+        bases.push(base);
     }
-    let bases: Vec<String> = nodes.iter().map(|(_, base, _)| base.clone()).collect();
+    (dir, children, bases)
+}
+
+/// Two `sigil` processes on one PostgreSQL database: a pre-authorized code is redeemed exactly
+/// once, and wrong transaction codes are judged exactly up to the cap, across both nodes.
+#[tokio::test]
+async fn two_processes_on_one_postgres_share_one_time_codes() {
+    let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
+    let (_dir, nodes, bases) = two_nodes(admin, &[]).await;
     let client = reqwest::Client::new();
     let config = reply(
         client
@@ -295,7 +308,7 @@ async fn two_processes_on_one_postgres_share_one_time_codes() {
         late[0].body["error"], "invalid_grant",
         "the right code is dead after the cap"
     );
-    for (mut child, _, _) in nodes {
+    for mut child in nodes {
         child.kill().await.unwrap();
     }
 }
@@ -386,25 +399,9 @@ async fn the_cli_creates_a_redeemable_offer_with_a_qr_code() {
 #[tokio::test]
 async fn two_processes_on_one_postgres_refuse_a_replayed_dpop_proof() {
     use sigil_crypto::SigningAlgorithm;
-    let db = sigil_testkit::fresh_postgres_database().await;
-    let master = sigil_crypto::b64::encode([9u8; 32]);
     let admin = "an-admin-token-for-two-dpop-nodes-0123456789";
     let public = "http://127.0.0.1:8443";
-    let dir = tempfile::tempdir().unwrap();
-    let mut nodes = Vec::new();
-    for name in ["a", "b"] {
-        let data = dir.path().join(name);
-        let env = [
-            ("SIGIL_LISTEN", "127.0.0.1:0"),
-            ("SIGIL_PUBLIC_URL", public),
-            ("SIGIL_DATABASE_URL", db.as_str()),
-            ("SIGIL_MASTER_KEY", master.as_str()),
-            ("SIGIL_ADMIN_TOKEN", admin),
-            ("SIGIL_DATA_DIR", data.to_str().unwrap()),
-        ];
-        nodes.push(serve(dir.path(), &env).await);
-    }
-    let bases: Vec<String> = nodes.iter().map(|(_, base, _)| base.clone()).collect();
+    let (_dir, _nodes, bases) = two_nodes(admin, &[("SIGIL_PUBLIC_URL", public)]).await;
     let client = reqwest::Client::new();
     let config = reply(
         client

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use sigil_crypto::{SigningAlgorithm, b64url};
 use sigil_testkit::Engine;
 
-use crate::helpers::{Reply, TestApp, reply, spawn_app, spawn_app_with};
+use crate::helpers::{Reply, TestApp, assert_oauth, reply, spawn_app, spawn_app_with};
 use crate::on_both_engines;
-use crate::wallet::{Wallet, pre_authorized_code};
+use crate::wallet::Wallet;
 
 on_both_engines!(
     a_batch_gives_one_credential_per_key_with_its_own_salts,
@@ -28,24 +28,6 @@ fn sd_jwt(deferred: bool) -> Value {
                              "level": {"mapFrom": "claims.level"}}})
 }
 
-/// An access token for a fresh offer of `config`; also returns the user id.
-async fn access_token(app: &TestApp, config: &str, claims: Value) -> (String, String) {
-    let offer = app
-        .offer(json!({"credentials": [config], "claims": claims}))
-        .await;
-    let token = app
-        .redeem(
-            &pre_authorized_code(offer.body["uri"].as_str().unwrap()),
-            None,
-        )
-        .await;
-    assert_eq!(token.status, StatusCode::OK, "{}", token.text);
-    (
-        token.body["access_token"].as_str().unwrap().to_string(),
-        offer.body["userId"].as_str().unwrap().to_string(),
-    )
-}
-
 async fn post(app: &TestApp, path: &str, access: &str, body: Value) -> Reply {
     reply(
         app.client
@@ -54,12 +36,6 @@ async fn post(app: &TestApp, path: &str, access: &str, body: Value) -> Reply {
             .json(&body),
     )
     .await
-}
-
-#[track_caller]
-fn assert_oauth(r: &Reply, status: StatusCode, error: &str) {
-    assert_eq!(r.status, status, "{}", r.text);
-    assert_eq!(r.body["error"], error, "{}", r.text);
 }
 
 /// The payload and the disclosures' salts of an SD-JWT VC.
@@ -90,7 +66,9 @@ async fn a_batch_gives_one_credential_per_key_with_its_own_salts(engine: Engine)
         json!({"batch_size": 3})
     );
     let config = app.configuration(sd_jwt(false)).await;
-    let (access, user) = access_token(&app, &config, json!({"name": "Ada", "level": 3})).await;
+    let (access, user) = app
+        .access_token(&config, json!({"name": "Ada", "level": 3}))
+        .await;
     let wallets: Vec<Wallet> = (0..4)
         .map(|_| Wallet::new(SigningAlgorithm::Es256))
         .collect();
@@ -175,7 +153,7 @@ async fn a_batch_gives_one_credential_per_key_with_its_own_salts(engine: Engine)
 async fn a_deferred_issuance_completes_once_approved(engine: Engine) {
     let app = spawn_app(engine).await;
     let config = app.configuration(sd_jwt(true)).await;
-    let (access, user) = access_token(&app, &config, json!({"name": "Ada"})).await;
+    let (access, user) = app.access_token(&config, json!({"name": "Ada"})).await;
     let holders = [
         Wallet::new(SigningAlgorithm::Es256),
         Wallet::new(SigningAlgorithm::Es256),
@@ -220,7 +198,7 @@ async fn a_deferred_issuance_completes_once_approved(engine: Engine) {
     );
     let id = item["id"].as_str().unwrap().to_string();
     // Another token cannot collect it; an unknown id is refused; a missing one is malformed.
-    let (other, _) = access_token(&app, &config, json!({"name": "Eve"})).await;
+    let (other, _) = app.access_token(&config, json!({"name": "Eve"})).await;
     assert_oauth(
         &post(
             &app,
@@ -323,7 +301,7 @@ async fn a_deferred_issuance_completes_once_approved(engine: Engine) {
 async fn a_rejected_deferred_issuance_is_denied_once(engine: Engine) {
     let app = spawn_app(engine).await;
     let config = app.configuration(sd_jwt(true)).await;
-    let (access, user) = access_token(&app, &config, json!({"name": "Ada"})).await;
+    let (access, user) = app.access_token(&config, json!({"name": "Ada"})).await;
     let holder = Wallet::new(SigningAlgorithm::EdDsa);
     let r = app
         .credential(&access, json!({"credential_configuration_id": config, "proofs": {"jwt": [holder.proof(&app.base, &app.c_nonce().await)]}}))
@@ -398,7 +376,7 @@ async fn a_rejected_deferred_issuance_is_denied_once(engine: Engine) {
 async fn notifications_are_recorded_on_the_credentials_of_their_token(engine: Engine) {
     let app = spawn_app(engine).await;
     let config = app.configuration(sd_jwt(false)).await;
-    let (access, user) = access_token(&app, &config, json!({"name": "Ada"})).await;
+    let (access, user) = app.access_token(&config, json!({"name": "Ada"})).await;
     let holder = Wallet::new(SigningAlgorithm::Es256);
     let r = app
         .credential(&access, json!({"credential_configuration_id": config, "proofs": {"jwt": [holder.proof(&app.base, &app.c_nonce().await)]}}))
@@ -410,7 +388,7 @@ async fn notifications_are_recorded_on_the_credentials_of_their_token(engine: En
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(listed[0].get("notification").is_none());
     // Another token's notification id; malformed requests.
-    let (other, _) = access_token(&app, &config, json!({"name": "Eve"})).await;
+    let (other, _) = app.access_token(&config, json!({"name": "Eve"})).await;
     assert_oauth(
         &post(
             &app,

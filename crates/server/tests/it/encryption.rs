@@ -8,9 +8,9 @@ use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement, R
 use sigil_crypto::{SigningAlgorithm, SystemRandom};
 use sigil_testkit::Engine;
 
-use crate::helpers::{Reply, TestApp, reply, spawn_app, spawn_app_with};
+use crate::helpers::{Reply, TestApp, assert_oauth, reply, spawn_app, spawn_app_with};
 use crate::on_both_engines;
-use crate::wallet::{Wallet, pre_authorized_code};
+use crate::wallet::Wallet;
 
 on_both_engines!(
     responses_are_encrypted_to_the_wallet_key,
@@ -21,19 +21,6 @@ on_both_engines!(
 fn sd_jwt() -> Value {
     json!({"name": "Badge", "format": "dc+sd-jwt", "vct": "https://example.com/badge",
            "claimMappings": {"name": {"mapFrom": "claims.name"}}})
-}
-
-async fn access_token(app: &TestApp, config: &str) -> String {
-    let offer = app
-        .offer(json!({"credentials": [config], "claims": {"name": "Ada"}}))
-        .await;
-    let token = app
-        .redeem(
-            &pre_authorized_code(offer.body["uri"].as_str().unwrap()),
-            None,
-        )
-        .await;
-    token.body["access_token"].as_str().unwrap().to_string()
 }
 
 /// A wallet decryption key and its public JWK with `alg`.
@@ -54,12 +41,6 @@ async fn post_jwt(app: &TestApp, access: &str, jwe: String) -> Reply {
             .body(jwe),
     )
     .await
-}
-
-#[track_caller]
-fn assert_oauth(r: &Reply, status: StatusCode, error: &str) {
-    assert_eq!(r.status, status, "{}", r.text);
-    assert_eq!(r.body["error"], error, "{}", r.text);
 }
 
 /// Decrypts an encrypted credential response and returns its JSON.
@@ -95,7 +76,7 @@ async fn responses_are_encrypted_to_the_wallet_key(engine: Engine) {
     );
     let config = app.configuration(sd_jwt()).await;
     let holder = Wallet::new(SigningAlgorithm::Es256);
-    let access = access_token(&app, &config).await;
+    let access = app.access_token(&config, json!({"name": "Ada"})).await.0;
 
     // Refusals change nothing: the same c_nonce still works afterwards (H22).
     let nonce = app.c_nonce().await;
@@ -223,7 +204,7 @@ async fn requests_encrypted_to_the_published_keys_are_accepted(engine: Engine) {
     assert_ne!(keys[0]["kid"], keys[1]["kid"], "one key per algorithm");
     let config = app.configuration(sd_jwt()).await;
     let holder = Wallet::new(SigningAlgorithm::Es256);
-    let access = access_token(&app, &config).await;
+    let access = app.access_token(&config, json!({"name": "Ada"})).await.0;
     let rng = SystemRandom::new();
     for published in keys {
         let alg = KeyManagement::parse(published["alg"].as_str().unwrap()).unwrap();
@@ -304,7 +285,7 @@ async fn a_deployment_can_require_encryption(engine: Engine) {
     );
     let config = app.configuration(sd_jwt()).await;
     let holder = Wallet::new(SigningAlgorithm::Es256);
-    let access = access_token(&app, &config).await;
+    let access = app.access_token(&config, json!({"name": "Ada"})).await.0;
     let (wallet, jwk) = wallet_key("ECDH-ES");
     let nonce = app.c_nonce().await;
     let request = json!({"credential_configuration_id": config, "proofs": {"jwt": [holder.proof(&app.base, &nonce)]},

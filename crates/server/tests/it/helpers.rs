@@ -204,3 +204,19 @@ pub fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
     );
     assert!(reply.body["details"].is_array(), "{}", reply.text);
 }
+
+/// Asserts an OAuth error response (RFC 6749 §5.2 / RFC 6750 §3): status, `error`, no-store, and
+/// on 401 a `WWW-Authenticate` challenge naming the error.
+#[track_caller]
+pub fn assert_oauth(reply: &Reply, status: StatusCode, error: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(reply.body["error"], error, "{}", reply.text);
+    assert_eq!(reply.headers["cache-control"], "no-store", "{}", reply.text);
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = reply.headers["www-authenticate"].to_str().unwrap();
+        assert!(
+            challenge.contains(&format!("error=\"{error}\"")),
+            "{challenge}"
+        );
+    }
+}

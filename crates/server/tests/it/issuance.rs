@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sigil_crypto::{SigningAlgorithm, b64url, sha256};
 use sigil_testkit::Engine;
 
-use crate::helpers::{Reply, TestApp, assert_bad_request, reply, spawn_app};
+use crate::helpers::{Reply, TestApp, assert_bad_request, assert_oauth, reply, spawn_app};
 use crate::on_both_engines;
 use crate::wallet::{Wallet, now, offer_of, pre_authorized_code, verify_issuer_jwt};
 
@@ -28,17 +28,6 @@ fn jwt_vc_config() -> Value {
         "name": "Course", "format": "jwt_vc_json", "type": "CourseCredential", "additionalTypes": ["EducationCredential"],
         "claimMappings": {"course": {"defaultValue": "Rust 101"}, "email": {"mapFrom": "claims.email", "required": true}}
     })
-}
-
-#[track_caller]
-fn assert_oauth(reply: &Reply, status: StatusCode, error: &str) {
-    assert_eq!(reply.status, status, "{}", reply.text);
-    assert_eq!(reply.body["error"], error, "{}", reply.text);
-    assert_eq!(reply.headers["cache-control"], "no-store", "{}", reply.text);
-    if status == StatusCode::UNAUTHORIZED {
-        let challenge = reply.headers["www-authenticate"].to_str().unwrap();
-        assert!(challenge.starts_with("Bearer"), "{challenge}");
-    }
 }
 
 on_both_engines!(

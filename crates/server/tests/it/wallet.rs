@@ -155,6 +155,24 @@ impl TestApp {
         r
     }
 
+    /// A Bearer access token for a fresh offer of `config` with `claims`, and the offer's user.
+    pub async fn access_token(&self, config: &str, claims: Value) -> (String, String) {
+        let offer = self
+            .offer(json!({"credentials": [config], "claims": claims}))
+            .await;
+        let token = self
+            .redeem(
+                &pre_authorized_code(offer.body["uri"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(token.status, StatusCode::OK, "{}", token.text);
+        (
+            token.body["access_token"].as_str().unwrap().to_string(),
+            offer.body["userId"].as_str().unwrap().to_string(),
+        )
+    }
+
     /// Runs offer → token → nonce → proof → credential; returns the credential response.
     pub async fn full_flow(&self, wallet: &Wallet, configuration_id: &str, offer: Value) -> Reply {
         let created = self.offer(offer).await;
