@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use sigil_crypto::{SigningAlgorithm, b64url};
 use sigil_testkit::Engine;
 
-use crate::helpers::{Reply, TestApp, assert_oauth, reply, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Reply, TestApp, assert_bad_request, assert_oauth, reply, spawn_app, spawn_app_with,
+};
 use crate::on_both_engines;
 use crate::wallet::Wallet;
 
@@ -318,24 +320,14 @@ async fn a_rejected_deferred_issuance_is_denied_once(engine: Engine) {
             json!({"reason": "x".repeat(513)}),
         )
         .await;
-    assert_eq!(
-        too_long.status,
-        StatusCode::BAD_REQUEST,
-        "{}",
-        too_long.text
-    );
+    assert_bad_request(&too_long, "reason", "body");
     let unknown_field = app
         .post(
             &format!("/v1/credentials/deferred/{id}/reject"),
             json!({"why": "x"}),
         )
         .await;
-    assert_eq!(
-        unknown_field.status,
-        StatusCode::BAD_REQUEST,
-        "{}",
-        unknown_field.text
-    );
+    assert_bad_request(&unknown_field, "why", "body");
     let rejected = app
         .post(
             &format!("/v1/credentials/deferred/{id}/reject"),
