@@ -228,19 +228,7 @@ impl Sigil {
         proof: Option<&DpopProof>,
         required_jkt: Option<&str>,
     ) -> Result<Option<String>, Error> {
-        match (proof, required_jkt) {
-            (None, Some(_)) => Err(invalid(
-                "the authorization request named a dpop_jkt: send a DPoP proof with that key",
-            )),
-            (None, None) if self.settings().oauth.require_dpop => {
-                Err(invalid("this issuer requires DPoP: send a DPoP proof"))
-            }
-            (None, None) => Ok(None),
-            (Some(p), Some(jkt)) if p.jkt != jkt => Err(invalid(
-                "the DPoP proof's key is not the dpop_jkt of the authorization request",
-            )),
-            (Some(p), _) => Ok(Some(p.jkt.clone())),
-        }
+        binding(proof, required_jkt, self.settings().oauth.require_dpop)
     }
 
     /// Authenticates a protected-resource request: the access token, and for a DPoP-bound token
@@ -288,6 +276,28 @@ impl Sigil {
     }
 }
 
+/// The key a new token is bound to: the proof's, which must be `required_jkt` when the
+/// authorization request named one; no proof is an error when DPoP is required or a key was named.
+fn binding(
+    proof: Option<&DpopProof>,
+    required_jkt: Option<&str>,
+    require_dpop: bool,
+) -> Result<Option<String>, Error> {
+    match (proof, required_jkt) {
+        (None, Some(_)) => Err(invalid(
+            "the authorization request named a dpop_jkt: send a DPoP proof with that key",
+        )),
+        (None, None) if require_dpop => {
+            Err(invalid("this issuer requires DPoP: send a DPoP proof"))
+        }
+        (None, None) => Ok(None),
+        (Some(p), Some(jkt)) if p.jkt != jkt => Err(invalid(
+            "the DPoP proof's key is not the dpop_jkt of the authorization request",
+        )),
+        (Some(p), _) => Ok(Some(p.jkt.clone())),
+    }
+}
+
 /// RFC 9449 §4.3 (9): `htu` equals the endpoint's URI, ignoring query and fragment, compared
 /// after URL normalisation (scheme and host case, default ports).
 fn same_uri(htu: &str, expected: &str) -> bool {
@@ -307,6 +317,38 @@ fn same_uri(htu: &str, expected: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_is_bound_to_the_proof_key_and_to_dpop_jkt_when_named() {
+        let proof = DpopProof { jkt: "k1".into() };
+        let refused = |r: Result<Option<String>, Error>| {
+            matches!(
+                r,
+                Err(Error::Protocol {
+                    code: ProtocolError::InvalidDpopProof,
+                    ..
+                })
+            )
+        };
+        assert_eq!(binding(None, None, false).unwrap(), None);
+        assert!(refused(binding(None, None, true)), "DPoP required");
+        assert_eq!(
+            binding(Some(&proof), None, false).unwrap().as_deref(),
+            Some("k1")
+        );
+        assert_eq!(
+            binding(Some(&proof), Some("k1"), false).unwrap().as_deref(),
+            Some("k1")
+        );
+        assert!(
+            refused(binding(Some(&proof), Some("k2"), false)),
+            "another key than dpop_jkt"
+        );
+        assert!(
+            refused(binding(None, Some("k1"), false)),
+            "dpop_jkt named, no proof"
+        );
+    }
 
     #[test]
     fn htu_ignores_query_and_fragment_and_normalises() {
