@@ -14,6 +14,7 @@ use sigil_crypto::{
     MasterKeyId, SealedBox, b64url, random_token, sha256, sign_hs256, verify_hs256,
 };
 use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, AuthorizationCodeOfferResponse};
+use sigil_proto::oid4vci::error::description_text;
 use sigil_proto::oid4vci::offer::{AuthorizationCodeGrant, CredentialOffer, Grants};
 use url::Url;
 
@@ -262,10 +263,12 @@ impl Sigil {
                 if s == "openid" {
                     continue;
                 }
-                let c = configs
-                    .iter()
-                    .find(|c| c.scope == s)
-                    .ok_or_else(|| (InvalidScope, format!("unknown scope {s}")))?;
+                let c = configs.iter().find(|c| c.scope == s).ok_or_else(|| {
+                    (
+                        InvalidScope,
+                        "a scope names no credential configuration of this issuer".into(),
+                    )
+                })?;
                 if !ids.contains(&c.id) {
                     ids.push(c.id.clone());
                 }
@@ -315,7 +318,7 @@ impl Sigil {
                 if !configs.iter().any(|c| c.id == id) {
                     return Err((
                         InvalidAuthorizationDetails,
-                        format!("unknown credential_configuration_id {id}"),
+                        "an authorization_details entry names an unknown credential_configuration_id".into(),
                     ));
                 }
                 if !ids.iter().any(|x| x == id) {
@@ -342,10 +345,10 @@ impl Sigil {
             if ids.is_empty() {
                 ids = offered.clone();
             }
-            if let Some(extra) = ids.iter().find(|id| !offered.contains(id)) {
+            if ids.iter().any(|id| !offered.contains(id)) {
                 return Err((
                     InvalidScope,
-                    format!("credential configuration {extra} is not part of the offer"),
+                    "a requested credential configuration is not part of the offer".into(),
                 ));
             }
             offer_id = Some(offer.id);
@@ -460,7 +463,11 @@ impl Sigil {
         code: ProtocolError,
         description: &str,
     ) -> Navigation {
-        let mut params = vec![("error", code.as_str()), ("error_description", description)];
+        let description = description_text(description);
+        let mut params = vec![
+            ("error", code.as_str()),
+            ("error_description", description.as_str()),
+        ];
         if let Some(state) = state {
             params.push(("state", state));
         }
@@ -689,9 +696,15 @@ impl Sigil {
                 .get("error_description")
                 .map(String::as_str)
                 .unwrap_or("");
+            // The provider's words are logged, not passed on: they are another server's input.
+            tracing::info!(
+                error,
+                description,
+                "the authentication provider refused the login"
+            );
             return Ok(fail(
                 ProtocolError::AccessDenied,
-                format!("the authentication provider answered {error}: {description}"),
+                "the user was not authenticated at the authentication provider".into(),
             ));
         }
         let Some((provider, secret)) = self.active_provider().await? else {

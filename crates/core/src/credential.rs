@@ -148,10 +148,10 @@ impl Sigil {
         };
         let jwts: Vec<&str> = match (&request.proofs, &request.proof) {
             (Some(proofs), None) => {
-                if let Some(other) = proofs.other.keys().next() {
+                if !proofs.other.is_empty() {
                     return Err(Error::protocol(
                         InvalidProof,
-                        format!("proof type {other} is not supported"),
+                        "only jwt proofs are supported (proofs.jwt)",
                     ));
                 }
                 proofs.jwt.iter().flatten().map(String::as_str).collect()

@@ -9,7 +9,7 @@
 //! a fresh `DPoP-Nonce`, and a proof without a valid one is answered with `use_dpop_nonce`.
 
 use serde_json::Value;
-use sigil_crypto::{CompactJws, HolderKey, b64url, sha256};
+use sigil_crypto::{Acceptance, HolderKey, JwsRefusal, b64url, sha256};
 use url::Url;
 
 use crate::Sigil;
@@ -21,8 +21,13 @@ use crate::store::AccessTokenRecord;
 pub const DPOP_TYP: &str = "dpop+jwt";
 /// Algorithms Sigil verifies DPoP proofs with (`dpop_signing_alg_values_supported`).
 pub const DPOP_ALGS: [&str; 2] = ["ES256", "EdDSA"];
-/// Largest accepted DPoP header.
-const MAX_PROOF_BYTES: usize = 8 * 1024;
+/// The rules a DPoP proof is accepted under (§4.3 (2), (4), (5); RFC 7515 §4.1.11), in at most
+/// 8 KiB.
+const DPOP_PROOF: Acceptance<'static> = Acceptance {
+    max_bytes: 8 * 1024,
+    typ: Some(DPOP_TYP),
+    algs: &DPOP_ALGS,
+};
 /// Furthest in the future a proof's `iat` may be (FAPI 2.0: accept 10 s, refuse 60 s).
 const MAX_FUTURE_SECS: i64 = 30;
 const NONCE_CONTEXT: &str = "dpop-nonce";
@@ -118,12 +123,25 @@ impl Sigil {
             [one] => *one,
             _ => return Err(invalid("send exactly one DPoP header")),
         };
-        if proof.len() > MAX_PROOF_BYTES {
-            return Err(invalid("the DPoP proof is too large"));
-        }
-        // (2) a well-formed compact JWS (a JWE has five parts, comma-joined JWTs fail base64url).
-        let jws = CompactJws::parse(proof.trim())
-            .map_err(|e| invalid(format!("the DPoP proof is not a JWT: {e}")))?;
+        // (2) a well-formed compact JWS (a JWE has five parts, comma-joined JWTs fail base64url),
+        // (4) explicit typing, (5) an asymmetric algorithm Sigil supports, no `crit`.
+        let unverified = DPOP_PROOF.check(proof.trim()).map_err(|e| match e {
+            JwsRefusal::Typ => invalid(format!("the DPoP proof's typ must be {DPOP_TYP}")),
+            JwsRefusal::Algorithm => invalid(format!(
+                "the DPoP proof's alg is not supported; use one of {}",
+                DPOP_ALGS.join(", ")
+            )),
+            e => invalid(format!("the DPoP proof: {e}")),
+        })?;
+        // (7) a public key (HolderKey refuses private members), then (6) the signature.
+        let key = match unverified.peek().header.get("jwk") {
+            Some(Value::Object(jwk)) => HolderKey::from_jwk(jwk)
+                .map_err(|e| invalid(format!("the DPoP proof's jwk: {e}")))?,
+            _ => return Err(invalid("the DPoP proof needs a jwk header")),
+        };
+        let jws = unverified
+            .verify(&key)
+            .map_err(|_| invalid("the DPoP proof's signature does not verify with its jwk"))?;
         let claims = &jws.payload;
         // (3) the required claims.
         let jti = match claims.get("jti") {
@@ -143,28 +161,6 @@ impl Sigil {
         let Some(iat) = claims.get("iat").and_then(Value::as_i64) else {
             return Err(invalid("the DPoP proof needs a numeric iat"));
         };
-        // (4) explicit typing.
-        if jws.header_str("typ") != Some(DPOP_TYP) {
-            return Err(invalid(format!("the DPoP proof's typ must be {DPOP_TYP}")));
-        }
-        // (5) an asymmetric algorithm Sigil supports.
-        let alg = jws.header_str("alg").unwrap_or_default();
-        if !DPOP_ALGS.contains(&alg) {
-            return Err(invalid(format!(
-                "DPoP alg {alg:?} is not supported; use one of {DPOP_ALGS:?}"
-            )));
-        }
-        // (7) a public key (HolderKey refuses private members), then (6) the signature.
-        let key = match jws.header.get("jwk") {
-            Some(Value::Object(jwk)) => HolderKey::from_jwk(jwk)
-                .map_err(|e| invalid(format!("the DPoP proof's jwk: {e}")))?,
-            _ => return Err(invalid("the DPoP proof needs a jwk header")),
-        };
-        if key.alg != alg || !key.verify(alg, jws.signing_input.as_bytes(), &jws.signature) {
-            return Err(invalid(
-                "the DPoP proof's signature does not verify with its jwk",
-            ));
-        }
         // (8) the method, (9) the URI: the configured public URL, never request headers.
         if htm != request.method {
             return Err(invalid(format!(

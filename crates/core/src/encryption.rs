@@ -158,11 +158,11 @@ impl Sigil {
         }
         let enc_name = p.get("enc").and_then(Value::as_str).unwrap_or_default();
         let enc = ContentEncryption::parse(enc_name)
-            .ok_or_else(|| invalid(format!("enc {enc_name:?} is not supported")))?;
+            .ok_or_else(|| invalid("the enc is not supported; use A128GCM or A256GCM"))?;
         // §8.2: the JWK names its algorithm; ECDH-ES when it does not.
         let alg_name = jwk.get("alg").and_then(Value::as_str).unwrap_or("ECDH-ES");
         let alg = KeyManagement::parse(alg_name)
-            .ok_or_else(|| invalid(format!("alg {alg_name:?} is not supported")))?;
+            .ok_or_else(|| invalid("the jwk's alg is not supported; use ECDH-ES or HPKE-7"))?;
         if alg == KeyManagement::Hpke7 && enc != ContentEncryption::A256Gcm {
             return Err(invalid("HPKE-7 encrypts with A256GCM: send enc A256GCM"));
         }

@@ -46,6 +46,21 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error about an input at `location`.
+    pub fn new(
+        location: Location,
+        param: impl Into<String>,
+        msg: impl Into<String>,
+        value: Value,
+    ) -> Self {
+        Self {
+            location,
+            param: param.into(),
+            msg: msg.into(),
+            value,
+        }
+    }
+
     /// An error about a body field.
     pub fn body(param: impl Into<String>, msg: impl Into<String>, value: Value) -> Self {
         Self {

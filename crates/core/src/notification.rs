@@ -41,7 +41,10 @@ impl Sigil {
         let event = match &request.event {
             Some(Value::String(e)) if EVENTS.contains(&e.as_str()) => e.clone(),
             Some(_) => {
-                return Err(malformed(format!("event must be one of {EVENTS:?}")));
+                return Err(malformed(format!(
+                    "event must be one of {}",
+                    EVENTS.join(", ")
+                )));
             }
             None => return Err(malformed("event is required")),
         };
@@ -57,7 +60,7 @@ impl Sigil {
             }
             Some(_) => {
                 return Err(malformed(format!(
-                    "event_description must be printable ASCII without \" or \\, at most {MAX_DESCRIPTION} characters"
+                    "event_description must be printable ASCII without double quotes or backslashes, at most {MAX_DESCRIPTION} characters"
                 )));
             }
         };

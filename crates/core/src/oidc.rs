@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sigil_crypto::{CompactJws, ProviderKeyError, b64, b64url, sha256, verify_with_jwks};
+use sigil_crypto::{ID_TOKEN, ProviderJwks, b64, b64url, sha256, verify_with_jwks};
 use url::Url;
 
 use crate::Sigil;
@@ -219,18 +219,17 @@ impl Sigil {
         token: &str,
         nonce: &str,
     ) -> Result<Map<String, Value>, String> {
-        let jws = CompactJws::parse(token).map_err(|e| format!("the ID token: {e}"))?;
-        let jwks = self.fetch_json(&meta.jwks_uri, "JWKS", false).await?;
-        match verify_with_jwks(&jws, &jwks) {
-            Ok(()) => {}
-            Err(ProviderKeyError::NoKey(_)) => {
-                // The provider may have rotated its keys: refetch once.
-                self.caches.forget_document(&meta.jwks_uri);
-                let jwks = self.fetch_json(&meta.jwks_uri, "JWKS", true).await?;
-                verify_with_jwks(&jws, &jwks).map_err(|e| format!("the ID token: {e}"))?;
-            }
-            Err(e) => return Err(format!("the ID token: {e}")),
+        let unverified = ID_TOKEN
+            .check(token)
+            .map_err(|e| format!("the ID token: {e}"))?;
+        let kid = unverified.peek().header_str("kid").map(str::to_string);
+        let mut jwks = self.fetch_json(&meta.jwks_uri, "JWKS", false).await?;
+        if !ProviderJwks::new(&jwks, kid.as_deref()).has_key_for(unverified.alg()) {
+            // The provider may have rotated its keys: refetch once.
+            self.caches.forget_document(&meta.jwks_uri);
+            jwks = self.fetch_json(&meta.jwks_uri, "JWKS", true).await?;
         }
+        let jws = verify_with_jwks(unverified, &jwks).map_err(|e| format!("the ID token: {e}"))?;
         let c = &jws.payload;
         let now = self.clock.now();
         if c.get("iss").and_then(Value::as_str) != Some(meta.issuer.as_str()) {

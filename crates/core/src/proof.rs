@@ -2,7 +2,7 @@
 //! key the credential will be bound to, over a fresh c_nonce, addressed to this issuer.
 
 use serde_json::Value;
-use sigil_crypto::{CompactJws, HolderKey};
+use sigil_crypto::{Acceptance, HolderKey, JwsRefusal};
 
 use crate::Sigil;
 use crate::error::{Error, ProtocolError};
@@ -12,6 +12,12 @@ use crate::store::AccessTokenRecord;
 pub const PROOF_TYP: &str = "openid4vci-proof+jwt";
 /// Proof algorithms Sigil verifies (advertised in `proof_signing_alg_values_supported`).
 pub const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
+/// The rules a key proof JWT is accepted under (F.1, F.4; RFC 8725 §3.11).
+const KEY_PROOF: Acceptance<'static> = Acceptance {
+    max_bytes: 16 * 1024,
+    typ: Some(PROOF_TYP),
+    algs: &PROOF_ALGS,
+};
 
 fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidProof, description)
@@ -64,31 +70,25 @@ impl Sigil {
         jwt: &str,
         token: &AccessTokenRecord,
     ) -> Result<(HolderKey, String), Error> {
-        if jwt.len() > 16 * 1024 {
-            return Err(invalid("the proof is too large"));
-        }
-        let jws =
-            CompactJws::parse(jwt).map_err(|e| invalid(format!("the proof is not a JWT: {e}")))?;
-        // F.4 / RFC 8725 §3.11: explicit typing keeps other JWTs (DPoP proofs, ID tokens) out.
-        if jws.header_str("typ") != Some(PROOF_TYP) {
-            return Err(invalid(format!("the proof's typ must be {PROOF_TYP}")));
-        }
-        let alg = jws.header_str("alg").unwrap_or_default();
-        if !PROOF_ALGS.contains(&alg) {
-            return Err(invalid(format!(
-                "proof alg {alg:?} is not supported; use one of {PROOF_ALGS:?}"
-            )));
-        }
+        let unverified = KEY_PROOF.check(jwt).map_err(|e| match e {
+            JwsRefusal::Typ => invalid(format!("the proof's typ must be {PROOF_TYP}")),
+            JwsRefusal::Algorithm => invalid(format!(
+                "the proof's alg is not supported; use one of {}",
+                PROOF_ALGS.join(", ")
+            )),
+            e => invalid(format!("the proof: {e}")),
+        })?;
+        let header = &unverified.peek().header;
         let key_headers: Vec<&str> = ["jwk", "kid", "x5c"]
             .into_iter()
-            .filter(|h| jws.header.contains_key(*h))
+            .filter(|h| header.contains_key(*h))
             .collect();
         let holder = match key_headers.as_slice() {
-            ["jwk"] => match jws.header.get("jwk") {
+            ["jwk"] => match header.get("jwk") {
                 Some(Value::Object(jwk)) => HolderKey::from_jwk(jwk),
                 _ => return Err(invalid("the jwk header must be a JWK object")),
             },
-            ["kid"] => HolderKey::from_did(jws.header_str("kid").unwrap_or_default()),
+            ["kid"] => HolderKey::from_did(unverified.peek().header_str("kid").unwrap_or_default()),
             // RFC 8725 §3.4: a chain is only as good as its trust anchor, and none is configured.
             ["x5c"] => {
                 return Err(invalid(
@@ -103,9 +103,9 @@ impl Sigil {
             }
         }
         .map_err(|e| invalid(format!("proof key: {e}")))?;
-        if !holder.verify(alg, jws.signing_input.as_bytes(), &jws.signature) {
-            return Err(invalid("the proof signature does not verify with its key"));
-        }
+        let jws = unverified
+            .verify(&holder)
+            .map_err(|_| invalid("the proof signature does not verify with its key"))?;
         let claims = &jws.payload;
         let aud_ok = match claims.get("aud") {
             Some(Value::String(aud)) => aud == self.issuer(),

@@ -35,10 +35,12 @@ impl Sigil {
                     .authorization_code_token(request, credentials, dpop)
                     .await;
             }
-            Some(other) => {
+            Some(_) => {
                 return Err(Error::protocol(
                     UnsupportedGrantType,
-                    format!("grant_type {other} is not supported"),
+                    format!(
+                        "the grant_type is not supported; use {AUTHORIZATION_CODE_GRANT} or {PRE_AUTHORIZED_CODE_GRANT}"
+                    ),
                 ));
             }
         }

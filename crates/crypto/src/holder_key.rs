@@ -6,7 +6,8 @@ use aws_lc_rs::signature::{
 };
 use serde_json::{Map, Value};
 
-use crate::{PublicJwk, b64url};
+use crate::ed25519::Ed25519Error;
+use crate::{JwsVerifier, PublicJwk, b64url};
 
 /// A verified-parseable holder public key. Two are equal when they are the same key, whatever
 /// DID named them.
@@ -43,6 +44,9 @@ pub enum HolderKeyError {
     /// The key is malformed.
     #[error("malformed key: {0}")]
     Malformed(&'static str),
+    /// The key is well-formed but proves nothing (a weak or non-canonical point).
+    #[error("unacceptable key: {0}")]
+    Weak(&'static str),
 }
 
 fn member<'a>(jwk: &'a Map<String, Value>, name: &'static str) -> Result<&'a str, HolderKeyError> {
@@ -80,9 +84,11 @@ impl HolderKey {
                 let x = b64url::decode(member(jwk, "x")?)
                     .filter(|b| b.len() == 32)
                     .ok_or(HolderKeyError::Malformed("x"))?;
-                Ok(Self::ed25519(&x))
+                Self::ed25519(&x)
             }
-            (kty, crv) => Err(HolderKeyError::Unsupported(format!("kty {kty} crv {crv}"))),
+            _ => Err(HolderKeyError::Unsupported(
+                "only EC P-256 and OKP Ed25519 keys are accepted".into(),
+            )),
         }
     }
 
@@ -109,16 +115,16 @@ impl HolderKey {
                 .and_then(crate::base58::decode)
                 .ok_or(HolderKeyError::Malformed("did:key multibase"))?;
             return match crate::base58::ed25519_from_multikey(multibase) {
-                Some(key) => Ok(Self::ed25519(&key)),
+                Some(key) => Self::ed25519(&key),
                 None if bytes.is_empty() => Err(HolderKeyError::Malformed("did:key multibase")),
                 None => Err(HolderKeyError::Unsupported(
                     "did:key other than Ed25519 (use a jwk or did:jwk for P-256)".into(),
                 )),
             };
         }
-        Err(HolderKeyError::Unsupported(format!(
-            "kid {did:?} is not a did:jwk or did:key"
-        )))
+        Err(HolderKeyError::Unsupported(
+            "the kid is not a did:jwk or did:key".into(),
+        ))
     }
 
     fn ec(x: &[u8], y: &[u8], point: Vec<u8>) -> Self {
@@ -138,20 +144,30 @@ impl HolderKey {
         }
     }
 
-    fn ed25519(key: &[u8]) -> Self {
+    /// An Ed25519 key, refused when it is of small order or not canonically encoded.
+    fn ed25519(key: &[u8]) -> Result<Self, HolderKeyError> {
+        crate::ed25519::check_public_key(key).map_err(|e| match e {
+            Ed25519Error::Length => HolderKeyError::Malformed("x"),
+            Ed25519Error::SmallOrder => {
+                HolderKeyError::Weak("an Ed25519 point of small order proves nothing")
+            }
+            Ed25519Error::NonCanonical => {
+                HolderKeyError::Weak("a non-canonical Ed25519 point encoding")
+            }
+        })?;
         let x = b64url::encode(key);
         let thumbprint = PublicJwk::thumbprint("OKP", "Ed25519", &x, None);
         let mut jwk = Map::new();
         jwk.insert("kty".into(), "OKP".into());
         jwk.insert("crv".into(), "Ed25519".into());
         jwk.insert("x".into(), x.into());
-        Self {
+        Ok(Self {
             jwk,
             thumbprint,
             alg: "EdDSA",
             public_bytes: key.to_vec(),
             did: None,
-        }
+        })
     }
 
     /// Verifies `signature` over `message` made with `alg`, which must be this key's algorithm.
@@ -161,7 +177,14 @@ impl HolderKey {
         }
         let algorithm: &dyn VerificationAlgorithm = match self.alg {
             "ES256" => &ECDSA_P256_SHA256_FIXED,
-            _ => &ED25519,
+            _ => {
+                // Strict RFC 8032: a small-order R or an S of L or more is refused before
+                // aws-lc sees it (see `ed25519`).
+                if crate::ed25519::check_signature(signature).is_err() {
+                    return false;
+                }
+                &ED25519
+            }
         };
         UnparsedPublicKey::new(algorithm, &self.public_bytes)
             .verify(message, signature)
@@ -182,6 +205,12 @@ impl HolderKey {
     pub fn did_jwk(&self) -> String {
         let json = serde_json::to_vec(&self.jwk).unwrap_or_default();
         format!("did:jwk:{}", b64url::encode(json))
+    }
+}
+
+impl JwsVerifier for HolderKey {
+    fn verify_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        self.verify(alg, message, signature)
     }
 }
 

@@ -5,7 +5,7 @@
 use aws_lc_rs::hmac;
 use serde_json::{Map, Value};
 
-use crate::{CompactJws, b64url};
+use crate::{Acceptance, JwsRefusal, JwsVerifier, b64url};
 
 /// Why an HS256 JWT was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +16,9 @@ pub enum Hs256Error {
     /// `alg` is not `HS256` (`none`, asymmetric algorithms and others are refused).
     #[error("alg must be HS256")]
     Algorithm,
+    /// The header names critical extensions (RFC 7515 §4.1.11).
+    #[error("crit names extensions that are not understood")]
+    Critical,
     /// The MAC does not match.
     #[error("the signature does not verify")]
     Signature,
@@ -33,14 +36,32 @@ pub fn sign_hs256(secret: &[u8; 32], payload: &Map<String, Value>) -> String {
     out
 }
 
+/// The rules a session token is accepted under: HS256 only, no `crit`, at most 64 KiB.
+const SESSION_TOKEN: Acceptance<'static> = Acceptance {
+    max_bytes: 64 * 1024,
+    typ: None,
+    algs: &["HS256"],
+};
+
+/// The hook secret as a [`JwsVerifier`].
+struct Hs256Key<'a>(&'a [u8; 32]);
+
+impl JwsVerifier for Hs256Key<'_> {
+    fn verify_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.0);
+        alg == "HS256" && hmac::verify(&key, message, signature).is_ok()
+    }
+}
+
 /// Verifies the MAC of an HS256 JWT and returns its payload (claims are the caller's to check).
 pub fn verify_hs256(secret: &[u8; 32], token: &str) -> Result<Map<String, Value>, Hs256Error> {
-    let jws = CompactJws::parse(token).map_err(|_| Hs256Error::Malformed)?;
-    if jws.header_str("alg") != Some("HS256") {
-        return Err(Hs256Error::Algorithm);
-    }
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
-    hmac::verify(&key, jws.signing_input.as_bytes(), &jws.signature)
+    let unverified = SESSION_TOKEN.check(token).map_err(|e| match e {
+        JwsRefusal::Algorithm => Hs256Error::Algorithm,
+        JwsRefusal::Critical => Hs256Error::Critical,
+        _ => Hs256Error::Malformed,
+    })?;
+    let jws = unverified
+        .verify(&Hs256Key(secret))
         .map_err(|_| Hs256Error::Signature)?;
     Ok(jws.payload)
 }

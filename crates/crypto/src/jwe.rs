@@ -115,11 +115,11 @@ pub enum JweError {
     /// The compact serialization or its header is malformed.
     #[error("malformed JWE: {0}")]
     Malformed(String),
-    /// The `alg` is unknown or not allowed here.
-    #[error("unsupported or disallowed JWE alg {0:?}")]
+    /// The `alg` is unknown or not allowed here (kept for logs; the message does not repeat it).
+    #[error("unsupported or disallowed JWE alg")]
     UnsupportedAlgorithm(String),
     /// The `enc` is unknown, not allowed here, or does not fit the `alg`.
-    #[error("unsupported or disallowed JWE enc {0:?}")]
+    #[error("unsupported or disallowed JWE enc")]
     UnsupportedEncryption(String),
     /// A header parameter Sigil does not implement (`zip`, `crit`, `psk_id`).
     #[error("unsupported JWE header parameter {0:?}")]
@@ -164,9 +164,7 @@ impl RecipientKey {
         let member = |name: &str| jwk.get(name).and_then(Value::as_str).unwrap_or_default();
         let (kty, crv) = (member("kty"), member("crv"));
         if (kty, crv) != ("EC", "P-256") {
-            return Err(invalid_key(format!(
-                "kty {kty:?} crv {crv:?} (only EC P-256)"
-            )));
+            return Err(invalid_key("only EC P-256 keys are accepted"));
         }
         let coordinate = |name: &str| {
             b64url::decode(member(name))

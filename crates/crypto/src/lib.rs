@@ -7,6 +7,7 @@
 
 pub mod base58;
 pub mod certificate;
+pub mod ed25519;
 mod encoding;
 mod error;
 mod hash;
@@ -28,9 +29,13 @@ pub use hash::{constant_time_eq, sha256};
 pub use holder_key::{HolderKey, HolderKeyError};
 pub use hs256::{Hs256Error, sign_hs256, verify_hs256};
 pub use jwk::{Jwks, PublicJwk};
-pub use jws::{CompactJws, JwsError, sign_compact};
+pub use jws::{
+    Acceptance, CompactJws, JwsError, JwsRefusal, JwsVerifier, Unverified, sign_compact,
+};
 pub use master_key::{MasterKey, MasterKeyId, SealedBox};
-pub use provider_key::{PROVIDER_ALGORITHMS, ProviderKeyError, verify_with_jwks};
+pub use provider_key::{
+    ID_TOKEN, PROVIDER_ALGORITHMS, ProviderJwks, ProviderKeyError, verify_with_jwks,
+};
 pub use random::{SecureRandom, SystemRandom, random_array, random_token};
 pub use secret::SecretString;
 pub use signer::{Signer, SigningAlgorithm, SoftwareSigner, generate_pkcs8};

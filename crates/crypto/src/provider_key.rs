@@ -8,16 +8,13 @@ use aws_lc_rs::signature::{
 };
 use serde_json::{Map, Value};
 
-use crate::{CompactJws, b64url};
+use crate::{Acceptance, CompactJws, JwsVerifier, Unverified, b64url};
 
 /// Why a provider-signed JWT was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderKeyError {
-    /// The `alg` is not one Sigil accepts from a provider.
-    #[error("unsupported alg {0:?}")]
-    Algorithm(String),
     /// No key in the set fits the token's `kid` and `alg`.
-    #[error("no key in the provider's JWKS matches kid {0:?}")]
+    #[error("no key in the provider's JWKS fits the token's kid and alg")]
     NoKey(Option<String>),
     /// No matching key verified the signature.
     #[error("the signature does not verify")]
@@ -82,41 +79,79 @@ fn verify_with(jwk: &Map<String, Value>, alg: &str, message: &[u8], sig: &[u8]) 
                 .is_ok()
         }
         ("EdDSA", Some("Ed25519")) => bytes("x").is_some_and(|x| {
-            UnparsedPublicKey::new(&ED25519, &x)
-                .verify(message, sig)
-                .is_ok()
+            crate::ed25519::check_public_key(&x).is_ok()
+                && crate::ed25519::check_signature(sig).is_ok()
+                && UnparsedPublicKey::new(&ED25519, &x)
+                    .verify(message, sig)
+                    .is_ok()
         }),
         _ => false,
     }
 }
 
-/// Verifies `jws` with the provider's JWKS (`{"keys": [...]}`): the key is chosen by `kid` when
-/// the token names one, by key type otherwise; keys marked `use: enc` are skipped.
-pub fn verify_with_jwks(jws: &CompactJws, jwks: &Value) -> Result<(), ProviderKeyError> {
-    let alg = jws.header_str("alg").unwrap_or_default();
-    let kty = kty_for(alg).ok_or_else(|| ProviderKeyError::Algorithm(alg.to_string()))?;
-    let kid = jws.header_str("kid");
-    let keys = jwks.get("keys").and_then(Value::as_array);
-    let candidates: Vec<&Map<String, Value>> = keys
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .filter(|k| text(k, "kty") == Some(kty))
-        .filter(|k| text(k, "use").is_none_or(|u| u == "sig"))
-        .filter(|k| text(k, "alg").is_none_or(|a| a == alg))
-        .filter(|k| kid.is_none_or(|kid| text(k, "kid") == Some(kid)))
-        .collect();
-    if candidates.is_empty() {
-        return Err(ProviderKeyError::NoKey(kid.map(str::to_string)));
+/// The provider's key set (`{"keys": [...]}`) as a [`JwsVerifier`]: the key is chosen by `kid`
+/// when the token names one, by key type otherwise; keys marked `use: enc` are skipped.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderJwks<'a> {
+    jwks: &'a Value,
+    kid: Option<&'a str>,
+}
+
+impl<'a> ProviderJwks<'a> {
+    /// The key set, for a token naming `kid` (or none).
+    pub fn new(jwks: &'a Value, kid: Option<&'a str>) -> Self {
+        Self { jwks, kid }
     }
-    if candidates
-        .iter()
-        .any(|k| verify_with(k, alg, jws.signing_input.as_bytes(), &jws.signature))
-    {
-        Ok(())
-    } else {
-        Err(ProviderKeyError::Signature)
+
+    fn candidates(&self, alg: &str) -> Vec<&'a Map<String, Value>> {
+        let Some(kty) = kty_for(alg) else {
+            return Vec::new();
+        };
+        let keys = self.jwks.get("keys").and_then(Value::as_array);
+        keys.into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .filter(|k| text(k, "kty") == Some(kty))
+            .filter(|k| text(k, "use").is_none_or(|u| u == "sig"))
+            .filter(|k| text(k, "alg").is_none_or(|a| a == alg))
+            .filter(|k| self.kid.is_none_or(|kid| text(k, "kid") == Some(kid)))
+            .collect()
     }
+
+    /// Whether some key in the set could verify a token with this `alg`.
+    pub fn has_key_for(&self, alg: &str) -> bool {
+        !self.candidates(alg).is_empty()
+    }
+}
+
+impl JwsVerifier for ProviderJwks<'_> {
+    fn verify_jws(&self, alg: &str, message: &[u8], signature: &[u8]) -> bool {
+        self.candidates(alg)
+            .iter()
+            .any(|k| verify_with(k, alg, message, signature))
+    }
+}
+
+/// The rules an ID token is accepted under (besides its claims, which the caller checks).
+pub const ID_TOKEN: Acceptance<'static> = Acceptance {
+    max_bytes: 64 * 1024,
+    typ: None,
+    algs: PROVIDER_ALGORITHMS,
+};
+
+/// Verifies an ID token that passed [`ID_TOKEN`]'s checks with the provider's JWKS.
+pub fn verify_with_jwks(
+    unverified: Unverified,
+    jwks: &Value,
+) -> Result<CompactJws, ProviderKeyError> {
+    let kid = unverified.peek().header_str("kid").map(str::to_string);
+    let keys = ProviderJwks::new(jwks, kid.as_deref());
+    if !keys.has_key_for(unverified.alg()) {
+        return Err(ProviderKeyError::NoKey(kid));
+    }
+    unverified
+        .verify(&keys)
+        .map_err(|_| ProviderKeyError::Signature)
 }
 
 #[cfg(test)]
@@ -139,37 +174,60 @@ mod tests {
         json!({"keys": [key]})
     }
 
+    fn with_header(header: serde_json::Value) -> String {
+        let mut parts = RS256_JWS.split('.');
+        let _ = parts.next();
+        let payload = parts.next().unwrap();
+        let signature = parts.next().unwrap();
+        format!(
+            "{}.{payload}.{signature}",
+            b64url::encode(serde_json::to_vec(&header).unwrap())
+        )
+    }
+
     #[test]
     fn verifies_rfc_7515_rs256_example_and_refuses_edits() {
-        let jws = CompactJws::parse(RS256_JWS).unwrap();
-        assert_eq!(verify_with_jwks(&jws, &rfc7515_rsa_jwks(None)), Ok(()));
-        let mut edited = jws.clone();
-        edited.signing_input.push('x');
+        let unverified = ID_TOKEN.check(RS256_JWS).unwrap();
+        assert!(verify_with_jwks(unverified, &rfc7515_rsa_jwks(None)).is_ok());
+        // The signature covers the header: the same token with another kid no longer verifies.
+        let edited = ID_TOKEN
+            .check(&with_header(json!({"alg": "RS256", "kid": "k1"})))
+            .unwrap();
         assert_eq!(
-            verify_with_jwks(&edited, &rfc7515_rsa_jwks(None)),
-            Err(ProviderKeyError::Signature)
+            verify_with_jwks(edited, &rfc7515_rsa_jwks(Some("k1"))).err(),
+            Some(ProviderKeyError::Signature)
         );
     }
 
     #[test]
-    fn refuses_none_hmac_and_kid_mismatch() {
-        let mut jws = CompactJws::parse(RS256_JWS).unwrap();
-        jws.header.insert("kid".into(), json!("k2"));
+    fn refuses_none_hmac_crit_and_kid_mismatch() {
+        let other_kid = ID_TOKEN
+            .check(&with_header(json!({"alg": "RS256", "kid": "k2"})))
+            .unwrap();
         assert_eq!(
-            verify_with_jwks(&jws, &rfc7515_rsa_jwks(Some("k1"))),
-            Err(ProviderKeyError::NoKey(Some("k2".into())))
+            verify_with_jwks(other_kid, &rfc7515_rsa_jwks(Some("k1"))).err(),
+            Some(ProviderKeyError::NoKey(Some("k2".into())))
         );
         for alg in ["none", "HS256", ""] {
-            jws.header.insert("alg".into(), json!(alg));
             assert_eq!(
-                verify_with_jwks(&jws, &rfc7515_rsa_jwks(Some("k2"))),
-                Err(ProviderKeyError::Algorithm(alg.into()))
+                ID_TOKEN
+                    .check(&with_header(json!({"alg": alg, "kid": "k2"})))
+                    .err(),
+                Some(crate::JwsRefusal::Algorithm)
             );
         }
+        assert_eq!(
+            ID_TOKEN
+                .check(&with_header(json!({"alg": "RS256", "crit": ["exp"]})))
+                .err(),
+            Some(crate::JwsRefusal::Critical)
+        );
         // An EC alg with only an RSA key in the set: no candidate.
-        jws.header.insert("alg".into(), json!("ES256"));
+        let ec = ID_TOKEN
+            .check(&with_header(json!({"alg": "ES256", "kid": "k2"})))
+            .unwrap();
         assert!(matches!(
-            verify_with_jwks(&jws, &rfc7515_rsa_jwks(Some("k2"))),
+            verify_with_jwks(ec, &rfc7515_rsa_jwks(Some("k2"))),
             Err(ProviderKeyError::NoKey(_))
         ));
     }

@@ -10,22 +10,21 @@ use axum::response::{IntoResponse, Response};
 use sigil_core::{Error, FieldError};
 use sigil_proto::error::{ErrorDetail, ErrorResponse};
 
-/// An error answered by the HTTP edge.
+use crate::edge::{Refusal, Surface};
+
+/// An error answered on the management API.
 #[derive(Debug)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// A domain error.
     Domain(Error),
-    /// The body exceeded the configured limit.
-    PayloadTooLarge {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// The body is not `application/json`.
-    UnsupportedMediaType,
-    /// No route matches the path.
-    RouteNotFound,
-    /// The path exists but not with this method.
-    MethodNotAllowed,
+    /// A refusal of the edge itself (body size, media type, timeouts, rate limits).
+    Edge(Refusal),
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        ApiError::Edge(refusal)
+    }
 }
 
 impl From<Error> for ApiError {
@@ -118,30 +117,7 @@ impl IntoResponse for ApiError {
                 Error::Store(e) => internal(&e),
                 Error::Crypto(e) => internal(&e),
             },
-            ApiError::PayloadTooLarge { limit } => body(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PayloadTooLarge",
-                format!("The request body is larger than {limit} bytes"),
-                Vec::new(),
-            ),
-            ApiError::UnsupportedMediaType => body(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UnsupportedMediaType",
-                "The request body must be JSON (Content-Type: application/json)",
-                Vec::new(),
-            ),
-            ApiError::RouteNotFound => body(
-                StatusCode::NOT_FOUND,
-                "NotFound",
-                "No such route",
-                Vec::new(),
-            ),
-            ApiError::MethodNotAllowed => body(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "MethodNotAllowed",
-                "This route does not accept that method",
-                Vec::new(),
-            ),
+            ApiError::Edge(refusal) => refusal.render(Surface::Management),
         }
     }
 }
@@ -154,12 +130,4 @@ fn internal(error: &dyn std::fmt::Display) -> Response {
         "Internal error; the server log has the details under this response's x-request-id",
         Vec::new(),
     )
-}
-
-pub(crate) async fn route_not_found() -> ApiError {
-    ApiError::RouteNotFound
-}
-
-pub(crate) async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
 }

@@ -2,23 +2,20 @@
 //! the offending field and its location.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sigil_core::validation::{backticked, dotted, from_value};
 use sigil_core::{FieldError, Location};
 
+use crate::edge::{Refusal, read_body};
 use crate::error::ApiError;
-
-/// The configured body limit, put in request extensions so rejections can name it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BodyLimit(pub usize);
+use crate::form::FormError;
 
 /// A JSON body of `T` (admin DTOs reject unknown fields).
 #[derive(Debug)]
-pub struct AdminJson<T>(pub T);
+pub(crate) struct AdminJson<T>(pub T);
 
 /// The media type of a request body, lower-cased, without parameters (`application/json`).
 pub(crate) fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
@@ -41,28 +38,66 @@ fn is_json(essence: &str) -> bool {
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
         let json = media_type(req.headers()).is_some_and(|m| is_json(&m));
-        let limit = req.extensions().get::<BodyLimit>().map_or(0, |l| l.0);
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit }
-            } else {
-                ApiError::from(FieldError::body(
-                    "",
-                    "the request body could not be read",
-                    Value::Null,
-                ))
-            }
-        })?;
         if !json {
-            return Err(ApiError::UnsupportedMediaType);
+            return Err(Refusal::UnsupportedMediaType {
+                expected: "JSON (Content-Type: application/json)",
+            }
+            .into());
         }
+        let bytes = read_body(req).await?;
         let value = parse_json(&bytes)?;
+        refuse_nul(&value, Location::Body, &mut String::new())?;
         if !value.is_object() {
             return Err(FieldError::body("", "the body must be a JSON object", value).into());
         }
         Ok(AdminJson(from_value(&value, Location::Body, "")?))
+    }
+}
+
+/// Refuses a JSON string or member name holding U+0000: no stored text may contain it
+/// (PostgreSQL cannot), so it is refused at the edge, the same on every engine.
+pub(crate) fn refuse_nul(
+    value: &Value,
+    location: Location,
+    at: &mut String,
+) -> Result<(), FieldError> {
+    let nul = |at: &str| {
+        FieldError::new(
+            location,
+            at.to_string(),
+            "must not contain the NUL character (U+0000)",
+            Value::Null,
+        )
+    };
+    match value {
+        Value::String(text) if text.contains('\0') => Err(nul(at)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{i}]"));
+                refuse_nul(item, location, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Object(members) => {
+            for (name, member) in members {
+                if name.contains('\0') {
+                    return Err(nul(at));
+                }
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(name);
+                refuse_nul(member, location, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -83,13 +118,22 @@ fn parse_json(bytes: &[u8]) -> Result<Value, FieldError> {
 
 /// A query string of `T`.
 #[derive(Debug)]
-pub struct AdminQuery<T>(pub T);
+pub(crate) struct AdminQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        let pairs = crate::form::parse(query.as_bytes()).map_err(|e| match e {
+            FormError::Nul => FieldError::query(
+                "",
+                "must not contain the NUL character (U+0000)",
+                Value::Null,
+            ),
+            other => FieldError::query("", other.describe(), Value::Null),
+        })?;
+        let _ = pairs;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de)
             .map(AdminQuery)
@@ -112,5 +156,53 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> 
                     .unwrap_or(Value::Null);
                 ApiError::from(FieldError::query(name, inner, value))
             })
+    }
+}
+
+/// A path parameter of the management API (an id): valid UTF-8 without NUL, or a 400 in the
+/// management shape naming it.
+#[derive(Debug)]
+pub(crate) struct AdminPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) if !id.contains('\0') => Ok(AdminPath(id)),
+            _ => Err(FieldError::new(
+                Location::Path,
+                "id",
+                "must be valid UTF-8 without NUL characters",
+                Value::Null,
+            )
+            .into()),
+        }
+    }
+}
+
+/// A deserialisation failure described without the input's values: serde's "missing field"
+/// names a field of the type; anything else is named by its path when the path is made of
+/// plain names.
+pub(crate) fn data_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = e.inner().to_string();
+    if inner.starts_with("missing field `") {
+        let at = dotted(e.path());
+        return if at.is_empty() {
+            inner
+        } else {
+            format!("{at}: {inner}")
+        };
+    }
+    let at = dotted(e.path());
+    let plain = !at.is_empty()
+        && at.len() <= 128
+        && at
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']'));
+    if plain {
+        format!("{at} has the wrong type or an unsupported value")
+    } else {
+        "the body does not have the members and types this endpoint reads".into()
     }
 }

@@ -7,22 +7,27 @@
 
 mod admin;
 mod auth;
+mod edge;
 mod error;
 mod extract;
+mod form;
 mod health;
 mod jwks;
 mod openapi;
 mod protocol;
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use sigil_core::Sigil;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use error::ApiError;
+use edge::{BodyLimits, Edge};
 pub use openapi::openapi_json;
 
 /// Edge limits and options.
@@ -30,12 +35,18 @@ pub use openapi::openapi_json;
 pub struct HttpOptions {
     /// Largest request body accepted, in bytes (413 beyond).
     pub max_body_bytes: usize,
+    /// Time to receive a whole request body (408 beyond).
+    pub body_timeout: Duration,
+    /// Time for a whole request, from its head to its response (503 beyond).
+    pub request_timeout: Duration,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -82,11 +93,19 @@ fn admin_routes(sigil: Sigil) -> Router {
 
 fn finish(router: Router, options: &HttpOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let edge = Edge {
+        request_timeout: options.request_timeout,
+    };
     router
-        .fallback(error::route_not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback(edge::not_found)
+        .method_not_allowed_fallback(edge::method_not_allowed)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
-        .layer(axum::Extension(extract::BodyLimit(options.max_body_bytes)))
+        .layer(axum::Extension(BodyLimits {
+            max_bytes: options.max_body_bytes,
+            timeout: options.body_timeout,
+        }))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(edge, edge::guard))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

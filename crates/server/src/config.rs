@@ -69,6 +69,41 @@ pub const KEYS: &[Key] = &[
         Some("1048576"),
     ),
     key(
+        "server",
+        "max_connections",
+        "SIGIL_MAX_CONNECTIONS",
+        true,
+        Some("4096"),
+    ),
+    key(
+        "server",
+        "header_timeout_secs",
+        "SIGIL_HEADER_TIMEOUT_SECS",
+        true,
+        Some("10"),
+    ),
+    key(
+        "server",
+        "body_timeout_secs",
+        "SIGIL_BODY_TIMEOUT_SECS",
+        true,
+        Some("10"),
+    ),
+    key(
+        "server",
+        "request_timeout_secs",
+        "SIGIL_REQUEST_TIMEOUT_SECS",
+        true,
+        Some("30"),
+    ),
+    key(
+        "server",
+        "max_header_bytes",
+        "SIGIL_MAX_HEADER_BYTES",
+        true,
+        Some("16384"),
+    ),
+    key(
         "storage",
         "data_dir",
         "SIGIL_DATA_DIR",
@@ -198,6 +233,16 @@ pub struct Config {
     pub admin_listen: Option<SocketAddr>,
     /// Largest request body.
     pub max_body_bytes: usize,
+    /// Connections served at once, per listener.
+    pub max_connections: usize,
+    /// Seconds to receive a request head (also closes idle keep-alive connections).
+    pub header_timeout_secs: u64,
+    /// Seconds to receive a request body.
+    pub body_timeout_secs: u64,
+    /// Seconds for a whole request, from its head to the response.
+    pub request_timeout_secs: u64,
+    /// Largest request head (request line and headers), bytes.
+    pub max_header_bytes: usize,
     /// Data directory.
     pub data_dir: PathBuf,
     /// Database URL; `None` means the embedded SQLite file in `data_dir`.
@@ -318,6 +363,11 @@ struct RawServer {
     public_url: Option<String>,
     admin_listen: Option<String>,
     max_body_bytes: Option<i64>,
+    max_connections: Option<i64>,
+    header_timeout_secs: Option<i64>,
+    body_timeout_secs: Option<i64>,
+    request_timeout_secs: Option<i64>,
+    max_header_bytes: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -598,6 +648,36 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         5,
         1..=3_600,
     )?;
+    let max_client_connections = ranged(
+        "server.max_connections",
+        raw.server.max_connections,
+        4096,
+        1..=1_000_000,
+    )?;
+    let header_timeout_secs = ranged(
+        "server.header_timeout_secs",
+        raw.server.header_timeout_secs,
+        10,
+        1..=600,
+    )?;
+    let body_timeout_secs = ranged(
+        "server.body_timeout_secs",
+        raw.server.body_timeout_secs,
+        10,
+        1..=600,
+    )?;
+    let request_timeout_secs = ranged(
+        "server.request_timeout_secs",
+        raw.server.request_timeout_secs,
+        30,
+        1..=3_600,
+    )?;
+    let max_header_bytes = ranged(
+        "server.max_header_bytes",
+        raw.server.max_header_bytes,
+        16_384,
+        8_192..=1_048_576,
+    )?;
     let ca_file = raw.outbound.ca_file.map(PathBuf::from);
     if let Some(path) = &ca_file
         && !path.is_file()
@@ -637,6 +717,11 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         public_url,
         admin_listen,
         max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(1_048_576),
+        max_connections: usize::try_from(max_client_connections).unwrap_or(4096),
+        header_timeout_secs: u64::try_from(header_timeout_secs).unwrap_or(10),
+        body_timeout_secs: u64::try_from(body_timeout_secs).unwrap_or(10),
+        request_timeout_secs: u64::try_from(request_timeout_secs).unwrap_or(30),
+        max_header_bytes: usize::try_from(max_header_bytes).unwrap_or(16_384),
         data_dir,
         database_url: raw.database.url,
         database_max_connections: u32::try_from(max_connections).unwrap_or(10),

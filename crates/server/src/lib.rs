@@ -5,11 +5,13 @@
 //! and the first admin token → HTTP.
 
 pub mod config;
+pub mod connection;
 mod master_key_file;
 pub mod outbound;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sigil_core::store::{Store, StoreError};
 use sigil_core::{MdocSettings, OAuthSettings, Settings, Sigil, SystemClock};
@@ -21,6 +23,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, derived_public_url, is_loopback, issuer_identifier};
+use crate::connection::ConnectionLimits;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +102,15 @@ impl Server {
         let sigil = started.sigil;
         let options = HttpOptions {
             max_body_bytes: config.max_body_bytes,
+            body_timeout: Duration::from_secs(config.body_timeout_secs),
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+        };
+        let listeners = if admin.is_some() { 2 } else { 1 };
+        let limits = ConnectionLimits {
+            max_connections: connection_budget(config, listeners),
+            header_timeout: Duration::from_secs(config.header_timeout_secs),
+            max_header_bytes: config.max_header_bytes,
+            max_headers: 64,
         };
         let (shutdown, signal) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -106,11 +118,12 @@ impl Server {
             Some(_) => sigil_http::public_router(sigil.clone(), &options),
             None => sigil_http::router(sigil.clone(), &options),
         };
-        tasks.push(serve(public, public_routes, signal.clone()));
+        tasks.push(serve(public, public_routes, limits, signal.clone()));
         if let Some(admin) = admin {
             tasks.push(serve(
                 admin,
                 sigil_http::admin_router(sigil.clone(), &options),
+                limits,
                 signal.clone(),
             ));
         }
@@ -207,15 +220,39 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
 fn serve(
     listener: TcpListener,
     router: axum::Router,
-    mut signal: watch::Receiver<bool>,
+    limits: ConnectionLimits,
+    signal: watch::Receiver<bool>,
 ) -> JoinHandle<std::io::Result<()>> {
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = signal.wait_for(|stop| *stop).await;
-            })
-            .await
-    })
+    tokio::spawn(connection::serve(listener, router, limits, signal))
+}
+
+/// Descriptors kept for everything but client connections: the database pool, outbound calls,
+/// files and the listeners themselves.
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+/// `max_connections` per listener, lowered (with a warning) to what the open-file limit allows
+/// once it has been raised as far as the system lets an unprivileged process go. Running out of
+/// descriptors would stop `accept` for everyone, health checks included.
+fn connection_budget(config: &Config, listeners: u64) -> usize {
+    let wanted = u64::try_from(config.max_connections).unwrap_or(u64::MAX);
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read or raise the open-file limit");
+            return config.max_connections;
+        }
+    };
+    let reserved = RESERVED_DESCRIPTORS + u64::from(config.database_max_connections);
+    let available = limit.saturating_sub(reserved) / listeners.max(1);
+    if available < wanted {
+        tracing::warn!(
+            open_file_limit = limit,
+            max_connections = available,
+            configured = wanted,
+            "the open-file limit allows fewer connections than server.max_connections; using fewer"
+        );
+    }
+    usize::try_from(wanted.min(available).max(1)).unwrap_or(1)
 }
 
 /// Deletes expired nonces, access tokens and offers every minute, so unauthenticated nonce

@@ -11,6 +11,9 @@ use sigil::{Server, StartError, open_store};
 use sigil_core::{SystemClock, admin_token};
 use sigil_crypto::SystemRandom;
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Sigil: an OpenID4VCI 1.0 credential issuer.
 #[derive(Debug, Parser)]
 #[command(name = "sigil", version)]

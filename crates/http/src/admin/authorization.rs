@@ -2,7 +2,7 @@
 //! authentication provider, claims sources (`GET/POST` on the collection, `GET/PUT/DELETE` on an
 //! item) and authorization-code offers.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,7 +18,7 @@ use sigil_proto::admin::page::{Page, PageQuery};
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::{AdminJson, AdminQuery};
+use crate::extract::{AdminJson, AdminPath, AdminQuery};
 
 crud! {
     tag = "clients", collection = "/v1/openid/clients", item = "/v1/openid/clients/{id}",

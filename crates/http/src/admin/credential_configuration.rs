@@ -1,6 +1,6 @@
 //! `POST/GET /v1/openid/credential-configurations`, `GET/PUT/DELETE …/{id}` (seed 004).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -13,7 +13,7 @@ use sigil_proto::admin::page::{Page, PageQuery};
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::{AdminJson, AdminQuery};
+use crate::extract::{AdminJson, AdminPath, AdminQuery};
 
 const COLLECTION: &str = "/v1/openid/credential-configurations";
 const ITEM: &str = "/v1/openid/credential-configurations/{id}";
@@ -74,7 +74,7 @@ pub(crate) async fn list_credential_configurations(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn get_credential_configuration(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
     Ok(Json(
         sigil.credential_configuration(&id).await?.to_response(),
@@ -93,7 +93,7 @@ pub(crate) async fn get_credential_configuration(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn update_credential_configuration(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
     AdminJson(request): AdminJson<CredentialConfigurationRequest>,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
     Ok(Json(
@@ -110,7 +110,7 @@ pub(crate) async fn update_credential_configuration(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn delete_credential_configuration(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
     sigil.delete_credential_configuration(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,6 +1,6 @@
 //! Deferred issuances (`/v1/credentials/deferred`): list, read, approve, reject.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use sigil_core::Sigil;
@@ -10,7 +10,7 @@ use sigil_proto::admin::deferred::{
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::AdminJson;
+use crate::extract::{AdminJson, AdminPath};
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
@@ -46,7 +46,7 @@ pub(crate) async fn list_deferred_issuances(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn get_deferred_issuance(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
     Ok(Json(sigil.deferred_issuance(&id).await?))
 }
@@ -64,7 +64,7 @@ pub(crate) async fn get_deferred_issuance(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn approve_deferred_issuance(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
     AdminJson(approval): AdminJson<DeferredApproval>,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
     Ok(Json(sigil.approve_deferred_issuance(&id, approval).await?))
@@ -83,7 +83,7 @@ pub(crate) async fn approve_deferred_issuance(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn reject_deferred_issuance(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
     AdminJson(rejection): AdminJson<DeferredRejection>,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
     Ok(Json(sigil.reject_deferred_issuance(&id, rejection).await?))

@@ -2,7 +2,7 @@
 //! one) and Document Signers (`/v1/credentials/mobile/document-signers`: list, read, and `POST`
 //! for a manual rotation).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -15,7 +15,7 @@ use sigil_proto::admin::page::{Page, PageQuery};
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::{AdminJson, AdminQuery};
+use crate::extract::{AdminJson, AdminPath, AdminQuery};
 
 crud! {
     tag = "mdoc-certificates", collection = "/v1/credentials/mobile/iacas",
@@ -70,7 +70,7 @@ pub(crate) async fn list_document_signers(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn get_document_signer(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<Json<DocumentSignerResponse>, ApiError> {
     Ok(Json(sigil.document_signer(&id).await?))
 }

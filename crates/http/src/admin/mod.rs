@@ -47,7 +47,7 @@ macro_rules! crud {
                       (status = 401, body = ErrorResponse)))]
         pub(crate) async fn $get(
             State(sigil): State<Sigil>,
-            Path(id): Path<String>,
+            AdminPath(id): AdminPath,
         ) -> Result<Json<$response>, ApiError> {
             Ok(Json(sigil.$core_get(&id).await?))
         }
@@ -62,7 +62,7 @@ macro_rules! crud {
                       (status = 401, body = ErrorResponse)))]
         pub(crate) async fn $update(
             State(sigil): State<Sigil>,
-            Path(id): Path<String>,
+            AdminPath(id): AdminPath,
             AdminJson(request): AdminJson<$update_request>,
         ) -> Result<Json<$response>, ApiError> {
             Ok(Json(sigil.$core_update(&id, &request).await?))
@@ -77,7 +77,7 @@ macro_rules! crud {
                       (status = 401, body = ErrorResponse)))]
         pub(crate) async fn $delete(
             State(sigil): State<Sigil>,
-            Path(id): Path<String>,
+            AdminPath(id): AdminPath,
         ) -> Result<StatusCode, ApiError> {
             sigil.$core_delete(&id).await?;
             Ok(StatusCode::NO_CONTENT)

@@ -1,6 +1,6 @@
 //! `POST /v1/openid/offers/pre-authorized`, `DELETE /v1/openid/offers/pre-authorized/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
@@ -9,7 +9,7 @@ use sigil_proto::admin::offer::{PreAuthorizedOfferRequest, PreAuthorizedOfferRes
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::AdminJson;
+use crate::extract::{AdminJson, AdminPath};
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
@@ -49,7 +49,7 @@ pub(crate) async fn create_pre_authorized_offer(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn delete_pre_authorized_offer(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
     sigil.delete_pre_authorized_offer(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,6 +1,6 @@
 //! `POST/GET /v1/users`, `GET/PUT/DELETE /v1/users/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use sigil_proto::admin::user::{IssuedCredentialList, UserListQuery, UserRequest,
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
-use crate::extract::{AdminJson, AdminQuery};
+use crate::extract::{AdminJson, AdminPath, AdminQuery};
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
@@ -60,7 +60,7 @@ pub(crate) async fn list_users(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn get_user(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<Json<UserResponse>, ApiError> {
     Ok(Json(sigil.user(&id).await?))
 }
@@ -77,7 +77,7 @@ pub(crate) async fn get_user(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn update_user(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
     AdminJson(request): AdminJson<UserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
     Ok(Json(sigil.update_user(&id, request).await?))
@@ -92,7 +92,7 @@ pub(crate) async fn update_user(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn delete_user(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
     sigil.delete_user(&id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -107,7 +107,7 @@ pub(crate) async fn delete_user(
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn list_user_credentials(
     State(sigil): State<Sigil>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath,
 ) -> Result<Json<IssuedCredentialList>, ApiError> {
     Ok(Json(sigil.issued_credentials(&id).await?))
 }

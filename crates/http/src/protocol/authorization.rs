@@ -2,18 +2,20 @@
 //! `POST /v1/oauth/par` (RFC 9126), the authentication provider's callback, and the interaction
 //! hook's callback (seed 000). The browser steps answer with 303 redirects or an HTML error page.
 
-use axum::extract::{FromRequest as _, Path, RawQuery, Request, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bytes::Bytes;
 use sigil_core::authorization::{ErrorPage, Navigation};
 use sigil_core::wallet_client::ClientCredentials;
 use sigil_core::{Error, ProtocolError, Sigil};
 
 use super::{OAuthError, no_store};
+use crate::edge::read_body;
 use crate::extract::media_type;
+use crate::form;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
@@ -29,10 +31,15 @@ pub(crate) fn routes() -> Router<Sigil> {
         )
 }
 
-fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
+/// The query's parameters, or the error page saying why they were refused.
+fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, Response> {
+    form::parse(query.unwrap_or_default().as_bytes()).map_err(|e| {
+        error_page(&ErrorPage {
+            status: 400,
+            title: "Invalid request".into(),
+            message: format!("{}.", e.describe()),
+        })
+    })
 }
 
 fn escape(text: &str) -> String {
@@ -83,30 +90,45 @@ fn navigate(result: Result<Navigation, Error>) -> Response {
 }
 
 async fn authorize(State(sigil): State<Sigil>, RawQuery(query): RawQuery) -> Response {
-    navigate(sigil.authorize(pairs(query.as_deref())).await)
+    match pairs(query.as_deref()) {
+        Ok(pairs) => navigate(sigil.authorize(pairs).await),
+        Err(page) => page,
+    }
 }
 
 async fn authentication_callback(
     State(sigil): State<Sigil>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    navigate(sigil.authentication_callback(pairs(query.as_deref())).await)
+    match pairs(query.as_deref()) {
+        Ok(pairs) => navigate(sigil.authentication_callback(pairs).await),
+        Err(page) => page,
+    }
 }
 
 async fn hook_callback(
     State(sigil): State<Sigil>,
-    Path(state): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    navigate(
-        sigil
-            .interaction_hook_callback(&state, pairs(query.as_deref()))
-            .await,
-    )
+    let state = match path {
+        Ok(Path(state)) if !state.contains('\0') => state,
+        _ => {
+            return error_page(&ErrorPage {
+                status: 400,
+                title: "Invalid request".into(),
+                message: "The address is not valid.".into(),
+            });
+        }
+    };
+    match pairs(query.as_deref()) {
+        Ok(pairs) => navigate(sigil.interaction_hook_callback(&state, pairs).await),
+        Err(page) => page,
+    }
 }
 
 fn invalid_request(description: &str) -> OAuthError {
-    OAuthError(Error::protocol(ProtocolError::InvalidRequest, description))
+    OAuthError::Domain(Error::protocol(ProtocolError::InvalidRequest, description))
 }
 
 /// `(client_id, client_secret)` from `Authorization: Basic` (RFC 6749 §2.3.1: each part
@@ -118,7 +140,7 @@ pub(crate) fn basic_credentials(
         return Ok(None);
     };
     let invalid = || {
-        OAuthError(Error::protocol(
+        OAuthError::Domain(Error::protocol(
             ProtocolError::InvalidClient,
             "the Authorization header is not valid HTTP Basic client authentication",
         ))
@@ -142,28 +164,22 @@ pub(crate) fn basic_credentials(
     Ok(Some((unescape(id), unescape(secret))))
 }
 
-/// Reads a form body, refusing repeated parameters (RFC 6749 §3.2).
+/// Reads a form body: at most [`form::MAX_PARAMETERS`] parameters, none repeated (RFC 6749
+/// §3.2), in time linear in its size.
 pub(crate) async fn form_pairs(
     request: Request,
 ) -> Result<(HeaderMap, Vec<(String, String)>), OAuthError> {
     let form =
         media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
+    // RFC 6749 §5.2: a malformed request is a 400 invalid_request, whatever is wrong with it.
     if !form {
         return Err(invalid_request(
             "the request must be application/x-www-form-urlencoded",
         ));
     }
     let headers = request.headers().clone();
-    let body = Bytes::from_request(request, &())
-        .await
-        .map_err(|_| invalid_request("the request body could not be read"))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| invalid_request("the body is not valid form encoding"))?;
-    for (i, (name, _)) in pairs.iter().enumerate() {
-        if pairs.iter().take(i).any(|(n, _)| n == name) {
-            return Err(invalid_request(&format!("parameter {name} is repeated")));
-        }
-    }
+    let body = read_body(request).await?;
+    let pairs = form::parse(&body).map_err(|e| invalid_request(&e.describe()))?;
     Ok((headers, pairs))
 }
 

@@ -7,13 +7,26 @@ use axum::response::{IntoResponse, Response};
 use sigil_core::{Error, ProtocolError};
 use sigil_proto::oid4vci::error::OAuthErrorResponse;
 
+use crate::edge::{Refusal, Surface};
+
 /// An error on a protocol endpoint.
 #[derive(Debug)]
-pub(crate) struct OAuthError(pub Error);
+pub(crate) enum OAuthError {
+    /// A domain error.
+    Domain(Error),
+    /// A refusal of the edge itself (body size, media type, timeouts, rate limits).
+    Edge(Refusal),
+}
 
 impl From<Error> for OAuthError {
     fn from(e: Error) -> Self {
-        OAuthError(e)
+        OAuthError::Domain(e)
+    }
+}
+
+impl From<Refusal> for OAuthError {
+    fn from(refusal: Refusal) -> Self {
+        OAuthError::Edge(refusal)
     }
 }
 
@@ -21,10 +34,7 @@ fn respond(status: StatusCode, code: &str, description: String) -> Response {
     let mut response = (
         status,
         super::no_store(),
-        Json(OAuthErrorResponse {
-            error: code.into(),
-            error_description: Some(description),
-        }),
+        Json(OAuthErrorResponse::new(code, &description)),
     )
         .into_response();
     if status == StatusCode::UNAUTHORIZED {
@@ -46,7 +56,11 @@ fn respond(status: StatusCode, code: &str, description: String) -> Response {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        match self.0 {
+        let error = match self {
+            OAuthError::Domain(error) => error,
+            OAuthError::Edge(refusal) => return refusal.render(Surface::Protocol),
+        };
+        match error {
             Error::Protocol { code, description } => {
                 let status = match code {
                     // RFC 6750 §3.1 and RFC 6749 §5.2: authentication failures are 401.

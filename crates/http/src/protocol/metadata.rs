@@ -46,7 +46,7 @@ fn is_issuer_path(sigil: &Sigil, path: &str) -> bool {
 }
 
 fn not_found() -> OAuthError {
-    OAuthError(Error::NotFound(sigil_core::error::Resource::Metadata))
+    OAuthError::Domain(Error::NotFound(sigil_core::error::Resource::Metadata))
 }
 
 async fn credential_issuer(State(sigil): State<Sigil>) -> Result<Json<Value>, OAuthError> {

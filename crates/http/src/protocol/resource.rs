@@ -3,11 +3,10 @@
 //! or a JWE (`application/jwt`) encrypted to Sigil's request key — and responses that may be
 //! encrypted to the wallet. Also the `DPoP-Nonce` header every DPoP-protected endpoint sends.
 
-use axum::extract::{FromRequest as _, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use sigil_core::credential::CredentialAnswer;
 use sigil_core::dpop::{Challenge, DPOP_ALGS, DpopRequest, ResourceDenied, TokenScheme};
@@ -16,6 +15,7 @@ use sigil_core::store::AccessTokenRecord;
 use sigil_core::{Error, ProtocolError, Sigil};
 
 use super::{OAuthError, no_store};
+use crate::edge::{Refusal, Surface, read_body};
 use crate::extract::media_type;
 
 /// The `DPoP` request header.
@@ -55,23 +55,40 @@ pub(crate) async fn dpop_nonce(
 
 /// A refused protected-resource request, answered per RFC 6750 §3 / RFC 9449 §7.1.
 #[derive(Debug)]
-pub(crate) struct ResourceError(pub ResourceDenied);
+pub(crate) enum ResourceError {
+    /// Refused by the domain, with the challenge to answer with.
+    Denied(ResourceDenied),
+    /// Refused by the edge (body size, media type, timeouts, rate limits).
+    Edge(Refusal),
+}
 
 impl From<OAuthError> for ResourceError {
     fn from(e: OAuthError) -> Self {
-        ResourceError(ResourceDenied::from(e.0))
+        match e {
+            OAuthError::Domain(error) => ResourceError::Denied(ResourceDenied::from(error)),
+            OAuthError::Edge(refusal) => ResourceError::Edge(refusal),
+        }
+    }
+}
+
+impl From<Refusal> for ResourceError {
+    fn from(refusal: Refusal) -> Self {
+        ResourceError::Edge(refusal)
     }
 }
 
 impl From<Error> for ResourceError {
     fn from(e: Error) -> Self {
-        ResourceError(ResourceDenied::from(e))
+        ResourceError::Denied(ResourceDenied::from(e))
     }
 }
 
 impl IntoResponse for ResourceError {
     fn into_response(self) -> Response {
-        let ResourceDenied { error, challenge } = self.0;
+        let ResourceDenied { error, challenge } = match self {
+            ResourceError::Denied(denied) => denied,
+            ResourceError::Edge(refusal) => return refusal.render(Surface::Protocol),
+        };
         let code = match &error {
             Error::Protocol {
                 code:
@@ -80,10 +97,10 @@ impl IntoResponse for ResourceError {
                     | ProtocolError::UseDpopNonce),
                 ..
             } => *code,
-            _ => return OAuthError(error).into_response(),
+            _ => return OAuthError::Domain(error).into_response(),
         };
         // Authentication failures at a resource are 401 with a challenge for the scheme.
-        let mut response = OAuthError(error).into_response();
+        let mut response = OAuthError::Domain(error).into_response();
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         let algs = DPOP_ALGS.join(" ");
         let challenge = match challenge {
@@ -140,7 +157,7 @@ pub(crate) async fn authenticate(
         _ => None,
     };
     let Some((scheme, token)) = presented else {
-        return Err(ResourceError(ResourceDenied {
+        return Err(ResourceError::Denied(ResourceDenied {
             error: Error::protocol(
                 ProtocolError::InvalidToken,
                 "an access token is required (Authorization: DPoP or Bearer)",
@@ -161,7 +178,7 @@ pub(crate) async fn authenticate(
     sigil
         .resource_access(scheme, &token, &dpop)
         .await
-        .map_err(ResourceError)
+        .map_err(ResourceError::Denied)
 }
 
 /// Reads a JSON body, or a JWE body (`application/jwt`) decrypted with Sigil's request key
@@ -175,6 +192,7 @@ pub(crate) async fn body<T: DeserializeOwned>(
     let encrypted = match media.as_deref() {
         Some("application/json") => false,
         Some("application/jwt") => true,
+        // OID4VCI 1.0 §8.3.1.2: a malformed request is a 400 with the endpoint's error code.
         _ => {
             return Err(protocol(
                 malformed,
@@ -188,9 +206,7 @@ pub(crate) async fn body<T: DeserializeOwned>(
             "this issuer requires encrypted requests (application/jwt, see credential_request_encryption)",
         ));
     }
-    let bytes = Bytes::from_request(request, &())
-        .await
-        .map_err(|_| protocol(malformed, "the request body could not be read"))?;
+    let bytes = read_body(request).await?;
     let plain = if encrypted {
         let text =
             std::str::from_utf8(&bytes).map_err(|_| protocol(malformed, "the JWE is not text"))?;
@@ -198,8 +214,20 @@ pub(crate) async fn body<T: DeserializeOwned>(
     } else {
         bytes.to_vec()
     };
-    serde_json::from_slice(&plain)
-        .map_err(|e| protocol(malformed, &format!("malformed request: {e}")))
+    let value: serde_json::Value = serde_json::from_slice(&plain).map_err(|e| {
+        protocol(
+            malformed,
+            &format!(
+                "the body is not JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    crate::extract::refuse_nul(&value, sigil_core::Location::Body, &mut String::new())
+        .map_err(|_| protocol(malformed, "a string in the body contains the NUL character"))?;
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| protocol(malformed, &crate::extract::data_error(&e)))
 }
 
 /// Renders a credential answer: 200 or 202, JSON or (encrypted) `application/jwt`.

@@ -12,7 +12,7 @@ use crate::helpers::reply;
 
 const SIGIL: &str = env!("CARGO_BIN_EXE_sigil");
 
-fn sigil(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+pub(crate) fn sigil(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(SIGIL);
     cmd.current_dir(cwd).args(args).kill_on_drop(true);
     for key in sigil::config::KEYS {
@@ -27,7 +27,7 @@ fn sigil(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 /// Starts `sigil serve`, reads stdout until it says where it listens; returns the child, the base
 /// URL and everything printed before.
-async fn serve(cwd: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
+pub(crate) async fn serve(cwd: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
     let mut child = sigil(cwd, &["serve"], env)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -17,6 +17,7 @@ mod credential_configurations;
 mod cwt;
 mod deferred;
 mod dpop;
+mod edge;
 mod encryption;
 mod errors;
 mod interaction_hook;
