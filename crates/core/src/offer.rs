@@ -300,7 +300,7 @@ impl Sigil {
             code_hash: sha256(code.as_bytes()).to_vec(),
             tx_code_mac: tx_code.as_ref().map(|c| tx_code_mac(self, &id, c).to_vec()),
             tx_code_failures: 0,
-            reference,
+            reference_hash: reference.as_ref().map(|r| sha256(r.as_bytes()).to_vec()),
             sealed_key_id: sealed.as_ref().map(|s| s.key_id.to_string()),
             sealed_offer: sealed.map(|s| s.bytes),
             expires_at: now + ttl,
@@ -372,7 +372,7 @@ impl Sigil {
         }
         let record = self
             .store
-            .find_offer_by_reference(reference, self.clock.now())
+            .find_offer_by_reference(&sha256(reference.as_bytes()), self.clock.now())
             .await?
             .ok_or(not_found)?;
         let (Some(key_id), Some(bytes)) = (record.sealed_key_id, record.sealed_offer) else {

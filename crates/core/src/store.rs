@@ -18,6 +18,11 @@ pub enum StoreError {
     /// The database failed or is unreachable.
     #[error("database error: {0}")]
     Backend(String),
+    /// A value holds text the database cannot store (U+0000 in PostgreSQL). The edge refuses
+    /// such input first; this catches whatever reaches the store another way (a claims source,
+    /// a provider's ID token) so it is a refusal, never a 500.
+    #[error("the database cannot store this text: {0}")]
+    Unstorable(String),
 }
 
 /// Which engine a store runs on.
@@ -148,8 +153,9 @@ pub struct OfferRecord {
     pub tx_code_mac: Option<Vec<u8>>,
     /// Wrong transaction codes so far.
     pub tx_code_failures: i64,
-    /// The random reference of a by-reference offer.
-    pub reference: Option<String>,
+    /// SHA-256 of the random reference of a by-reference offer (the reference itself is never
+    /// stored: it fetches the offer with its live code).
+    pub reference_hash: Option<Vec<u8>>,
     /// Master key id of `sealed_offer`.
     pub sealed_key_id: Option<String>,
     /// The offer JSON sealed under the master key (by-reference offers only).
@@ -581,10 +587,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         code_hash: &[u8],
     ) -> Result<Option<OfferRecord>, StoreError>;
-    /// A by-reference offer that is neither expired nor redeemed.
+    /// A by-reference offer, by the SHA-256 of its reference, that is neither expired nor
+    /// redeemed.
     async fn find_offer_by_reference(
         &self,
-        reference: &str,
+        reference_hash: &[u8],
         now: i64,
     ) -> Result<Option<OfferRecord>, StoreError>;
     /// Deletes an offer; `false` when the id is unknown.

@@ -45,6 +45,7 @@ impl Sigil {
             }
         }
         let dpop_jkt = self.dpop_binding(dpop, None)?;
+        let client_id = self.pre_authorized_client(request, credentials).await?;
         let code = request
             .pre_authorized_code
             .as_deref()
@@ -88,10 +89,7 @@ impl Sigil {
         let ttl = self.settings().oauth.access_token_ttl;
         let new = NewAccessToken {
             token_hash: sha256(token.as_bytes()).to_vec(),
-            client_id: request
-                .client_id
-                .clone()
-                .filter(|c| !c.is_empty() && c.len() <= 256),
+            client_id,
             dpop_jkt: dpop_jkt.clone(),
             expires_at: now + ttl,
             created_at: now,
@@ -128,6 +126,35 @@ impl Sigil {
 }
 
 impl Sigil {
+    /// The client of a pre-authorized code request. Access may be anonymous (the metadata says
+    /// `pre-authorized_grant_anonymous_access_supported`), and a wallet may name itself with a
+    /// `client_id` this issuer never registered. But authentication that is attempted must
+    /// succeed (RFC 6749 §5.2 `invalid_client`): HTTP Basic must name a registered client with
+    /// its secret, a registered confidential client must authenticate, and `client_secret` in
+    /// the body (an unsupported method) is refused.
+    async fn pre_authorized_client(
+        &self,
+        request: &TokenRequest,
+        credentials: &ClientCredentials,
+    ) -> Result<Option<String>, Error> {
+        let named = request
+            .client_id
+            .clone()
+            .filter(|c| !c.is_empty() && c.len() <= 256);
+        if credentials.basic.is_some() || credentials.form_secret {
+            return Ok(Some(self.authenticate_client(credentials).await?.id));
+        }
+        let Some(id) = named else {
+            return Ok(None);
+        };
+        match self.client(&id).await {
+            // A registered client: a public one names itself, a confidential one must prove it.
+            Ok(_) => Ok(Some(self.authenticate_client(credentials).await?.id)),
+            Err(Error::NotFound(_)) => Ok(Some(id)),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn authorization_code_token(
         &self,
         request: &TokenRequest,
@@ -146,6 +173,7 @@ impl Sigil {
             .authenticate_client(&ClientCredentials {
                 form_client_id: request.client_id.clone(),
                 basic: credentials.basic.clone(),
+                form_secret: credentials.form_secret,
             })
             .await?;
         let code = request

@@ -220,6 +220,9 @@ pub struct ClientCredentials {
     pub form_client_id: Option<String>,
     /// `(client_id, client_secret)` from `Authorization: Basic`.
     pub basic: Option<(String, String)>,
+    /// Whether the form carried `client_secret` (client_secret_post, which Sigil does not
+    /// support: such a request is refused rather than treated as unauthenticated).
+    pub form_secret: bool,
 }
 
 impl Sigil {
@@ -319,6 +322,11 @@ impl Sigil {
         credentials: &ClientCredentials,
     ) -> Result<WalletClient, Error> {
         let invalid = |why: &str| Error::protocol(ProtocolError::InvalidClient, why.to_string());
+        if credentials.form_secret {
+            return Err(invalid(
+                "client_secret in the body is not supported: authenticate with HTTP Basic",
+            ));
+        }
         let id = match (&credentials.basic, &credentials.form_client_id) {
             (Some((basic_id, _)), Some(form_id)) if basic_id != form_id => {
                 return Err(invalid("client_id does not match the authenticated client"));

@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sigil_core::store::StoreError;
 use sigil_core::{Error, FieldError};
 use sigil_proto::error::{ErrorDetail, ErrorResponse};
 
@@ -112,6 +113,12 @@ impl IntoResponse for ApiError {
                     StatusCode::BAD_REQUEST,
                     code.as_str(),
                     description,
+                    Vec::new(),
+                ),
+                Error::Store(StoreError::Unstorable(_)) => body(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "A value contains a character that cannot be stored (U+0000)",
                     Vec::new(),
                 ),
                 Error::Store(e) => internal(&e),

@@ -102,6 +102,38 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// Migration 0007's second half: offers made before it kept their reference in clear; each is
+/// replaced by its SHA-256 (idempotent, so nodes opening one database together agree).
+macro_rules! hash_clear_offer_references {
+    ($pool:expr) => {
+        async {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT id, reference FROM offers WHERE reference IS NOT NULL",
+            )
+            .fetch_all($pool)
+            .await
+            .map_err(backend)?;
+            for (id, reference) in &rows {
+                sqlx::query(
+                    "UPDATE offers SET reference_hash = $1, reference = NULL \
+                     WHERE id = $2 AND reference IS NOT NULL",
+                )
+                .bind(sigil_crypto::sha256(reference.as_bytes()).to_vec())
+                .bind(id)
+                .execute($pool)
+                .await
+                .map_err(backend)?;
+            }
+            if !rows.is_empty() {
+                tracing::info!(offers = rows.len(), "stored offer references replaced by their hashes");
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+use hash_clear_offer_references;
+
 impl SqliteStore {
     /// Opens (creating if needed) the SQLite file in WAL mode with a busy timeout, and migrates.
     pub async fn open(path: &Path, max_connections: u32) -> Result<Self, StoreError> {
@@ -131,8 +163,12 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         let migrated = SQLITE_MIGRATIONS.run(&pool).await.map_err(backend);
+        let hashed = match migrated {
+            Ok(()) => hash_clear_offer_references!(&pool),
+            Err(e) => Err(e),
+        };
         drop(lock);
-        migrated?;
+        hashed?;
         Ok(Self {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
@@ -161,6 +197,7 @@ impl PgStore {
             .await
             .map_err(backend)?;
         POSTGRES_MIGRATIONS.run(&pool).await.map_err(backend)?;
+        hash_clear_offer_references!(&pool)?;
         Ok(Self { pool })
     }
 

@@ -8,6 +8,12 @@ pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
         }
+        // PostgreSQL refuses U+0000 in text (22021) and `\u0000` in JSON (22P05).
+        sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) =>
+        {
+            StoreError::Unstorable(db.message().to_string())
+        }
         _ => StoreError::Backend(error.to_string()),
     }
 }
@@ -444,7 +450,7 @@ macro_rules! impl_store {
                 }
                 sqlx::query(
                     "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
-                     tx_code_failures, reference, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
+                     tx_code_failures, reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(&o.id)
@@ -454,7 +460,7 @@ macro_rules! impl_store {
                 .bind(&o.code_hash)
                 .bind(&o.tx_code_mac)
                 .bind(o.tx_code_failures)
-                .bind(&o.reference)
+                .bind(&o.reference_hash)
                 .bind(&o.sealed_key_id)
                 .bind(&o.sealed_offer)
                 .bind(o.expires_at)
@@ -482,14 +488,14 @@ macro_rules! impl_store {
 
             async fn find_offer_by_reference(
                 &self,
-                reference: &str,
+                reference_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::OfferRecord>, StoreError> {
                 let row = sqlx::query_as::<_, $crate::sql::OfferRow>(concat!(
                     "SELECT ", $crate::sql::offer_columns!(),
-                    " FROM offers WHERE reference = $1 AND expires_at > $2 AND consumed_at IS NULL"
+                    " FROM offers WHERE reference_hash = $1 AND expires_at > $2 AND consumed_at IS NULL"
                 ))
-                .bind(reference)
+                .bind(reference_hash)
                 .bind(now)
                 .fetch_optional(&self.pool)
                 .await
@@ -1427,7 +1433,7 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
 
 macro_rules! offer_columns {
     () => {
-        "id, user_id, configuration_ids, claims, code_hash, tx_code_mac, tx_code_failures, reference, \
+        "id, user_id, configuration_ids, claims, code_hash, tx_code_mac, tx_code_failures, reference_hash, \
          sealed_key_id, sealed_offer, expires_at, consumed_at, created_at"
     };
 }
@@ -1441,7 +1447,7 @@ pub(crate) type OfferRow = (
     Vec<u8>,
     Option<Vec<u8>>,
     i64,
-    Option<String>,
+    Option<Vec<u8>>,
     Option<String>,
     Option<Vec<u8>>,
     i64,
@@ -1458,7 +1464,7 @@ pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
         code_hash,
         tx_code_mac,
         tx_code_failures,
-        reference,
+        reference_hash,
         sealed_key_id,
         sealed_offer,
         expires_at,
@@ -1473,7 +1479,7 @@ pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
         code_hash,
         tx_code_mac,
         tx_code_failures,
-        reference,
+        reference_hash,
         sealed_key_id,
         sealed_offer,
         expires_at,

@@ -191,6 +191,7 @@ async fn par(State(sigil): State<Sigil>, request: Request) -> Result<Response, O
             .find(|(n, _)| n == "client_id")
             .map(|(_, v)| v.clone()),
         basic: basic_credentials(&headers)?,
+        form_secret: pairs.iter().any(|(n, _)| n == "client_secret"),
     };
     let (request_uri, expires_in) = sigil
         .push_authorization_request(&credentials, pairs)

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use sigil_core::store::StoreError;
 use sigil_core::{Error, ProtocolError};
 use sigil_proto::oid4vci::error::OAuthErrorResponse;
 
@@ -118,6 +119,11 @@ impl IntoResponse for OAuthError {
                 StatusCode::BAD_REQUEST,
                 "credential_request_denied",
                 e.to_string(),
+            ),
+            Error::Store(StoreError::Unstorable(_)) => respond(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "a value contains a character that cannot be stored (U+0000)".into(),
             ),
             Error::Store(e) => internal(&e),
             Error::Crypto(e) => internal(&e),

@@ -39,6 +39,7 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
     let credentials = ClientCredentials {
         form_client_id: token_request.client_id.clone(),
         basic: basic_credentials(&headers)?,
+        form_secret: value("client_secret").is_some(),
     };
     // RFC 9449 §5: the proof is checked first, so a bad one never spends the grant.
     let proofs = dpop_headers(&headers);

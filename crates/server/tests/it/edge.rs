@@ -403,3 +403,66 @@ async fn every_refusal_has_the_shape_of_its_surface() {
     assert_description_charset(&r);
     assert!(!r.text.contains("X-Injected"), "{}", r.text);
 }
+
+crate::on_both_engines!(nul_characters_are_refused_on_every_engine);
+
+/// Defect 5: PostgreSQL answered 500 to U+0000 in a JSON string, a form value or a query
+/// parameter. Every engine now gives the same 400 in the surface's shape, and stores nothing.
+async fn nul_characters_are_refused_on_every_engine(engine: Engine) {
+    let app = spawn_app(engine).await;
+    // The management API: a JSON body, a query filter, a path id.
+    let r = app
+        .post(
+            "/v1/users",
+            json!({"authenticationProvider": {"url": "https://account.example.com", "subjectId": "a\u{0}b"}}),
+        )
+        .await;
+    assert_bad_request(&r, "authenticationProvider.subjectId", "body");
+    let r = app
+        .post(
+            "/v1/users",
+            json!({"authenticationProvider": {"url": "https://account.example.com", "subjectId": "s"},
+                   "claims": {"nested": [{"x\u{0}": 1}]}}),
+        )
+        .await;
+    assert_bad_request(&r, "claims.nested[0]", "body");
+    let r = app.get("/v1/users?subjectId=a%00b").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(r.body["code"], "BadRequest", "{}", r.text);
+    assert_eq!(r.body["details"][0]["location"], "query", "{}", r.text);
+    let r = app.get("/v1/users/a%00b").await;
+    assert_bad_request(&r, "id", "path");
+    let listed = app.get("/v1/users").await;
+    assert_eq!(listed.body["data"], json!([]), "nothing was stored");
+    // The protocol: a form value, and a JSON string at a protected endpoint.
+    let r = app
+        .token(&[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            ),
+            ("pre-authorized_code", "x"),
+            ("client_id", "a\u{0}b"),
+        ])
+        .await;
+    assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_request");
+    let config = app
+        .configuration(json!({"name": "B", "format": "dc+sd-jwt", "vct": "https://issuer.example/b",
+            "claimMappings": {"n": {"mapFrom": "claims.n"}}}))
+        .await;
+    let (access, _) = app.access_token(&config, json!({"n": "x"})).await;
+    let r = reply(
+        app.client
+            .post(app.url("/v1/openid/notification"))
+            .bearer_auth(&access)
+            .json(&json!({"notification_id": "a\u{0}b", "event": "credential_accepted"})),
+    )
+    .await;
+    assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_notification_request");
+    let r = app
+        .credential(&access, json!({"credential_configuration_id": "a\u{0}"}))
+        .await;
+    assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_credential_request");
+    let r = reply(app.client.get(app.url("/v1/oauth/authorize?client_id=a%00b"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}

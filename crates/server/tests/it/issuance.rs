@@ -41,7 +41,102 @@ on_both_engines!(
     offer_validation_and_secrets_at_rest,
     offers_by_reference,
     metadata_describes_issuable_configurations,
+    pre_authorized_client_authentication_must_succeed_when_attempted,
 );
+
+/// Defect 7: the pre-authorized grant ignored failed client authentication. An unknown client
+/// or a wrong secret in HTTP Basic, a registered confidential client that does not
+/// authenticate, and `client_secret` in the body are `invalid_client` (RFC 6749 §5.2), and the
+/// code is kept; anonymous access and a public client's `client_id` still work.
+async fn pre_authorized_client_authentication_must_succeed_when_attempted(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let config = app.configuration(sd_jwt_config()).await;
+    let confidential = app
+        .post(
+            "/v1/openid/clients",
+            json!({"name": "C", "redirectUris": ["https://wallet.example/cb"], "tokenEndpointAuthMethod": "client_secret_basic"}),
+        )
+        .await;
+    assert_eq!(confidential.status, StatusCode::CREATED, "{}", confidential.text);
+    let id = confidential.body["id"].as_str().unwrap().to_string();
+    let secret = confidential.body["secret"].as_str().unwrap().to_string();
+    let public = app
+        .post(
+            "/v1/openid/clients",
+            json!({"name": "P", "redirectUris": ["https://wallet.example/cb"]}),
+        )
+        .await;
+    let public_id = public.body["id"].as_str().unwrap().to_string();
+    let claims = json!({"given_name": "Ada"});
+    let code = || async {
+        let offer = app
+            .offer(json!({"credentials": [config], "claims": claims}))
+            .await;
+        pre_authorized_code(offer.body["uri"].as_str().unwrap())
+    };
+    let grant = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+    let first = code().await;
+    let token = |basic: Option<(&str, &str)>, extra: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("grant_type", grant.to_string()),
+            ("pre-authorized_code", first.clone()),
+        ];
+        form.extend(extra);
+        let mut req = app.client.post(app.url("/v1/oauth/token")).form(&form);
+        if let Some((user, pass)) = basic {
+            req = req.basic_auth(user, Some(pass));
+        }
+        reply(req)
+    };
+    for (basic, extra) in [
+        (Some(("no-such-client", "secret")), vec![]),
+        (Some((id.as_str(), "wrong-secret")), vec![]),
+        (None, vec![("client_id", id.clone())]),
+        (
+            None,
+            vec![
+                ("client_id", id.clone()),
+                ("client_secret", secret.clone()),
+            ],
+        ),
+        (Some((public_id.as_str(), "any")), vec![]),
+    ] {
+        let r = token(basic, extra).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+        assert_eq!(r.body["error"], "invalid_client", "{}", r.text);
+        // RFC 6749 §5.2: the challenge names the scheme the client may use.
+        assert_eq!(r.headers["www-authenticate"], "Basic realm=\"sigil\"");
+    }
+    let r = token(Some((id.as_str(), secret.as_str())), vec![]).await;
+    assert_eq!(r.status, StatusCode::OK, "the code was kept: {}", r.text);
+    // The token belongs to the authenticated client: a proof must name it as iss.
+    let access = r.body["access_token"].as_str().unwrap().to_string();
+    let nonce = app.c_nonce().await;
+    let wallet = Wallet::new(SigningAlgorithm::Es256);
+    let proof = wallet.jws(
+        json!({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": wallet.jwk}),
+        json!({"aud": app.base, "iat": now(), "nonce": nonce, "iss": id}),
+    );
+    let r = app
+        .credential(
+            &access,
+            json!({"credential_configuration_id": config, "proofs": {"jwt": [proof]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Anonymous access, an unregistered client_id and a public client's client_id still work.
+    for form_client in [None, Some("wallet-of-its-own".to_string()), Some(public_id.clone())] {
+        let mut form = vec![
+            ("grant_type", grant.to_string()),
+            ("pre-authorized_code", code().await),
+        ];
+        if let Some(client) = form_client {
+            form.push(("client_id", client));
+        }
+        let r = reply(app.client.post(app.url("/v1/oauth/token")).form(&form)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
 
 /// RFC 8414 §3.1 / OID4VCI §12.2.2: with an issuer path, the well-known segment goes first.
 #[tokio::test]

@@ -20,6 +20,7 @@ mod dpop;
 mod edge;
 mod encryption;
 mod errors;
+mod forgery;
 mod interaction_hook;
 mod issuance;
 mod ldp_vc;

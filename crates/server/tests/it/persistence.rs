@@ -13,6 +13,7 @@ use crate::on_both_engines;
 on_both_engines!(
     a_restart_keeps_configuration_users_and_keys,
     the_database_holds_no_secret_in_clear,
+    offer_references_are_stored_as_hashes_only,
     two_nodes_on_one_database_share_keys_and_one_initial_token,
 );
 
@@ -97,6 +98,7 @@ pub async fn raw_database(app: &crate::helpers::TestApp, engine: Engine) -> Vec<
                 "users",
                 "credential_configurations",
                 "bootstrap_steps",
+                "offers",
             ] {
                 let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT t::text FROM {table} t"
@@ -260,4 +262,90 @@ async fn two_nodes_on_one_database_share_keys_and_one_initial_token(engine: Engi
     }
     one.shutdown().await;
     two.shutdown().await;
+}
+
+/// Defect 6: a by-reference offer's reference was stored in clear, so one read from a dump
+/// fetched the offer with its live pre-authorized code. Only its SHA-256 is stored now, and
+/// references stored in clear by an older Sigil are hashed when the store opens.
+async fn offer_references_are_stored_as_hashes_only(engine: Engine) {
+    let mut app = spawn_app(engine).await;
+    let config = app
+        .post(
+            "/v1/openid/credential-configurations",
+            json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential",
+                   "claimMappings": {"email": {"mapFrom": "claims.email"}}}),
+        )
+        .await;
+    let config = config.body["id"].as_str().unwrap().to_string();
+    let offer = app
+        .post(
+            "/v1/openid/offers/pre-authorized",
+            json!({"credentials": [config], "byReference": true, "claims": {"email": "r@example.com"}}),
+        )
+        .await;
+    assert_eq!(offer.status, StatusCode::CREATED, "{}", offer.text);
+    let uri = offer.body["uri"].as_str().unwrap();
+    let offer_uri = url::form_urlencoded::parse(uri.split_once('?').unwrap().1.as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .to_string();
+    let reference = offer_uri.rsplit('/').next().unwrap().to_string();
+    let raw = raw_database(&app, engine).await;
+    assert!(contains(&raw, b"r@example.com"), "the dump sees the offer");
+    let bytes = sigil_crypto::b64url::decode(&reference).unwrap();
+    for (what, needle) in [
+        ("reference", reference.as_bytes().to_vec()),
+        ("reference bytes", bytes.clone()),
+        ("reference hex", hex(&bytes).into_bytes()),
+    ] {
+        assert!(!contains(&raw, &needle), "the database holds the {what}");
+    }
+    // What the dump does hold (the hash) fetches nothing.
+    let hash = sigil_crypto::sha256(reference.as_bytes());
+    for guess in [sigil_crypto::b64url::encode(hash), hex(&hash)] {
+        let r = reply(app.client.get(app.url(&format!("/v1/openid/offers/{guess}")))).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    }
+    let fetched = reply(app.client.get(&offer_uri)).await;
+    assert_eq!(fetched.status, StatusCode::OK, "{}", fetched.text);
+
+    // An offer stored by an older Sigil, reference in clear: hashed when the store opens, and
+    // still fetched by its reference.
+    let legacy = sigil_crypto::b64url::encode([7u8; 32]);
+    let legacy = legacy.as_str();
+    assert_eq!(legacy.len(), 43);
+    macro_rules! make_legacy {
+        ($conn:ty) => {{
+            let mut conn = <$conn>::connect(&app.db.url).await.unwrap();
+            sqlx::query("UPDATE offers SET reference = $1, reference_hash = NULL")
+                .bind(legacy)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }};
+    }
+    macro_rules! clear_references {
+        ($conn:ty) => {{
+            let mut conn = <$conn>::connect(&app.db.url).await.unwrap();
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM offers WHERE reference IS NOT NULL")
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
+            n
+        }};
+    }
+    match engine {
+        Engine::Sqlite => make_legacy!(sqlx::SqliteConnection),
+        Engine::Postgres => make_legacy!(sqlx::PgConnection),
+    }
+    app.restart().await;
+    let left = match engine {
+        Engine::Sqlite => clear_references!(sqlx::SqliteConnection),
+        Engine::Postgres => clear_references!(sqlx::PgConnection),
+    };
+    assert_eq!(left, 0, "no reference is left in clear");
+    let r = reply(app.client.get(app.url(&format!("/v1/openid/offers/{legacy}")))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
