@@ -1,5 +1,6 @@
 //! The application context the HTTP edge calls into.
 
+use crate::rate_limit::{RateLimitSettings, RateLimiter};
 use std::sync::Arc;
 
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
@@ -26,6 +27,8 @@ pub struct Settings {
     pub oauth: OAuthSettings,
     /// mdoc Document Signer lifetimes.
     pub mdoc: MdocSettings,
+    /// Rate limits.
+    pub rate_limit: RateLimitSettings,
 }
 
 /// mdoc Document Signer lifetimes.
@@ -104,6 +107,7 @@ pub struct Sigil {
     request_keys: RequestKeys,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
+    rate_limiter: RateLimiter,
 }
 
 /// What starting produced besides the application.
@@ -146,8 +150,10 @@ impl Sigil {
             .admin_token
             .as_ref()
             .map(|t| sha256(t.expose().as_bytes()));
+        let rate_limiter = RateLimiter::new(settings.rate_limit, clock.clone());
         Ok(Started {
             sigil: Self {
+                rate_limiter,
                 store,
                 clock,
                 rng,
@@ -196,6 +202,17 @@ impl Sigil {
     /// The credential issuer identifier.
     pub fn issuer(&self) -> &str {
         &self.settings.public_url
+    }
+
+    /// The rate limiter the edge consults.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.rate_limiter
+    }
+
+    /// Shares this node's rate-limit counts with the other nodes; called every second by the
+    /// server.
+    pub async fn sync_rate_limits(&self) -> Result<(), Error> {
+        Ok(self.rate_limiter.sync(self.store.as_ref()).await?)
     }
 
     /// Deletes expired one-time artefacts; called periodically by the server.

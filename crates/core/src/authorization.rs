@@ -1084,6 +1084,9 @@ impl Sigil {
         }
         // RFC 9449 §10: a code bound by dpop_jkt is redeemed only with that key's proof.
         let dpop_jkt = self.dpop_binding(dpop, grant.dpop_jkt.as_deref())?;
+        if let Some(proof) = dpop {
+            self.spend_dpop_proof(proof).await?;
+        }
         let token = random_token(self.rng.as_ref(), "")?;
         let ttl = self.settings().oauth.access_token_ttl;
         let identifiers = grant.identifiers.then(|| grant.configuration_ids.clone());

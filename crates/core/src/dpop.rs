@@ -43,11 +43,17 @@ pub struct DpopRequest<'a> {
     pub path: &'a str,
 }
 
-/// A verified DPoP proof.
+/// A verified DPoP proof whose `jti` is not spent yet: the caller spends it with
+/// [`Sigil::spend_dpop_proof`] once the rest of the request has shown it is valid, so a proof
+/// sent with a made-up code or token leaves no row behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpopProof {
     /// RFC 7638 thumbprint of the proof key (what `cnf.jkt` holds).
     pub jkt: String,
+    /// SHA-256 of (thumbprint, `jti`): what the replay store records.
+    replay_hash: [u8; 32],
+    /// Until when the proof could be accepted, so how long the record is kept.
+    replay_until: i64,
 }
 
 /// How a protected-resource request presented its access token (RFC 6750 §2.1, RFC 9449 §7.1).
@@ -111,7 +117,7 @@ impl Sigil {
 
     /// Checks the DPoP proof of a request (RFC 9449 §4.3); `None` when none was sent.
     /// `access_token` is given at protected resources, where the proof must carry its hash
-    /// (`ath`). The proof's `jti` is spent last, so only a proof that passes every check uses it.
+    /// (`ath`). The proof's `jti` is not spent here: see [`Sigil::spend_dpop_proof`].
     pub async fn verify_dpop(
         &self,
         request: &DpopRequest<'_>,
@@ -208,13 +214,25 @@ impl Sigil {
         let mut seen = key.thumbprint.clone().into_bytes();
         seen.push(b' ');
         seen.extend_from_slice(jti.as_bytes());
-        let until = iat.max(now) + max_age + MAX_FUTURE_SECS;
-        if !self.store.use_dpop_proof(&sha256(&seen), until).await? {
-            return Err(invalid("the DPoP proof was already used (jti replay)"));
-        }
         Ok(Some(DpopProof {
             jkt: key.thumbprint,
+            replay_hash: sha256(&seen),
+            replay_until: iat.max(now) + max_age + MAX_FUTURE_SECS,
         }))
+    }
+
+    /// Spends a verified proof's `jti` (§11.1): one winner across every node sharing the store.
+    /// Called once the request is otherwise valid (the grant or the access token checked).
+    pub async fn spend_dpop_proof(&self, proof: &DpopProof) -> Result<(), Error> {
+        if self
+            .store
+            .use_dpop_proof(&proof.replay_hash, proof.replay_until)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(invalid("the DPoP proof was already used (jti replay)"))
+        }
     }
 
     /// The token endpoint's DPoP decision: the key to bind the new token to, if any.
@@ -266,6 +284,7 @@ impl Sigil {
                         "the DPoP proof's key is not the key the access token is bound to",
                     )));
                 }
+                self.spend_dpop_proof(&proof).await?;
                 Ok(record)
             }
         }
@@ -316,7 +335,11 @@ mod tests {
 
     #[test]
     fn a_token_is_bound_to_the_proof_key_and_to_dpop_jkt_when_named() {
-        let proof = DpopProof { jkt: "k1".into() };
+        let proof = DpopProof {
+            jkt: "k1".into(),
+            replay_hash: [0; 32],
+            replay_until: 0,
+        };
         let refused = |r: Result<Option<String>, Error>| {
             matches!(
                 r,

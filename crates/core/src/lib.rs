@@ -35,6 +35,7 @@ pub mod outbound;
 pub mod outbound_url;
 pub mod page;
 pub mod proof;
+pub mod rate_limit;
 pub mod store;
 pub mod token;
 pub mod user;

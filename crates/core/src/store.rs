@@ -25,6 +25,17 @@ pub enum StoreError {
     Unstorable(String),
 }
 
+/// Hits counted by one node in one rate-limit bucket and window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitHits {
+    /// SHA-256 of the scope and key.
+    pub bucket: Vec<u8>,
+    /// Start of the window, seconds.
+    pub window: i64,
+    /// Hits to add.
+    pub hits: i64,
+}
+
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -765,8 +776,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: i64,
         token: &AccessTokenRecord,
     ) -> Result<CodeRedemption, StoreError>;
-    /// Deletes expired used-nonce records, access tokens and offers; returns how many rows went.
+    /// Deletes expired used-nonce records, access tokens and offers, and rate-limit counts of
+    /// past windows; returns how many rows went.
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
+    /// Adds hits to shared rate-limit buckets in one statement; returns each bucket's total over
+    /// every node, in the order given. Each (bucket, window) appears at most once.
+    async fn add_rate_limit_hits(&self, hits: &[RateLimitHits]) -> Result<Vec<i64>, StoreError>;
 
     /// Stores an IACA or Document Signer. An active IACA replaces the active one in the same
     /// transaction.

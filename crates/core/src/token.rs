@@ -65,6 +65,11 @@ impl Sigil {
             .store
             .find_offer_by_code_hash(&code_hash)
             .await?
+            .filter(|o| {
+                o.consumed_at.is_none()
+                    && o.expires_at > self.clock.now()
+                    && o.tx_code_failures < self.settings().oauth.tx_code_max_failures
+            })
             .ok_or_else(refused)?;
         let tx_code = request.tx_code.as_deref();
         // OID4VCI 1.0 §6.1: tx_code MUST be sent iff the offer asked for one.
@@ -84,6 +89,10 @@ impl Sigil {
             (Some(_), Some(tx)) => Some(tx_code_mac(self, &offer.id, tx)),
             (None, None) => None,
         };
+        // The request names a live offer: only now may its DPoP proof's jti be recorded.
+        if let Some(proof) = dpop {
+            self.spend_dpop_proof(proof).await?;
+        }
         let now = self.clock.now();
         let token = random_token(self.rng.as_ref(), "")?;
         let ttl = self.settings().oauth.access_token_ttl;

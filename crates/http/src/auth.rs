@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use sigil_core::{Error, Sigil};
 
 use crate::error::ApiError;
+use crate::rate_limit::{client_address, too_many};
 
 pub(crate) async fn require_admin(
     State(sigil): State<Sigil>,
@@ -18,12 +19,27 @@ pub(crate) async fn require_admin(
         (Some(value), None) => value.to_str().ok().and_then(bearer),
         _ => None,
     };
-    let Some(token) = token else {
-        return ApiError::Domain(Error::Unauthorized).into_response();
+    let address = client_address(request.extensions(), request.headers());
+    let limiter = sigil.rate_limiter();
+    // An address that failed too often is refused before its token is even looked at.
+    if let Some(address) = address
+        && let Err(limited) = limiter.admin_may_try(address)
+    {
+        tracing::warn!(%address, "admin authentication rate limited");
+        return ApiError::Edge(too_many(limited)).into_response();
+    }
+    let outcome = match token {
+        Some(token) => sigil.authenticate_admin(token).await,
+        None => Err(Error::Unauthorized),
     };
-    match sigil.authenticate_admin(token).await {
+    match outcome {
         Ok(()) => next.run(request).await,
-        Err(e) => ApiError::Domain(e).into_response(),
+        Err(e) => {
+            if let (Error::Unauthorized, Some(address)) = (&e, address) {
+                limiter.admin_failure(address);
+            }
+            ApiError::Domain(e).into_response()
+        }
     }
 }
 

@@ -15,6 +15,7 @@ mod health;
 mod jwks;
 mod openapi;
 mod protocol;
+mod rate_limit;
 
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ pub struct HttpOptions {
     pub body_timeout: Duration,
     /// Time for a whole request, from its head to its response (503 beyond).
     pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (for rate limits per address).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpOptions {
@@ -47,6 +50,7 @@ impl Default for HttpOptions {
             max_body_bytes: 1024 * 1024,
             body_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -100,6 +104,9 @@ fn finish(router: Router, options: &HttpOptions) -> Router {
         .fallback(edge::not_found)
         .method_not_allowed_fallback(edge::method_not_allowed)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(axum::Extension(rate_limit::TrustedProxies(
+            options.trusted_proxies.clone().into(),
+        )))
         .layer(axum::Extension(BodyLimits {
             max_bytes: options.max_body_bytes,
             timeout: options.body_timeout,

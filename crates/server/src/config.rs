@@ -206,6 +206,48 @@ pub const KEYS: &[Key] = &[
         true,
         Some("30"),
     ),
+    key(
+        "rate_limit",
+        "enabled",
+        "SIGIL_RATE_LIMIT_ENABLED",
+        false,
+        Some("true"),
+    ),
+    key(
+        "rate_limit",
+        "per_address_per_minute",
+        "SIGIL_RATE_LIMIT_PER_ADDRESS_PER_MINUTE",
+        true,
+        Some("3000"),
+    ),
+    key(
+        "rate_limit",
+        "per_code_per_minute",
+        "SIGIL_RATE_LIMIT_PER_CODE_PER_MINUTE",
+        true,
+        Some("10"),
+    ),
+    key(
+        "rate_limit",
+        "per_token_per_minute",
+        "SIGIL_RATE_LIMIT_PER_TOKEN_PER_MINUTE",
+        true,
+        Some("60"),
+    ),
+    key(
+        "rate_limit",
+        "admin_failures_per_minute",
+        "SIGIL_RATE_LIMIT_ADMIN_FAILURES_PER_MINUTE",
+        true,
+        Some("30"),
+    ),
+    key(
+        "rate_limit",
+        "trusted_proxies",
+        "SIGIL_RATE_LIMIT_TRUSTED_PROXIES",
+        false,
+        None,
+    ),
     key("log", "level", "SIGIL_LOG", false, Some("info")),
     key("log", "format", "SIGIL_LOG_FORMAT", false, Some("text")),
 ];
@@ -277,6 +319,10 @@ pub struct Config {
     pub document_signer_validity_days: i64,
     /// How long a Document Signer signs before a new one takes over, days.
     pub document_signer_rotation_days: i64,
+    /// Rate limits.
+    pub rate_limit: sigil_core::rate_limit::RateLimitSettings,
+    /// Proxies whose `X-Forwarded-For` names the client (addresses or CIDR blocks).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Log filter (tracing `EnvFilter` syntax).
     pub log_level: String,
     /// Log format.
@@ -319,7 +365,20 @@ struct Raw {
     #[serde(default)]
     mdoc: RawMdoc,
     #[serde(default)]
+    rate_limit: RawRateLimit,
+    #[serde(default)]
     log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimit {
+    enabled: Option<toml::Value>,
+    per_address_per_minute: Option<i64>,
+    per_code_per_minute: Option<i64>,
+    per_token_per_minute: Option<i64>,
+    admin_failures_per_minute: Option<i64>,
+    trusted_proxies: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -678,6 +737,37 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         16_384,
         8_192..=1_048_576,
     )?;
+    let per_minute = |path: &str, value: Option<i64>, default: i64| {
+        ranged(path, value, default, 1..=1_000_000).map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+    };
+    let rate_limit = sigil_core::rate_limit::RateLimitSettings {
+        enabled: match &raw.rate_limit.enabled {
+            None => true,
+            some => boolean("rate_limit.enabled", some)?,
+        },
+        per_address: per_minute(
+            "rate_limit.per_address_per_minute",
+            raw.rate_limit.per_address_per_minute,
+            3_000,
+        )?,
+        per_code: per_minute(
+            "rate_limit.per_code_per_minute",
+            raw.rate_limit.per_code_per_minute,
+            10,
+        )?,
+        per_token: per_minute(
+            "rate_limit.per_token_per_minute",
+            raw.rate_limit.per_token_per_minute,
+            60,
+        )?,
+        admin_failures: per_minute(
+            "rate_limit.admin_failures_per_minute",
+            raw.rate_limit.admin_failures_per_minute,
+            30,
+        )?,
+    };
+    let trusted_proxies = parse_trusted_proxies(raw.rate_limit.trusted_proxies.as_ref())
+        .map_err(|why| bad("rate_limit.trusted_proxies", why))?;
     let ca_file = raw.outbound.ca_file.map(PathBuf::from);
     if let Some(path) = &ca_file
         && !path.is_file()
@@ -742,9 +832,39 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         outbound,
         document_signer_validity_days,
         document_signer_rotation_days,
+        rate_limit,
+        trusted_proxies,
         log_level,
         log_format,
     })
+}
+
+/// Proxy addresses or CIDR blocks: a TOML array of strings, or one comma-separated string (the
+/// environment's form).
+fn parse_trusted_proxies(value: Option<&toml::Value>) -> Result<Vec<ipnet::IpNet>, String> {
+    let items: Vec<String> = match value {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::String(text)) => text.split(',').map(str::to_string).collect(),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| "must list addresses as strings".to_string())
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("must be a list of addresses or CIDR blocks".into()),
+    };
+    items
+        .iter()
+        .map(|item| item.trim())
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or CIDR block"))
+        })
+        .collect()
 }
 
 /// Decodes a master key given as base64 (standard or URL-safe) of exactly 32 bytes.

@@ -104,6 +104,7 @@ impl Server {
             max_body_bytes: config.max_body_bytes,
             body_timeout: Duration::from_secs(config.body_timeout_secs),
             request_timeout: Duration::from_secs(config.request_timeout_secs),
+            trusted_proxies: config.trusted_proxies.clone(),
         };
         let listeners = if admin.is_some() { 2 } else { 1 };
         let limits = ConnectionLimits {
@@ -127,6 +128,7 @@ impl Server {
                 signal.clone(),
             ));
         }
+        tasks.push(sync_rate_limits(sigil.clone(), signal.clone()));
         tasks.push(purge_expired(sigil.clone(), signal));
         tracing::info!(%public_addr, ?admin_addr, public_url = %sigil.settings().public_url, "sigil is serving");
         Ok(Self {
@@ -195,6 +197,7 @@ pub async fn build(
             document_signer_validity: config.document_signer_validity_days * 86_400,
             document_signer_rotation: config.document_signer_rotation_days * 86_400,
         },
+        rate_limit: config.rate_limit,
     };
     let http = outbound::ReqwestClient::new(&config.outbound).map_err(config::ConfigError)?;
     Ok(Sigil::start(
@@ -253,6 +256,35 @@ fn connection_budget(config: &Config, listeners: u64) -> usize {
         );
     }
     usize::try_from(wanted.min(available).max(1)).unwrap_or(1)
+}
+
+/// Shares this node's rate-limit counts with the others every second (see
+/// `sigil_core::rate_limit`).
+fn sync_rate_limits(
+    sigil: Sigil,
+    mut signal: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        if !sigil.settings().rate_limit.enabled {
+            return Ok(());
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = sigil.sync_rate_limits().await {
+                        tracing::warn!(error = %e, "sharing rate-limit counts failed");
+                    }
+                }
+                changed = signal.changed() => {
+                    if changed.is_err() || *signal.borrow() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// Deletes expired nonces, access tokens and offers every minute, so unauthenticated nonce

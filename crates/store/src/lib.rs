@@ -107,12 +107,11 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 macro_rules! hash_clear_offer_references {
     ($pool:expr) => {
         async {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT id, reference FROM offers WHERE reference IS NOT NULL",
-            )
-            .fetch_all($pool)
-            .await
-            .map_err(backend)?;
+            let rows: Vec<(String, String)> =
+                sqlx::query_as("SELECT id, reference FROM offers WHERE reference IS NOT NULL")
+                    .fetch_all($pool)
+                    .await
+                    .map_err(backend)?;
             for (id, reference) in &rows {
                 sqlx::query(
                     "UPDATE offers SET reference_hash = $1, reference = NULL \
@@ -125,14 +124,16 @@ macro_rules! hash_clear_offer_references {
                 .map_err(backend)?;
             }
             if !rows.is_empty() {
-                tracing::info!(offers = rows.len(), "stored offer references replaced by their hashes");
+                tracing::info!(
+                    offers = rows.len(),
+                    "stored offer references replaced by their hashes"
+                );
             }
             Ok::<(), StoreError>(())
         }
         .await
     };
 }
-use hash_clear_offer_references;
 
 impl SqliteStore {
     /// Opens (creating if needed) the SQLite file in WAL mode with a busy timeout, and migrates.

@@ -1319,6 +1319,8 @@ macro_rules! impl_store {
                     "DELETE FROM authorization_sessions WHERE expires_at <= $1",
                     // A used code is kept until it expires so that a replay can revoke its tokens.
                     "DELETE FROM authorization_codes WHERE expires_at <= $1",
+                    // Two windows back: the sliding estimate reads the previous one.
+                    "DELETE FROM rate_limits WHERE window_start < $1 - 120",
                 ] {
                     total += sqlx::query(statement)
                         .bind(now)
@@ -1328,6 +1330,39 @@ macro_rules! impl_store {
                         .rows_affected();
                 }
                 Ok(total)
+            }
+
+            async fn add_rate_limit_hits(
+                &self,
+                hits: &[sigil_core::store::RateLimitHits],
+            ) -> Result<Vec<i64>, StoreError> {
+                if hits.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let _writer = self.writer().await;
+                let mut query = sqlx::QueryBuilder::new(
+                    "INSERT INTO rate_limits (bucket, window_start, hits) ",
+                );
+                query.push_values(hits, |mut row, h| {
+                    row.push_bind(&h.bucket).push_bind(h.window).push_bind(h.hits);
+                });
+                query.push(
+                    " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits \
+                     RETURNING bucket, window_start, hits",
+                );
+                let rows: Vec<(Vec<u8>, i64, i64)> = query
+                    .build_query_as()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                let totals: std::collections::HashMap<(Vec<u8>, i64), i64> = rows
+                    .into_iter()
+                    .map(|(bucket, window, total)| ((bucket, window), total))
+                    .collect();
+                Ok(hits
+                    .iter()
+                    .map(|h| totals.get(&(h.bucket.clone(), h.window)).copied().unwrap_or(h.hits))
+                    .collect())
             }
         }
     };

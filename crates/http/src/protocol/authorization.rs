@@ -20,7 +20,6 @@ use crate::form;
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
         .route("/v1/oauth/authorize", get(authorize))
-        .route("/v1/oauth/par", post(par))
         .route(
             "/v1/oauth/authentication/callback",
             get(authentication_callback),
@@ -125,6 +124,11 @@ async fn hook_callback(
         Ok(pairs) => navigate(sigil.interaction_hook_callback(&state, pairs).await),
         Err(page) => page,
     }
+}
+
+/// `POST /v1/oauth/par`, limited per client address on its own.
+pub(crate) fn par_routes() -> Router<Sigil> {
+    Router::new().route("/v1/oauth/par", post(par))
 }
 
 fn invalid_request(description: &str) -> OAuthError {

@@ -12,21 +12,34 @@ mod token;
 
 use axum::Router;
 use sigil_core::Sigil;
+use sigil_core::rate_limit::Scope;
+
+use crate::rate_limit::{AddressLimit, by_address};
 
 pub(crate) use error::OAuthError;
 
 pub(crate) fn routes(sigil: Sigil) -> Router<Sigil> {
+    let limited = |router: Router<Sigil>, scope: Scope| {
+        router.route_layer(axum::middleware::from_fn_with_state(
+            AddressLimit {
+                sigil: sigil.clone(),
+                scope,
+            },
+            by_address,
+        ))
+    };
     // RFC 9449 §8, §9: the endpoints that take DPoP proofs hand out DPoP nonces.
     let dpop = Router::new()
-        .merge(token::routes())
-        .merge(nonce::routes())
-        .merge(credential::routes())
+        .merge(limited(token::routes(), Scope::TokenByAddress))
+        .merge(limited(nonce::routes(), Scope::NonceByAddress))
+        .merge(limited(credential::routes(), Scope::CredentialByAddress))
         .route_layer(axum::middleware::from_fn_with_state(
-            sigil,
+            sigil.clone(),
             resource::dpop_nonce,
         ));
     Router::new()
         .merge(authorization::routes())
+        .merge(limited(authorization::par_routes(), Scope::ParByAddress))
         .merge(metadata::routes())
         .merge(offer::routes())
         .merge(dpop)

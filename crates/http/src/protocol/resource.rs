@@ -17,6 +17,8 @@ use sigil_core::{Error, ProtocolError, Sigil};
 use super::{OAuthError, no_store};
 use crate::edge::{Refusal, Surface, read_body};
 use crate::extract::media_type;
+use crate::rate_limit::too_many;
+use sigil_core::rate_limit::Scope;
 
 /// The `DPoP` request header.
 pub(crate) const DPOP: &str = "dpop";
@@ -156,6 +158,12 @@ pub(crate) async fn authenticate(
         }
         _ => None,
     };
+    if let Some((_, token)) = &presented {
+        sigil
+            .rate_limiter()
+            .check(Scope::CredentialByToken, token.as_bytes())
+            .map_err(|limited| ResourceError::Edge(too_many(limited)))?;
+    }
     let Some((scheme, token)) = presented else {
         return Err(ResourceError::Denied(ResourceDenied {
             error: Error::protocol(

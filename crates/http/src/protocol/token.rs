@@ -14,6 +14,8 @@ use sigil_proto::oid4vci::token::TokenRequest;
 use super::authorization::{basic_credentials, form_pairs};
 use super::resource::dpop_headers;
 use super::{OAuthError, no_store};
+use crate::rate_limit::too_many;
+use sigil_core::rate_limit::Scope;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new().route(TOKEN_PATH, post(token))
@@ -36,6 +38,17 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
         redirect_uri: value("redirect_uri"),
         code_verifier: value("code_verifier"),
     };
+    // Per code: a code (and so its transaction code) is tried at most so often, whatever the
+    // number of addresses trying it.
+    let limiter = sigil.rate_limiter();
+    for code in [&token_request.pre_authorized_code, &token_request.code]
+        .into_iter()
+        .flatten()
+    {
+        limiter
+            .check(Scope::TokenByCode, code.as_bytes())
+            .map_err(|limited| OAuthError::Edge(too_many(limited)))?;
+    }
     let credentials = ClientCredentials {
         form_client_id: token_request.client_id.clone(),
         basic: basic_credentials(&headers)?,

@@ -447,8 +447,10 @@ async fn nul_characters_are_refused_on_every_engine(engine: Engine) {
         .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_request");
     let config = app
-        .configuration(json!({"name": "B", "format": "dc+sd-jwt", "vct": "https://issuer.example/b",
-            "claimMappings": {"n": {"mapFrom": "claims.n"}}}))
+        .configuration(
+            json!({"name": "B", "format": "dc+sd-jwt", "vct": "https://issuer.example/b",
+            "claimMappings": {"n": {"mapFrom": "claims.n"}}}),
+        )
         .await;
     let (access, _) = app.access_token(&config, json!({"n": "x"})).await;
     let r = reply(
@@ -463,6 +465,10 @@ async fn nul_characters_are_refused_on_every_engine(engine: Engine) {
         .credential(&access, json!({"credential_configuration_id": "a\u{0}"}))
         .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_credential_request");
-    let r = reply(app.client.get(app.url("/v1/oauth/authorize?client_id=a%00b"))).await;
+    let r = reply(
+        app.client
+            .get(app.url("/v1/oauth/authorize?client_id=a%00b")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
 }

@@ -49,12 +49,19 @@ fn identity_did_key() -> String {
 }
 
 async fn setup(app: &TestApp) -> String {
-    app.configuration(json!({"name": "Badge", "format": "dc+sd-jwt", "vct": "https://issuer.example/badge",
-        "claimMappings": {"name": {"mapFrom": "claims.name"}}}))
-        .await
+    app.configuration(
+        json!({"name": "Badge", "format": "dc+sd-jwt", "vct": "https://issuer.example/badge",
+        "claimMappings": {"name": {"mapFrom": "claims.name"}}}),
+    )
+    .await
 }
 
-async fn credential_with(app: &TestApp, config: &str, access: &str, proof: &str) -> crate::helpers::Reply {
+async fn credential_with(
+    app: &TestApp,
+    config: &str,
+    access: &str,
+    proof: &str,
+) -> crate::helpers::Reply {
     app.credential(
         access,
         json!({"credential_configuration_id": config, "proofs": {"jwt": [proof]}}),
@@ -113,7 +120,12 @@ async fn small_order_ed25519_keys_bind_nothing(engine: Engine) {
     .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let r = app.token(&form).await;
-    assert_eq!(r.status, StatusCode::OK, "the code was not spent: {}", r.text);
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the code was not spent: {}",
+        r.text
+    );
 }
 
 /// `S` + L: the same signature in a form lax verifiers accept (RFC 8032 §5.1.7 refuses it).

@@ -57,7 +57,12 @@ async fn pre_authorized_client_authentication_must_succeed_when_attempted(engine
             json!({"name": "C", "redirectUris": ["https://wallet.example/cb"], "tokenEndpointAuthMethod": "client_secret_basic"}),
         )
         .await;
-    assert_eq!(confidential.status, StatusCode::CREATED, "{}", confidential.text);
+    assert_eq!(
+        confidential.status,
+        StatusCode::CREATED,
+        "{}",
+        confidential.text
+    );
     let id = confidential.body["id"].as_str().unwrap().to_string();
     let secret = confidential.body["secret"].as_str().unwrap().to_string();
     let public = app
@@ -94,10 +99,7 @@ async fn pre_authorized_client_authentication_must_succeed_when_attempted(engine
         (None, vec![("client_id", id.clone())]),
         (
             None,
-            vec![
-                ("client_id", id.clone()),
-                ("client_secret", secret.clone()),
-            ],
+            vec![("client_id", id.clone()), ("client_secret", secret.clone())],
         ),
         (Some((public_id.as_str(), "any")), vec![]),
     ] {
@@ -125,7 +127,11 @@ async fn pre_authorized_client_authentication_must_succeed_when_attempted(engine
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // Anonymous access, an unregistered client_id and a public client's client_id still work.
-    for form_client in [None, Some("wallet-of-its-own".to_string()), Some(public_id.clone())] {
+    for form_client in [
+        None,
+        Some("wallet-of-its-own".to_string()),
+        Some(public_id.clone()),
+    ] {
         let mut form = vec![
             ("grant_type", grant.to_string()),
             ("pre-authorized_code", code().await),

@@ -27,5 +27,6 @@ mod ldp_vc;
 mod mdoc;
 mod openapi;
 mod persistence;
+mod rate_limits;
 mod users;
 mod wallet;

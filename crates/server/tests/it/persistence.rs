@@ -304,7 +304,11 @@ async fn offer_references_are_stored_as_hashes_only(engine: Engine) {
     // What the dump does hold (the hash) fetches nothing.
     let hash = sigil_crypto::sha256(reference.as_bytes());
     for guess in [sigil_crypto::b64url::encode(hash), hex(&hash)] {
-        let r = reply(app.client.get(app.url(&format!("/v1/openid/offers/{guess}")))).await;
+        let r = reply(
+            app.client
+                .get(app.url(&format!("/v1/openid/offers/{guess}"))),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     }
     let fetched = reply(app.client.get(&offer_uri)).await;
@@ -346,6 +350,10 @@ async fn offer_references_are_stored_as_hashes_only(engine: Engine) {
         Engine::Postgres => clear_references!(sqlx::PgConnection),
     };
     assert_eq!(left, 0, "no reference is left in clear");
-    let r = reply(app.client.get(app.url(&format!("/v1/openid/offers/{legacy}")))).await;
+    let r = reply(
+        app.client
+            .get(app.url(&format!("/v1/openid/offers/{legacy}"))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }

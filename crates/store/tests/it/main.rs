@@ -54,7 +54,63 @@ on_both_engines!(
     a_dpop_proof_is_used_once_under_concurrency,
     notifications_land_on_the_credentials_of_their_token_only,
     a_deferred_issuance_is_decided_once_and_delivered_once,
+    rate_limit_hits_add_up_across_callers_and_expire,
+    text_the_database_cannot_store_is_a_refusal,
 );
+
+/// Each node adds its hits in one statement and reads back every node's total; concurrent
+/// adders lose nothing; old windows are purged.
+async fn rate_limit_hits_add_up_across_callers_and_expire(store: Arc<dyn Store>) {
+    use sigil_core::store::RateLimitHits;
+    let hits = |bucket: u8, window: i64, n: i64| RateLimitHits {
+        bucket: vec![bucket; 32],
+        window,
+        hits: n,
+    };
+    assert_eq!(
+        store.add_rate_limit_hits(&[]).await.unwrap(),
+        Vec::<i64>::new()
+    );
+    let totals = store
+        .add_rate_limit_hits(&[hits(1, 600, 3), hits(2, 600, 1), hits(1, 540, 9)])
+        .await
+        .unwrap();
+    assert_eq!(totals, vec![3, 1, 9]);
+    let mut adders = Vec::new();
+    for _ in 0..16 {
+        let store = store.clone();
+        adders.push(tokio::spawn(async move {
+            store.add_rate_limit_hits(&[hits(1, 600, 2)]).await.unwrap()
+        }));
+    }
+    let mut seen = Vec::new();
+    for adder in adders {
+        seen.extend(adder.await.unwrap());
+    }
+    seen.sort_unstable();
+    let expected: Vec<i64> = (1..=16).map(|i| 3 + 2 * i).collect();
+    assert_eq!(seen, expected, "each adder saw a distinct running total");
+    // At 720 the estimate reads windows 660 and 720: 540 goes, 600 (the previous of 660) stays.
+    store.purge_expired(720).await.unwrap();
+    let after = store
+        .add_rate_limit_hits(&[hits(1, 600, 0), hits(1, 540, 0)])
+        .await
+        .unwrap();
+    assert_eq!(after, vec![35, 0], "window 540 is gone, window 600 kept");
+}
+
+/// U+0000 cannot be stored in PostgreSQL text; SQLite stores it. Either way the store never
+/// fails with a backend error the edge would turn into a 500.
+async fn text_the_database_cannot_store_is_a_refusal(store: Arc<dyn Store>) {
+    let result = store
+        .insert_user(&user("nul\u{0}id", Some(("https://p.example", "s\u{0}"))))
+        .await;
+    match (store.engine(), result) {
+        (sigil_core::store::Engine::Postgres, Err(StoreError::Unstorable(_))) => {}
+        (sigil_core::store::Engine::Sqlite, Ok(())) => {}
+        (engine, other) => panic!("{engine:?}: {other:?}"),
+    }
+}
 
 async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
     let db = TestDatabase::new(engine).await;
