@@ -160,6 +160,21 @@ fn is_pkce_text(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
+/// The checks of an authorization-code offer that need no storage; its lifetime.
+pub fn check_authorization_code_offer(
+    p: &mut crate::validation::Problems,
+    request: &AuthorizationCodeOfferRequest,
+) -> i64 {
+    crate::offer::check_offered_ids(p, &request.credentials);
+    offer_ttl(
+        p,
+        request.expires_in.as_ref(),
+        OFFER_DEFAULT_TTL_SECS,
+        OFFER_MAX_TTL_SECS,
+        "30 days",
+    )
+}
+
 impl Sigil {
     /// `POST /v1/openid/offers`: an authorization-code offer whose `issuer_state` binds the
     /// wallet's authorization request to it.
@@ -168,16 +183,10 @@ impl Sigil {
         request: &AuthorizationCodeOfferRequest,
     ) -> Result<AuthorizationCodeOfferResponse, Error> {
         let mut p = crate::validation::Problems::default();
-        self.check_offered_configurations(&mut p, &request.credentials)
-            .await?;
-        let ttl = offer_ttl(
-            &mut p,
-            request.expires_in.as_ref(),
-            OFFER_DEFAULT_TTL_SECS,
-            OFFER_MAX_TTL_SECS,
-            "30 days",
-        );
+        let ttl = check_authorization_code_offer(&mut p, request);
         p.finish(())?;
+        self.check_offered_configurations(&request.credentials)
+            .await?;
         let now = self.clock.now();
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
         let issuer_state = random_token(self.rng.as_ref(), "")?;

@@ -314,7 +314,7 @@ fn check_path(path: &str) -> Result<(), String> {
             MAP_FROM_ROOTS.join(", ")
         ));
     }
-    if path.len() > 512 || path.split('.').any(|s| s.is_empty()) {
+    if path.chars().count() > 512 || path.split('.').any(|s| s.is_empty()) {
         return Err("must be a dotted path of non-empty segments (at most 512 characters)".into());
     }
     Ok(())

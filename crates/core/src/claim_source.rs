@@ -86,6 +86,11 @@ fn unmask(new: &mut ClaimSourceAuthorization, old: Option<&ClaimSourceAuthorizat
     }
 }
 
+/// The checks of a claims source request that need no storage.
+pub fn check(request: &ClaimSourceRequest) -> Result<(), Error> {
+    parse(request).map(|_| ())
+}
+
 fn parse(request: &ClaimSourceRequest) -> Result<ClaimSource, Error> {
     let mut p = Problems::default();
     text(&mut p, "name", &request.name, 256);
@@ -112,7 +117,7 @@ fn parse(request: &ClaimSourceRequest) -> Result<ClaimSource, Error> {
     }
     for (name, param) in &request.request_parameters {
         let at = format!("requestParameters.{name}");
-        if name.is_empty() || name.len() > 256 {
+        if name.is_empty() || name.chars().count() > 256 {
             p.body(
                 &at,
                 "parameter names must have 1 to 256 characters",
@@ -317,11 +322,11 @@ impl Sigil {
                     client_secret == MASK
                 }
             };
+            // The mask names a stored secret this source does not have: a conflict with its
+            // state, not a malformed request.
             if still_masked {
-                return Err(Error::invalid_body(
-                    "authorization",
-                    "the mask keeps a stored secret only for the same authorization type",
-                    Value::from(MASK),
+                return Err(Error::Conflict(
+                    "authorization: the mask keeps a stored secret only for the same authorization type; send the secret".into(),
                 ));
             }
         }

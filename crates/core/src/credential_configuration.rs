@@ -798,23 +798,25 @@ fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
     let mut total: i64 = 0;
     for (name, value, unit) in parts {
         let Some(v) = value else { continue };
-        if v < 0 {
+        // Each unit at most about a century (a rule the OpenAPI document can state, unlike a
+        // bound on the sum).
+        if v < 0 || v.saturating_mul(unit) > MAX_EXPIRES_IN_SECS {
             p.body(
                 format!("expiresIn.{name}"),
-                "must not be negative",
+                format!(
+                    "must be between 0 and {} {name}",
+                    MAX_EXPIRES_IN_SECS / unit
+                ),
                 Value::from(v),
             );
             return None;
         }
-        total = v
-            .checked_mul(unit)
-            .and_then(|s| total.checked_add(s))
-            .unwrap_or(i64::MAX);
+        total = total.saturating_add(v * unit);
     }
-    if total == 0 || total > MAX_EXPIRES_IN_SECS {
+    if total == 0 {
         p.body(
             "expiresIn",
-            "must add up to more than 0 seconds and at most 100 years",
+            "must add up to more than 0 seconds",
             Value::from(total),
         );
         return None;
@@ -841,11 +843,10 @@ impl Sigil {
 
     async fn check_claim_source_of(&self, config: &CredentialConfiguration) -> Result<(), Error> {
         match &config.request.claim_source_id {
-            Some(id) if !self.claim_source_exists(id).await? => Err(Error::invalid_body(
-                "claimSourceId",
-                "is not a claims source id",
-                Value::from(id.clone()),
-            )),
+            // An id that names nothing is a 404, like any other.
+            Some(id) if !self.claim_source_exists(id).await? => {
+                Err(Error::NotFound(Resource::ClaimSource))
+            }
             _ => Ok(()),
         }
     }

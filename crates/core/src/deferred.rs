@@ -65,6 +65,20 @@ const APPROVED: &str = "approved";
 const REJECTED: &str = "rejected";
 const MAX_REASON: usize = 512;
 
+/// A rejection's reason: 1 to 512 characters when given.
+pub fn check_rejection(rejection: &DeferredRejection) -> Result<(), Error> {
+    match &rejection.reason {
+        Some(reason) if reason.is_empty() || reason.chars().count() > MAX_REASON => {
+            Err(Error::invalid_body(
+                "reason",
+                format!("must be 1 to {MAX_REASON} characters"),
+                Value::from(reason.clone()),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn corrupt(e: impl std::fmt::Display) -> Error {
     StoreError::Corrupt(format!("deferred issuance: {e}")).into()
 }
@@ -271,15 +285,7 @@ impl Sigil {
         id: &str,
         rejection: DeferredRejection,
     ) -> Result<DeferredIssuanceResponse, Error> {
-        if let Some(reason) = &rejection.reason
-            && (reason.is_empty() || reason.chars().count() > MAX_REASON)
-        {
-            return Err(Error::invalid_body(
-                "reason",
-                format!("must be 1 to {MAX_REASON} characters"),
-                Value::from(reason.clone()),
-            ));
-        }
+        check_rejection(&rejection)?;
         self.decide(id, REJECTED, rejection.reason.as_deref(), None)
             .await
     }

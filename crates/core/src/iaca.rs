@@ -102,6 +102,25 @@ fn document_signer_response(r: &MdocCertificateRecord) -> Result<DocumentSignerR
     })
 }
 
+/// An ISO 3166-2 subdivision code: a country, a hyphen, 1 to 3 letters or digits (`US-AL`).
+fn check_subdivision(p: &mut Problems, code: &str) {
+    let ok = code.split_once('-').is_some_and(|(c, sub)| {
+        c.len() == 2
+            && c.chars().all(|x| x.is_ascii_uppercase())
+            && (1..=3).contains(&sub.len())
+            && sub
+                .chars()
+                .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
+    });
+    if !ok {
+        p.body(
+            "stateOrProvinceName",
+            "must be an ISO 3166-2 code, e.g. US-AL",
+            Value::from(code),
+        );
+    }
+}
+
 /// A time field: RFC 3339 or a date.
 fn time_field(p: &mut Problems, param: &str, value: Option<&String>) -> Option<i64> {
     let text = value?;
@@ -117,6 +136,16 @@ fn time_field(p: &mut Problems, param: &str, value: Option<&String>) -> Option<i
 }
 
 impl Sigil {
+    /// The checks of an IACA request that need no storage, as `create_iaca` runs them.
+    pub fn check_iaca_request(&self, r: &IacaRequest) -> Vec<crate::FieldError> {
+        let now = self.clock.now();
+        if r.certificate_pem.is_some() || r.private_key_pem.is_some() {
+            crate::validation::field_errors(self.iaca_import(r, now))
+        } else {
+            crate::validation::field_errors(self.iaca_plan(r, now))
+        }
+    }
+
     fn host_name(&self) -> String {
         url::Url::parse(self.issuer())
             .ok()
@@ -147,20 +176,7 @@ impl Sigil {
             .unwrap_or_else(|| format!("{} IACA", self.host_name()));
         text(&mut p, "commonName", &common_name, 64);
         if let Some(st) = &r.state_or_province_name {
-            let ok = st.split_once('-').is_some_and(|(c, sub)| {
-                c == country
-                    && (1..=3).contains(&sub.len())
-                    && sub
-                        .chars()
-                        .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
-            });
-            if !ok {
-                p.body(
-                    "stateOrProvinceName",
-                    "must be an ISO 3166-2 code of the country, e.g. US-AL",
-                    Value::from(st.clone()),
-                );
-            }
+            check_subdivision(&mut p, st);
         }
         let alternative = r
             .issuer_alternative_name

@@ -87,41 +87,98 @@ pub(crate) fn timestamp(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-struct TxPlan {
+/// A transaction code to make.
+#[derive(Debug)]
+pub struct TxPlan {
     length: u32,
     numeric: bool,
     description: Option<String>,
 }
 
-impl Sigil {
-    /// Checks the configuration ids of an offer: listed once, existing, issuable.
-    pub(crate) async fn check_offered_configurations(
-        &self,
-        p: &mut Problems,
-        credentials: &[String],
-    ) -> Result<(), Error> {
-        if credentials.is_empty() {
+/// The configuration ids of an offer: at least one, each listed once.
+pub(crate) fn check_offered_ids(p: &mut Problems, credentials: &[String]) {
+    if credentials.is_empty() {
+        p.body(
+            "credentials",
+            "must list at least one credential configuration id",
+            Value::Array(vec![]),
+        );
+    }
+    for (i, id) in credentials.iter().enumerate() {
+        if credentials.iter().take(i).any(|c| c == id) {
             p.body(
-                "credentials",
-                "must list at least one credential configuration id",
-                Value::Array(vec![]),
+                format!("credentials.{i}"),
+                "is listed twice",
+                Value::from(id.clone()),
             );
         }
-        for (i, id) in credentials.iter().enumerate() {
-            let param = format!("credentials.{i}");
-            if credentials.iter().take(i).any(|c| c == id) {
-                p.body(&param, "is listed twice", Value::from(id.clone()));
-                continue;
+    }
+}
+
+/// The checks of a pre-authorized offer that need no storage; the lifetime when they pass.
+pub fn check_pre_authorized_offer(
+    p: &mut Problems,
+    request: &PreAuthorizedOfferRequest,
+) -> Option<(i64, Option<TxPlan>)> {
+    check_offered_ids(p, &request.credentials);
+    let tx = request
+        .transaction_code_configuration
+        .as_ref()
+        .and_then(|t| {
+            let length = t.length.unwrap_or(6);
+            if !(4..=12).contains(&length) {
+                p.body(
+                    "transactionCodeConfiguration.length",
+                    "must be between 4 and 12",
+                    Value::from(length),
+                );
             }
-            match self.credential_configuration(id).await {
-                Ok(_) => {}
-                Err(Error::NotFound(_)) => p.body(
-                    &param,
-                    "is not a credential configuration id",
-                    Value::from(id.clone()),
-                ),
-                Err(other) => return Err(other),
+            let numeric = match t.input_mode.as_deref().unwrap_or("numeric") {
+                "numeric" => true,
+                "text" => false,
+                other => {
+                    p.body(
+                        "transactionCodeConfiguration.inputMode",
+                        "must be numeric or text",
+                        Value::from(other),
+                    );
+                    true
+                }
+            };
+            if let Some(d) = &t.description
+                && d.chars().count() > MAX_TX_DESCRIPTION
+            {
+                p.body(
+                    "transactionCodeConfiguration.description",
+                    format!("must be at most {MAX_TX_DESCRIPTION} characters"),
+                    Value::from(d.chars().count()),
+                );
             }
+            u32::try_from(length).ok().map(|length| TxPlan {
+                length,
+                numeric,
+                description: t.description.clone(),
+            })
+        });
+    let ttl = offer_ttl(
+        p,
+        request.expires_in.as_ref(),
+        DEFAULT_TTL_SECS,
+        MAX_TTL_SECS,
+        "10 minutes",
+    );
+    p.is_empty().then_some((ttl, tx))
+}
+
+impl Sigil {
+    /// The configurations an offer names must exist: an unknown one is a 404, like any id that
+    /// names nothing.
+    pub(crate) async fn check_offered_configurations(
+        &self,
+        credentials: &[String],
+    ) -> Result<(), Error> {
+        for id in credentials {
+            self.credential_configuration(id).await?;
         }
         Ok(())
     }
@@ -132,77 +189,20 @@ impl Sigil {
         request: PreAuthorizedOfferRequest,
     ) -> Result<PreAuthorizedOfferResponse, Error> {
         let mut p = Problems::default();
-        self.check_offered_configurations(&mut p, &request.credentials)
+        let checked = check_pre_authorized_offer(&mut p, &request);
+        p.finish(())?;
+        let Some((ttl, tx)) = checked else {
+            return Err(Problems::default().into_error());
+        };
+        self.check_offered_configurations(&request.credentials)
             .await?;
         let user = match &request.user_id {
-            Some(id) => match self.user(id).await {
-                Ok(user) => Some(user),
-                Err(Error::NotFound(_)) => {
-                    p.body("userId", "is not a user id", Value::from(id.clone()));
-                    None
-                }
-                Err(other) => return Err(other),
-            },
+            Some(id) => Some(self.user(id).await?),
             None => None,
         };
-        let tx = request
-            .transaction_code_configuration
-            .as_ref()
-            .and_then(|t| {
-                let length = t.length.unwrap_or(6);
-                if !(4..=12).contains(&length) {
-                    p.body(
-                        "transactionCodeConfiguration.length",
-                        "must be between 4 and 12",
-                        Value::from(length),
-                    );
-                }
-                let numeric = match t.input_mode.as_deref().unwrap_or("numeric") {
-                    "numeric" => true,
-                    "text" => false,
-                    other => {
-                        p.body(
-                            "transactionCodeConfiguration.inputMode",
-                            "must be numeric or text",
-                            Value::from(other),
-                        );
-                        true
-                    }
-                };
-                if let Some(d) = &t.description
-                    && d.chars().count() > MAX_TX_DESCRIPTION
-                {
-                    p.body(
-                        "transactionCodeConfiguration.description",
-                        format!("must be at most {MAX_TX_DESCRIPTION} characters"),
-                        Value::from(d.chars().count()),
-                    );
-                }
-                u32::try_from(length).ok().map(|length| TxPlan {
-                    length,
-                    numeric,
-                    description: t.description.clone(),
-                })
-            });
         let claims = request.claims.clone().unwrap_or_default();
+        // Names not among the claims persist nothing: there is nothing to save under them.
         let to_persist = request.claims_to_persist.clone().unwrap_or_default();
-        for (i, name) in to_persist.iter().enumerate() {
-            if !claims.contains_key(name) {
-                p.body(
-                    format!("claimsToPersist.{i}"),
-                    "is not a key of claims",
-                    Value::from(name.clone()),
-                );
-            }
-        }
-        let ttl = offer_ttl(
-            &mut p,
-            request.expires_in.as_ref(),
-            DEFAULT_TTL_SECS,
-            MAX_TTL_SECS,
-            "10 minutes",
-        );
-        p.finish(())?;
 
         let now = self.clock.now();
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;

@@ -1,7 +1,6 @@
 //! Cursor pagination: `?limit=&cursor=` → `{nextCursor, data}` (PLATFORM-API.md conventions).
 
 use serde_json::Value;
-use sigil_crypto::b64url;
 
 use crate::error::FieldError;
 use crate::ids::is_id;
@@ -34,10 +33,7 @@ impl PageRequest {
         }
         let after = match cursor {
             None => None,
-            Some(c) => match b64url::decode(c)
-                .and_then(|b| String::from_utf8(b).ok())
-                .filter(|id| is_id(id))
-            {
+            Some(c) => match Some(c.to_string()).filter(|id| is_id(id)) {
                 Some(id) => Some(id),
                 None => {
                     errors.push(FieldError::query(
@@ -66,7 +62,8 @@ impl PageRequest {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         if rows.len() > limit {
             rows.truncate(limit);
-            let next = rows.last().map(|r| b64url::encode(id(r)));
+            // The cursor is the last id of the page: ids are time-ordered (UUIDv7).
+            let next = rows.last().map(|r| id(r).to_string());
             (rows, next)
         } else {
             (rows, None)

@@ -135,6 +135,131 @@ pub fn text(problems: &mut Problems, param: &str, value: &str, max_chars: usize)
     }
 }
 
+/// The checks of a request body that need no storage, run by the HTTP edge before anything
+/// else so that a refusal names each field with the domain's own words. The services run them
+/// again; this only makes the first answer precise.
+pub trait RequestCheck {
+    /// What is wrong with the request, if anything (`sigil` for the settings and the clock).
+    fn problems(&self, sigil: &crate::Sigil) -> Vec<FieldError>;
+}
+
+/// The field errors of a validation failure (none for success or another error).
+pub fn field_errors<T>(result: Result<T, crate::Error>) -> Vec<FieldError> {
+    match result {
+        Err(crate::Error::Validation(errors)) => errors,
+        _ => Vec::new(),
+    }
+}
+
+mod checks {
+    use sigil_proto::admin::authentication_provider::AuthenticationProviderRequest;
+    use sigil_proto::admin::claim_source::ClaimSourceRequest;
+    use sigil_proto::admin::client::ClientRequest;
+    use sigil_proto::admin::configuration::ConfigurationRequest;
+    use sigil_proto::admin::credential_configuration::CredentialConfigurationRequest;
+    use sigil_proto::admin::deferred::{DeferredApproval, DeferredRejection};
+    use sigil_proto::admin::iaca::{DocumentSignerRequest, IacaRequest, IacaUpdateRequest};
+    use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, PreAuthorizedOfferRequest};
+    use sigil_proto::admin::user::UserRequest;
+
+    use super::{FieldError, Problems, RequestCheck, field_errors};
+
+    impl RequestCheck for ConfigurationRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            self.interaction_hook
+                .as_ref()
+                .map_or_else(Vec::new, |hook| {
+                    field_errors(crate::interaction_hook::InteractionHook::parse(hook))
+                })
+        }
+    }
+
+    impl RequestCheck for CredentialConfigurationRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(
+                crate::credential_configuration::CredentialConfiguration::parse(
+                    String::new(),
+                    self.clone(),
+                ),
+            )
+        }
+    }
+
+    impl RequestCheck for ClientRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::wallet_client::WalletClient::parse(
+                String::new(),
+                self,
+            ))
+        }
+    }
+
+    impl RequestCheck for AuthenticationProviderRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::authentication_provider::AuthenticationProvider::parse(self))
+        }
+    }
+
+    impl RequestCheck for ClaimSourceRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::claim_source::check(self))
+        }
+    }
+
+    impl RequestCheck for UserRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::user::UserInput::parse(self.clone()))
+        }
+    }
+
+    impl RequestCheck for PreAuthorizedOfferRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            let mut p = Problems::default();
+            let _ = crate::offer::check_pre_authorized_offer(&mut p, self);
+            field_errors(p.finish(()))
+        }
+    }
+
+    impl RequestCheck for AuthorizationCodeOfferRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            let mut p = Problems::default();
+            let _ = crate::authorization::check_authorization_code_offer(&mut p, self);
+            field_errors(p.finish(()))
+        }
+    }
+
+    impl RequestCheck for DeferredRejection {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::deferred::check_rejection(self))
+        }
+    }
+
+    /// Checked by their services alone (they need the issuer's settings or nothing at all).
+    impl RequestCheck for DeferredApproval {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            Vec::new()
+        }
+    }
+
+    impl RequestCheck for IacaRequest {
+        fn problems(&self, sigil: &crate::Sigil) -> Vec<FieldError> {
+            sigil.check_iaca_request(self)
+        }
+    }
+
+    impl RequestCheck for IacaUpdateRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            Vec::new()
+        }
+    }
+
+    impl RequestCheck for DocumentSignerRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            Vec::new()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,13 +1,13 @@
 //! Extractors for the management API: JSON bodies and query strings parsed with errors that name
 //! the offending field and its location.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sigil_core::validation::{backticked, dotted, from_value};
-use sigil_core::{FieldError, Location};
+use sigil_core::validation::{RequestCheck, backticked, dotted, from_value};
+use sigil_core::{FieldError, Location, Sigil};
 
 use crate::edge::{Refusal, read_body};
 use crate::error::ApiError;
@@ -35,10 +35,15 @@ fn is_json(essence: &str) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
+impl<T: DeserializeOwned + RequestCheck> FromRequest<Sigil> for AdminJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, sigil: &Sigil) -> Result<Self, ApiError> {
+        let method = req.method().as_str().to_string();
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().to_string());
         let json = media_type(req.headers()).is_some_and(|m| is_json(&m));
         if !json {
             return Err(Refusal::UnsupportedMediaType {
@@ -48,11 +53,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AdminJson<T> {
         }
         let bytes = read_body(req).await?;
         let value = parse_json(&bytes)?;
-        refuse_nul(&value, Location::Body, &mut String::new())?;
         if !value.is_object() {
             return Err(FieldError::body("", "the body must be a JSON object", value).into());
         }
-        Ok(AdminJson(from_value(&value, Location::Body, "")?))
+        let request: T = from_value(&value, Location::Body, "")?;
+        // The domain's checks first, for their precise words; then the OpenAPI document's
+        // schema for this route, which the server holds every request to.
+        let problems = request.problems(sigil);
+        if !problems.is_empty() {
+            return Err(problems.into());
+        }
+        if let Some(route) = route {
+            crate::openapi::gate::check_body(&method, &route, &value)?;
+        }
+        Ok(AdminJson(request))
     }
 }
 
@@ -133,9 +147,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> 
             ),
             other => FieldError::query("", other.describe(), Value::Null),
         })?;
-        let _ = pairs;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-        serde_path_to_error::deserialize::<_, T>(de)
+        let parsed = serde_path_to_error::deserialize::<_, T>(de)
             .map(AdminQuery)
             .map_err(|e| {
                 let param = dotted(e.path());
@@ -155,7 +168,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> 
                     })
                     .unwrap_or(Value::Null);
                 ApiError::from(FieldError::query(name, inner, value))
-            })
+            })?;
+        let mut refused = Vec::new();
+        for (name, value) in &pairs {
+            if let Err(errors) = crate::openapi::gate::check_query(name, value) {
+                refused.extend(errors);
+            }
+        }
+        if refused.is_empty() {
+            Ok(parsed)
+        } else {
+            Err(refused.into())
+        }
     }
 }
 

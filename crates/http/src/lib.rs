@@ -10,7 +10,8 @@ mod auth;
 mod edge;
 mod error;
 mod extract;
-mod form;
+/// The form and query-string parser, public so that the fuzz targets (`fuzz/`) can reach it.
+pub mod form;
 mod health;
 mod jwks;
 mod openapi;

@@ -17,8 +17,8 @@ pub struct ErrorResponse {
 /// One offending input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// The offending value as received, or null when there was none (a missing field).
-    #[schema(value_type = Object, nullable)]
+    /// The offending value as received (any JSON type), or null when there was none (a missing
+    /// field).
     pub value: serde_json::Value,
     /// What is wrong with it.
     pub msg: String,

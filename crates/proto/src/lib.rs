@@ -8,4 +8,6 @@
 pub mod admin;
 pub mod error;
 pub mod health;
+pub mod integer;
 pub mod oid4vci;
+pub mod syntax;

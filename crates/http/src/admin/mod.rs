@@ -59,6 +59,7 @@ macro_rules! crud {
             responses((status = 200, body = $response),
                       (status = 400, description = "Validation error", body = ErrorResponse),
                       (status = 404, body = ErrorResponse),
+                      (status = 409, description = "Conflict", body = ErrorResponse),
                       (status = 401, body = ErrorResponse)))]
         pub(crate) async fn $update(
             State(sigil): State<Sigil>,

@@ -33,7 +33,6 @@ pub struct RequestParameter {
     pub map_from: Option<String>,
     /// Value used when `mapFrom` is absent or finds nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub default_value: Option<serde_json::Value>,
 }
 

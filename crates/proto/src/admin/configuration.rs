@@ -23,6 +23,7 @@ pub struct InteractionHookRequest {
     #[serde(default)]
     pub claims: Vec<String>,
     /// Session lifetime in seconds, 60–3600; the server default (300) applies when absent.
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub session_timeout_in_sec: Option<i64>,
     /// When true, the hook is skipped.
     #[serde(default)]
@@ -48,6 +49,7 @@ pub struct InteractionHookResponse {
     pub claims: Vec<String>,
     /// Session lifetime in seconds, when set.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub session_timeout_in_sec: Option<i64>,
     /// Whether the hook is skipped.
     pub disabled: bool,

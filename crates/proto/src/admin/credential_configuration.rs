@@ -74,7 +74,6 @@ pub struct ClaimMapping {
     /// Used when `mapFrom` finds nothing; without `mapFrom`, the claim's static value. Any JSON
     /// type except null.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub default_value: Option<serde_json::Value>,
     /// mso_mdoc: the CBOR type of the value: `string`, `integer`, `number`, `boolean`, `date`
     /// (full-date), `dateTime` (tdate), `bytes` (base64 in, byte string out), `array` or
@@ -83,7 +82,6 @@ pub struct ClaimMapping {
     pub type_: Option<String>,
     /// mso_mdoc, `type: array`: the type of the items (`{"type": …}`, nestable).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub items: Option<serde_json::Value>,
     /// mso_mdoc, `type: object`: member name → `{"type": …}` (nestable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,24 +127,31 @@ pub struct Image {
 pub struct ExpiresIn {
     /// Years (365 days each).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub years: Option<i64>,
     /// Months (30 days each).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub months: Option<i64>,
     /// Weeks.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub weeks: Option<i64>,
     /// Days.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub days: Option<i64>,
     /// Hours.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub hours: Option<i64>,
     /// Minutes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub minutes: Option<i64>,
     /// Seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub seconds: Option<i64>,
 }
 

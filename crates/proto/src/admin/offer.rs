@@ -30,6 +30,7 @@ pub struct PreAuthorizedOfferRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransactionCodeConfiguration {
     /// Number of characters, 4–12 (default 6).
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub length: Option<i64>,
     /// `numeric` (default) or `text`.
     pub input_mode: Option<String>,
@@ -42,8 +43,10 @@ pub struct TransactionCodeConfiguration {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OfferExpiresIn {
     /// Minutes.
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub minutes: Option<i64>,
     /// Seconds.
+    #[serde(default, deserialize_with = "crate::integer::option_i64")]
     pub seconds: Option<i64>,
 }
 
@@ -62,7 +65,6 @@ pub struct PreAuthorizedOfferResponse {
     /// The transaction code, returned only here: a number in `numeric` mode (it never starts
     /// with 0), a string in `text` mode.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
     pub transaction_code: Option<serde_json::Value>,
 }
 

@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1–1000 (default 100).
+    #[serde(default, deserialize_with = "crate::integer::option_u32_text")]
     pub limit: Option<u32>,
     /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,

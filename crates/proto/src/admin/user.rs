@@ -45,6 +45,7 @@ pub struct UserResponse {
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// Page size, 1–1000 (default 100).
+    #[serde(default, deserialize_with = "crate::integer::option_u32_text")]
     pub limit: Option<u32>,
     /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,

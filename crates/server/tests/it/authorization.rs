@@ -275,7 +275,8 @@ async fn claim_sources_mask_secrets_and_are_referenced_by_configurations(engine:
             config("0190f0e2-7c1a-7000-8000-000000000000"),
         )
         .await;
-    assert_bad_request(&bad, "claimSourceId", "body");
+    // An id that names nothing is a 404.
+    assert_error(&bad, StatusCode::NOT_FOUND, "NotFound");
     let good = app
         .post("/v1/openid/credential-configurations", config(&source))
         .await;

@@ -6,7 +6,9 @@ use serde_json::{Value, json};
 use sigil_crypto::{SigningAlgorithm, b64url, sha256};
 use sigil_testkit::Engine;
 
-use crate::helpers::{Reply, TestApp, assert_bad_request, assert_oauth, reply, spawn_app};
+use crate::helpers::{
+    Reply, TestApp, assert_bad_request, assert_error, assert_oauth, reply, spawn_app,
+};
 use crate::on_both_engines;
 use crate::wallet::{Wallet, now, offer_of, pre_authorized_code, verify_issuer_jwt};
 
@@ -856,15 +858,7 @@ async fn offer_validation_and_secrets_at_rest(engine: Engine) {
             "expiresIn",
         ),
         (json!({"credentials": []}), "credentials"),
-        (
-            json!({"credentials": ["0190b1d2-0000-7000-8000-000000000000"]}),
-            "credentials.0",
-        ),
         (json!({"credentials": [config, config]}), "credentials.1"),
-        (
-            json!({"credentials": [config], "userId": "0190b1d2-0000-7000-8000-000000000000"}),
-            "userId",
-        ),
         (
             json!({"credentials": [config], "transactionCodeConfiguration": {"description": "x".repeat(301)}}),
             "transactionCodeConfiguration.description",
@@ -877,14 +871,27 @@ async fn offer_validation_and_secrets_at_rest(engine: Engine) {
             json!({"credentials": [config], "transactionCodeConfiguration": {"length": 2}}),
             "transactionCodeConfiguration.length",
         ),
-        (
-            json!({"credentials": [config], "claims": {"a": 1}, "claimsToPersist": ["b"]}),
-            "claimsToPersist.0",
-        ),
         (json!({"credentials": [config], "pin": "1234"}), "pin"),
         (json!({}), "credentials"),
     ] {
         assert_bad_request(&app.post(path, body).await, param, "body");
+    }
+    // Ids that name nothing are 404s, like any other.
+    let unknown = "0190b1d2-0000-7000-8000-000000000000";
+    for (body, resource) in [
+        (
+            json!({"credentials": [unknown]}),
+            "credential configuration",
+        ),
+        (json!({"credentials": [config], "userId": unknown}), "user"),
+    ] {
+        let r = app.post(path, body).await;
+        assert_error(&r, StatusCode::NOT_FOUND, "NotFound");
+        assert!(
+            r.body["message"].as_str().unwrap().contains(resource),
+            "{}",
+            r.text
+        );
     }
     assert_eq!(
         app.get("/v1/users").await.body["data"],

@@ -26,7 +26,7 @@ on_both_engines!(
 
 const NS: &str = "org.iso.18013.5.1";
 
-fn pkcs8_pem(der: &[u8]) -> String {
+pub(crate) fn pkcs8_pem(der: &[u8]) -> String {
     pem(der).replace("CERTIFICATE", "PRIVATE KEY")
 }
 
@@ -51,7 +51,7 @@ async fn iacas_are_generated_activated_listed_and_deleted(engine: Engine) {
     let r = app
         .post(
             "/v1/credentials/mobile/iacas",
-            json!({"country": "nz", "stateOrProvinceName": "AU-NSW", "notAfter": "2020-01-01", "issuerAlternativeName": "ftp://x"}),
+            json!({"country": "nz", "stateOrProvinceName": "AU-NSWX", "notAfter": "2020-01-01", "issuerAlternativeName": "ftp://x"}),
         )
         .await;
     for param in [
