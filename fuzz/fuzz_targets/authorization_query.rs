@@ -78,15 +78,7 @@ fuzz_target!(|data: &[u8]| {
     check("interaction_hook_callback", hook);
 
     // The same pairs as a token request body, read as the token endpoint reads them.
-    let request = TokenRequest {
-        grant_type: value("grant_type"),
-        pre_authorized_code: value("pre-authorized_code"),
-        tx_code: value("tx_code"),
-        client_id: value("client_id"),
-        code: value("code"),
-        redirect_uri: value("redirect_uri"),
-        code_verifier: value("code_verifier"),
-    };
+    let request = TokenRequest::from_pairs(&pairs);
     let credentials = ClientCredentials {
         form_client_id: request.client_id.clone(),
         basic: None,

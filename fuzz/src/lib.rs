@@ -98,15 +98,7 @@ pub fn wallet(alg: SigningAlgorithm) -> SoftwareSigner {
 
 /// The public JWK of a wallet key, as a wallet puts it in a proof header.
 pub fn wallet_jwk(signer: &SoftwareSigner) -> Map<String, Value> {
-    let public = signer.public_jwk();
-    let mut jwk = Map::new();
-    jwk.insert("kty".into(), public.kty.clone().into());
-    jwk.insert("crv".into(), public.crv.clone().into());
-    jwk.insert("x".into(), public.x.clone().into());
-    if let Some(y) = &public.y {
-        jwk.insert("y".into(), y.clone().into());
-    }
-    jwk
+    signer.public_jwk().key_members()
 }
 
 /// A compact JWS over the exact `header` and `payload` bytes (which need not be JSON).

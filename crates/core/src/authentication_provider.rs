@@ -23,8 +23,9 @@ pub const MASK: &str = "****";
 pub const CALLBACK_PATH: &str = "/v1/oauth/authentication/callback";
 const SECRET_CONTEXT: &str = "authentication-provider-secret";
 const UNIQUE_KEY: &str = "the-authentication-provider";
-/// Parameters Sigil sets itself and the configuration cannot override or forward.
-const PROTOCOL_PARAMETERS: &[&str] = &[
+/// Parameters Sigil sets itself in the provider's authorization request, which the configuration
+/// cannot override or forward (the request schema refuses them too).
+pub const PROTOCOL_PARAMETERS: &[&str] = &[
     "response_type",
     "client_id",
     "redirect_uri",

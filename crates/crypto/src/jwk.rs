@@ -27,6 +27,19 @@ pub struct PublicJwk {
 }
 
 impl PublicJwk {
+    /// The key's own members (`kty`, `crv`, `x`, and `y` for EC) without `kid`, `alg` or `use`:
+    /// the `jwk` a holder puts in a proof header.
+    pub fn key_members(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut jwk = serde_json::Map::new();
+        jwk.insert("kty".into(), self.kty.clone().into());
+        jwk.insert("crv".into(), self.crv.clone().into());
+        jwk.insert("x".into(), self.x.clone().into());
+        if let Some(y) = &self.y {
+            jwk.insert("y".into(), y.clone().into());
+        }
+        jwk
+    }
+
     /// RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace.
     pub fn thumbprint(kty: &str, crv: &str, x: &str, y: Option<&str>) -> String {
         let canonical = match y {

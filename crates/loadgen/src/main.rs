@@ -49,6 +49,12 @@ struct Args {
     /// Ask for encrypted credential responses: ECDH-ES (A256GCM) or HPKE-7; each is decrypted.
     #[arg(long)]
     encrypt: Option<String>,
+    /// Send every wallet's requests from one source address. By default, against a loopback IPv4
+    /// URL, each wallet has an address of its own (127.0.0.2, 127.0.0.3, …), as real wallets are
+    /// different clients: Sigil's per-address rate limits then count each wallet, as they would
+    /// in production, instead of throttling the whole run as one client.
+    #[arg(long)]
+    same_address: bool,
 }
 
 const STEPS: [&str; 5] = ["offer", "token", "nonce", "credential", "flow"];
@@ -326,6 +332,25 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
+/// The HTTP client of wallet `index`: the shared one, or (against a loopback IPv4 URL, unless
+/// `--same-address`) one bound to a loopback source address of the wallet's own.
+fn wallet_client(args: &Args, shared: &reqwest::Client, index: usize) -> reqwest::Client {
+    let loopback_v4 = url::Url::parse(&args.url)
+        .ok()
+        .is_some_and(|url| matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()));
+    if args.same_address || !loopback_v4 {
+        return shared.clone();
+    }
+    // 127.0.0.2 onwards, then 127.0.1.0 …: 127/8 is all loopback on Linux.
+    let n = u32::try_from(index).unwrap_or(0) + 2;
+    let source = std::net::Ipv4Addr::from(0x7f00_0000 | (n & 0x00ff_ffff));
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(2)
+        .local_address(std::net::IpAddr::V4(source))
+        .build()
+        .unwrap_or_else(|e| fail(e))
+}
+
 #[tokio::main]
 async fn main() {
     let args = Arc::new(Args::parse());
@@ -380,8 +405,9 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(args.duration);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..args.concurrency {
-        let (client, args, config_id) = (client.clone(), args.clone(), config_id.clone());
+    for index in 0..args.concurrency {
+        let client = wallet_client(&args, &client, index);
+        let (args, config_id) = (args.clone(), config_id.clone());
         tasks.push(tokio::spawn(async move {
             let wallet = Wallet::new();
             let mut samples = Samples::default();

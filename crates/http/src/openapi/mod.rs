@@ -174,7 +174,10 @@ const REFERENCES: &[(&str, &str)] = &[
 /// The statuses the edge itself may answer on a route, beside those its handler documents
 /// (crates/http/src/edge.rs, auth.rs, rate_limit.rs): every request body is required and may be
 /// refused as too large (413) or not JSON (415); a path id or query may be malformed (400); a
-/// management route answers 401 without a valid token and 429 after too many failed ones.
+/// management route answers 401 without a valid token and 429 after too many failed ones, 408 when
+/// its body arrives too slowly and 503 when it outlasts the request deadline; and on any route the
+/// connection layer answers 431, without a body, to a request head (request line and headers,
+/// so also a long query) over `server.max_header_bytes`.
 fn add_edge_responses(document: &mut Value) {
     let error = |description: &str| {
         json!({
@@ -208,6 +211,10 @@ fn add_edge_responses(document: &mut Value) {
             else {
                 continue;
             };
+            responses.entry("431".to_string()).or_insert_with(|| {
+                json!({"description": "The request head (request line and headers) is larger \
+                    than the limit; answered by the connection layer, without a body"})
+            });
             let mut add = |status: &str, description: &str| {
                 responses
                     .entry(status.to_string())
@@ -225,6 +232,13 @@ fn add_edge_responses(document: &mut Value) {
                 add("404", "An id in the body names nothing");
             }
             if management {
+                if with_body {
+                    add("408", "The body did not arrive within the body deadline");
+                }
+                add(
+                    "503",
+                    "The request did not finish within the request deadline; nothing it did was kept",
+                );
                 add("401", "No valid admin token");
                 add(
                     "429",

@@ -6,6 +6,7 @@
 //! an existing resource, that a time lies in the future), answering 404 or 400.
 
 use serde_json::{Map, Value, json};
+use sigil_core::authentication_provider::PROTOCOL_PARAMETERS;
 use sigil_proto::syntax;
 
 /// Longest URL accepted anywhere.
@@ -257,21 +258,6 @@ fn client() -> Value {
         shape(json!({"const": "native"}), native_uri, &["name", "redirectUris", "applicationType"]),
     ]})
 }
-
-/// Parameters Sigil sets in the provider's authorization request itself.
-const PROTOCOL_PARAMETERS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "request",
-    "request_uri",
-    "response_mode",
-];
 
 fn authentication_provider(update: bool) -> Value {
     let parameter_name = json!({"allOf": [no_nul(), {"not": {"enum": PROTOCOL_PARAMETERS}}]});

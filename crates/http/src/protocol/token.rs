@@ -23,21 +23,7 @@ pub(crate) fn routes() -> Router<Sigil> {
 
 async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response, OAuthError> {
     let (headers, pairs) = form_pairs(request).await?;
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let token_request = TokenRequest {
-        grant_type: value("grant_type"),
-        pre_authorized_code: value("pre-authorized_code"),
-        tx_code: value("tx_code"),
-        client_id: value("client_id"),
-        code: value("code"),
-        redirect_uri: value("redirect_uri"),
-        code_verifier: value("code_verifier"),
-    };
+    let token_request = TokenRequest::from_pairs(&pairs);
     // Per code: a code (and so its transaction code) is tried at most so often, whatever the
     // number of addresses trying it.
     let limiter = sigil.rate_limiter();
@@ -52,7 +38,7 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
     let credentials = ClientCredentials {
         form_client_id: token_request.client_id.clone(),
         basic: basic_credentials(&headers)?,
-        form_secret: value("client_secret").is_some(),
+        form_secret: pairs.iter().any(|(name, _)| name == "client_secret"),
     };
     // RFC 9449 §5: the proof is checked first, so a bad one never spends the grant.
     let proofs = dpop_headers(&headers);

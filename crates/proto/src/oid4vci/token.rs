@@ -22,6 +22,28 @@ pub struct TokenRequest {
     pub code_verifier: Option<String>,
 }
 
+impl TokenRequest {
+    /// The request a form body's parameters make (each name at most once, as the edge's form
+    /// parser guarantees; unknown names are ignored).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        Self {
+            grant_type: value("grant_type"),
+            pre_authorized_code: value("pre-authorized_code"),
+            tx_code: value("tx_code"),
+            client_id: value("client_id"),
+            code: value("code"),
+            redirect_uri: value("redirect_uri"),
+            code_verifier: value("code_verifier"),
+        }
+    }
+}
+
 /// A successful token response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {

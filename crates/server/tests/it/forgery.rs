@@ -9,7 +9,7 @@ use sigil_testkit::Engine;
 
 use crate::helpers::{TestApp, assert_oauth, reply, spawn_app};
 use crate::on_both_engines;
-use crate::wallet::{Wallet, jti, now, pre_authorized_code};
+use crate::wallet::{Wallet, jti, now, pre_authorized_code, pre_authorized_form};
 
 on_both_engines!(
     small_order_ed25519_keys_bind_nothing,
@@ -104,28 +104,7 @@ async fn small_order_ed25519_keys_bind_nothing(engine: Engine) {
         &json!({"typ": "dpop+jwt", "alg": "EdDSA", "jwk": identity_jwk()}),
         &json!({"jti": jti(), "htm": "POST", "htu": app.url("/v1/oauth/token"), "iat": now()}),
     );
-    let form = [
-        (
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-        ),
-        ("pre-authorized_code", code.as_str()),
-    ];
-    let r = reply(
-        app.client
-            .post(app.url("/v1/oauth/token"))
-            .header("DPoP", dpop)
-            .form(&form),
-    )
-    .await;
-    assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
-    let r = app.token(&form).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "the code was not spent: {}",
-        r.text
-    );
+    token_refuses_dpop(&app, &code, dpop).await;
 }
 
 /// `S` + L: the same signature in a form lax verifiers accept (RFC 8032 §5.1.7 refuses it).
@@ -192,13 +171,16 @@ async fn unknown_critical_extensions_are_refused(engine: Engine) {
         json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": wallet.jwk, "crit": ["x-custom"], "x-custom": true}),
         json!({"jti": jti(), "htm": "POST", "htu": app.url("/v1/oauth/token"), "iat": now()}),
     );
-    let form = [
-        (
-            "grant_type",
-            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-        ),
-        ("pre-authorized_code", code.as_str()),
-    ];
+    token_refuses_dpop(&app, &code, dpop).await;
+    // The same nonce still works with an honest proof.
+    let honest = Wallet::new(SigningAlgorithm::Es256);
+    let r = credential_with(&app, &config, &access, &honest.proof(&app.base, &nonce)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A token request with `dpop` is refused as `invalid_dpop_proof` and leaves the code unspent.
+async fn token_refuses_dpop(app: &TestApp, code: &str, dpop: String) {
+    let form = pre_authorized_form(code);
     let r = reply(
         app.client
             .post(app.url("/v1/oauth/token"))
@@ -208,9 +190,10 @@ async fn unknown_critical_extensions_are_refused(engine: Engine) {
     .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let r = app.token(&form).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    // The same nonce still works with an honest proof.
-    let honest = Wallet::new(SigningAlgorithm::Es256);
-    let r = credential_with(&app, &config, &access, &honest.proof(&app.base, &nonce)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the code was not spent: {}",
+        r.text
+    );
 }

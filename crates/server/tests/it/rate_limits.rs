@@ -13,7 +13,7 @@ use sqlx::Connection as _;
 
 use crate::helpers::{Reply, TestApp, assert_error, assert_oauth, reply, spawn_app_with};
 use crate::on_both_engines;
-use crate::wallet::{Wallet, pre_authorized_code};
+use crate::wallet::{Wallet, pre_authorized_code, pre_authorized_form};
 
 on_both_engines!(
     every_limit_answers_429_with_retry_after,
@@ -193,13 +193,7 @@ async fn unauthenticated_requests_leave_no_rows(engine: Engine) {
             app.client
                 .post(&token_url)
                 .header("DPoP", wallet.dpop("POST", &token_url, None, None))
-                .form(&[
-                    (
-                        "grant_type",
-                        "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                    ),
-                    ("pre-authorized_code", format!("made-up-{i}").as_str()),
-                ]),
+                .form(&pre_authorized_form(format!("made-up-{i}").as_str())),
         )
         .await;
         assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_grant");
@@ -231,13 +225,7 @@ async fn unauthenticated_requests_leave_no_rows(engine: Engine) {
         app.client
             .post(&token_url)
             .header("DPoP", wallet.dpop("POST", &token_url, None, None))
-            .form(&[
-                (
-                    "grant_type",
-                    "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                ),
-                ("pre-authorized_code", code.as_str()),
-            ]),
+            .form(&pre_authorized_form(code.as_str())),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -277,8 +265,9 @@ async fn two_processes_on_one_postgres_share_their_counts() {
         limited,
         "node b refused once the shared count reached the limit"
     );
-    // Alone, node b would admit 30; sharing, it admits the 10 left plus what it counts before
-    // its first sync (at most one second of requests, 7 here).
-    assert!(admitted <= 17, "node b admitted {admitted}");
+    // Alone, node b would admit 30; sharing, it admits the 10 left, plus what it counts before
+    // its next sync (at most one second of requests: 7 here, more when the machine is busy), plus
+    // a little when the run crosses a minute and node a's 20 begin to weigh less.
+    assert!(admitted <= 22, "node b admitted {admitted}");
     assert!(admitted >= 10, "node b admitted {admitted}");
 }

@@ -14,14 +14,7 @@ pub struct Wallet {
 impl Wallet {
     pub fn new(alg: SigningAlgorithm) -> Self {
         let signer = SoftwareSigner::from_pkcs8(alg, &generate_pkcs8(alg).unwrap()).unwrap();
-        let public = signer.public_jwk();
-        let mut jwk = Map::new();
-        jwk.insert("kty".into(), public.kty.clone().into());
-        jwk.insert("crv".into(), public.crv.clone().into());
-        jwk.insert("x".into(), public.x.clone().into());
-        if let Some(y) = &public.y {
-            jwk.insert("y".into(), y.clone().into());
-        }
+        let jwk = signer.public_jwk().key_members();
         Self { signer, jwk }
     }
 
@@ -95,6 +88,17 @@ pub fn offer_of(uri: &str) -> Value {
         .unwrap();
     assert_eq!(name, "credential_offer");
     serde_json::from_str(&value).unwrap()
+}
+
+/// A pre-authorized code token request's form.
+pub fn pre_authorized_form(code: &str) -> [(&'static str, &str); 2] {
+    [
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        ),
+        ("pre-authorized_code", code),
+    ]
 }
 
 pub fn pre_authorized_code(uri: &str) -> String {
