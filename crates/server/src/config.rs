@@ -101,7 +101,7 @@ pub const KEYS: &[Key] = &[
         "max_header_bytes",
         "SIGIL_MAX_HEADER_BYTES",
         true,
-        Some("16384"),
+        Some("32768"),
     ),
     key(
         "storage",
@@ -734,7 +734,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
     let max_header_bytes = ranged(
         "server.max_header_bytes",
         raw.server.max_header_bytes,
-        16_384,
+        32_768,
         8_192..=1_048_576,
     )?;
     let per_minute = |path: &str, value: Option<i64>, default: i64| {
@@ -811,7 +811,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         header_timeout_secs: u64::try_from(header_timeout_secs).unwrap_or(10),
         body_timeout_secs: u64::try_from(body_timeout_secs).unwrap_or(10),
         request_timeout_secs: u64::try_from(request_timeout_secs).unwrap_or(30),
-        max_header_bytes: usize::try_from(max_header_bytes).unwrap_or(16_384),
+        max_header_bytes: usize::try_from(max_header_bytes).unwrap_or(32_768),
         data_dir,
         database_url: raw.database.url,
         database_max_connections: u32::try_from(max_connections).unwrap_or(10),

@@ -46,6 +46,9 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        // The head limit itself (431 beyond). The read buffer's cap alone is not one: a read may
+        // take a whole oversized head at once, and hyper parses what it holds before checking it.
+        .max_header_size(limits.max_header_bytes)
         .max_buf_size(limits.max_header_bytes)
         .max_headers(limits.max_headers)
         .keep_alive(true);

@@ -129,6 +129,44 @@ async fn ready_within(app: &TestApp, within: Duration) {
     eprintln!("/health/ready answered in {:?}", started.elapsed());
 }
 
+/// A request head over `server.max_header_bytes` (32 KiB) is answered 431 and its connection
+/// closed; the longest query the management API accepts (the user list's filters at their
+/// maximum lengths, about 19 KB percent-encoded) fits beneath it.
+#[tokio::test]
+async fn request_heads_are_capped_and_the_longest_valid_query_fits() {
+    let app = spawn_app(Engine::Sqlite).await;
+    let head = format!(
+        "GET /health/ready HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(40_000)
+    );
+    let mut stream = open(&app, head.as_bytes()).await;
+    let answer = read_to_close(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("the connection is closed");
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "{}",
+        answer.lines().next().unwrap_or_default()
+    );
+    // subjectId: 1,024 four-byte characters; the provider URL: 2,048 characters, a path of
+    // characters the client percent-encodes.
+    let subject = "\u{10348}".repeat(1_024);
+    let provider = format!("https://idp.example/{}", "'".repeat(2_048 - 20));
+    let url = url::Url::parse_with_params(
+        &app.url("/v1/users"),
+        [
+            ("subjectId", subject.as_str()),
+            ("authenticationProviderUrl", provider.as_str()),
+            ("limit", "1000"),
+        ],
+    )
+    .unwrap();
+    assert!(url.as_str().len() > 18_000, "{}", url.as_str().len());
+    let r = reply(app.client.get(url).bearer_auth(&app.token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["data"], json!([]));
+}
+
 /// Defect 3: idle, slow-header and slow-body connections were held forever. Each is now closed
 /// by its deadline, and the server keeps answering meanwhile.
 #[tokio::test]
