@@ -103,8 +103,10 @@ pub struct Sigil {
     pub(crate) master_key: Arc<MasterKey>,
     pub(crate) http: Arc<dyn HttpClient>,
     pub(crate) caches: Arc<Caches>,
-    keys: KeyRing,
-    request_keys: RequestKeys,
+    // Behind `Arc`s, as everything here: the edge clones `Sigil` for every request (state of each
+    // middleware and extractor), so a clone must copy pointers, not key lists and JWKS documents.
+    keys: Arc<KeyRing>,
+    request_keys: Arc<RequestKeys>,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
     rate_limiter: RateLimiter,
@@ -160,8 +162,8 @@ impl Sigil {
                 master_key,
                 http,
                 caches: Arc::new(Caches::default()),
-                keys,
-                request_keys,
+                keys: Arc::new(keys),
+                request_keys: Arc::new(request_keys),
                 settings: Arc::new(settings),
                 admin_token_hash,
             },
