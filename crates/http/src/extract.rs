@@ -140,8 +140,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for AdminQuery<T> 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let pairs = crate::form::parse(query.as_bytes()).map_err(|e| match e {
-            FormError::Nul => FieldError::query(
-                "",
+            FormError::Nul(name) => FieldError::query(
+                name.unwrap_or_default(),
                 "must not contain the NUL character (U+0000)",
                 Value::Null,
             ),

@@ -36,6 +36,10 @@ const KNOWN: &[&str] = &[
     "error",
     "error_description",
     "session_token",
+    "limit",
+    "cursor",
+    "authenticationProviderUrl",
+    "subjectId",
 ];
 
 /// Why a form was refused. Messages name only parameters Sigil knows.
@@ -45,8 +49,9 @@ pub enum FormError {
     TooMany,
     /// A parameter appears twice; its name when it is one Sigil reads.
     Repeated(Option<&'static str>),
-    /// A name or value holds U+0000, which no parameter may contain.
-    Nul,
+    /// A name or value holds U+0000, which no parameter may contain; the parameter's name when
+    /// it is one Sigil reads.
+    Nul(Option<&'static str>),
 }
 
 impl FormError {
@@ -56,7 +61,8 @@ impl FormError {
             FormError::TooMany => format!("the request has more than {MAX_PARAMETERS} parameters"),
             FormError::Repeated(Some(name)) => format!("parameter {name} is repeated"),
             FormError::Repeated(None) => "a parameter is repeated".into(),
-            FormError::Nul => "a parameter contains the NUL character".into(),
+            FormError::Nul(Some(name)) => format!("parameter {name} contains the NUL character"),
+            FormError::Nul(None) => "a parameter contains the NUL character".into(),
         }
     }
 }
@@ -71,13 +77,12 @@ pub fn parse(input: &[u8]) -> Result<Vec<(String, String)>, FormError> {
         if pairs.len() == MAX_PARAMETERS {
             return Err(FormError::TooMany);
         }
+        let known = || KNOWN.iter().copied().find(|known| *known == name);
         if name.contains('\0') || value.contains('\0') {
-            return Err(FormError::Nul);
+            return Err(FormError::Nul(known()));
         }
         if !seen.insert(name.to_string()) {
-            return Err(FormError::Repeated(
-                KNOWN.iter().copied().find(|known| *known == name),
-            ));
+            return Err(FormError::Repeated(known()));
         }
         pairs.push((name.into_owned(), value.into_owned()));
     }
@@ -116,7 +121,11 @@ mod tests {
 
     #[test]
     fn nul_and_too_many_are_refused() {
-        assert_eq!(parse(b"client_id=a%00b"), Err(FormError::Nul));
+        assert_eq!(
+            parse(b"client_id=a%00b"),
+            Err(FormError::Nul(Some("client_id")))
+        );
+        assert_eq!(parse(b"made%00up=b"), Err(FormError::Nul(None)));
         let many: Vec<String> = (0..=MAX_PARAMETERS).map(|i| format!("p{i}=v")).collect();
         assert_eq!(parse(many.join("&").as_bytes()), Err(FormError::TooMany));
         let fits: Vec<String> = (0..MAX_PARAMETERS).map(|i| format!("p{i}=v")).collect();

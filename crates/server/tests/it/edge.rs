@@ -458,9 +458,7 @@ async fn nul_characters_are_refused_on_every_engine(engine: Engine) {
         .await;
     assert_bad_request(&r, "authenticationProvider.subjectId", "body");
     let r = app.get("/v1/users?subjectId=a%00b").await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
-    assert_eq!(r.body["code"], "BadRequest", "{}", r.text);
-    assert_eq!(r.body["details"][0]["location"], "query", "{}", r.text);
+    assert_bad_request(&r, "subjectId", "query");
     let r = app.get("/v1/users/a%00b").await;
     assert_bad_request(&r, "id", "path");
     let listed = app.get("/v1/users").await;
@@ -487,6 +485,10 @@ async fn nul_characters_are_refused_on_every_engine(engine: Engine) {
         ])
         .await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_request");
+    assert_eq!(
+        r.body["error_description"],
+        "parameter client_id contains the NUL character"
+    );
     let config = app
         .configuration(
             json!({"name": "B", "format": "dc+sd-jwt", "vct": "https://issuer.example/b",
