@@ -131,6 +131,10 @@ struct Bucket {
     previous: i64,
     /// Hits of the previous window counted here and not yet synced (after a rollover).
     previous_unsynced: i64,
+    /// Whether `previous` is every node's total, read back from the store. A node learns a
+    /// window's total only by adding to it, so one that counted nothing here last minute (a
+    /// client that moved to this node, or a bucket that rolled over) asks once, adding 0.
+    previous_known: bool,
 }
 
 impl Bucket {
@@ -149,6 +153,7 @@ impl Bucket {
         self.window = window;
         self.synced = 0;
         self.unsynced = 0;
+        self.previous_known = false;
     }
 
     /// The sliding-window estimate at `now` (hundredths, to stay in integers).
@@ -300,7 +305,7 @@ impl RateLimiter {
                 b.synced + b.unsynced + b.previous + b.previous_unsynced > 0
             });
             for (id, bucket) in buckets.iter_mut() {
-                if bucket.previous_unsynced > 0 {
+                if bucket.previous_unsynced > 0 || !bucket.previous_known {
                     pending.push(RateLimitHits {
                         bucket: id.to_vec(),
                         window: window - WINDOW,
@@ -335,6 +340,7 @@ impl RateLimiter {
                     bucket.synced = total;
                 } else if sent.window == bucket.window - WINDOW {
                     bucket.previous = bucket.previous.max(total);
+                    bucket.previous_known = true;
                 }
             }
         }

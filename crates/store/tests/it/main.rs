@@ -55,6 +55,7 @@ on_both_engines!(
     notifications_land_on_the_credentials_of_their_token_only,
     a_deferred_issuance_is_decided_once_and_delivered_once,
     rate_limit_hits_add_up_across_callers_and_expire,
+    two_limiters_share_the_previous_minute_too,
     text_the_database_cannot_store_is_a_refusal,
 );
 
@@ -97,6 +98,37 @@ async fn rate_limit_hits_add_up_across_callers_and_expire(store: Arc<dyn Store>)
         .await
         .unwrap();
     assert_eq!(after, vec![35, 0], "window 540 is gone, window 600 kept");
+}
+
+/// Two nodes' limiters on one store: hits one node counted last minute weigh on the other this
+/// minute, although the other counted none of them (it learns last minute's total by asking).
+async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
+    use sigil_core::clock::FixedClock;
+    use sigil_core::rate_limit::{RateLimitSettings, RateLimiter, Scope};
+    // Two seconds before a minute ends.
+    let clock = Arc::new(FixedClock::new(6_058));
+    let settings = RateLimitSettings {
+        per_code: 30,
+        ..RateLimitSettings::default()
+    };
+    let a = RateLimiter::new(settings, clock.clone());
+    let b = RateLimiter::new(settings, clock.clone());
+    for _ in 0..20 {
+        a.check(Scope::TokenByCode, b"code").unwrap();
+    }
+    a.sync(store.as_ref()).await.unwrap();
+    // Three seconds later, in the next minute, node b sees its first request for the code.
+    clock.advance(3);
+    b.check(Scope::TokenByCode, b"code").unwrap();
+    b.sync(store.as_ref()).await.unwrap();
+    let mut admitted = 1;
+    while b.check(Scope::TokenByCode, b"code").is_ok() {
+        admitted += 1;
+        assert!(admitted <= 30, "node b never saw node a's hits");
+    }
+    // One second into the minute, last minute's 20 weigh 20 * 59/60 = 19.7: node b admits 10
+    // (30 - 19.7, rounded down), not 30.
+    assert_eq!(admitted, 10);
 }
 
 /// U+0000 cannot be stored in PostgreSQL text; SQLite stores it. Either way the store never
