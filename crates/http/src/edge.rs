@@ -182,7 +182,7 @@ impl Refusal {
                 .into_response(),
             Surface::Protocol => (
                 self.status(),
-                crate::protocol::no_store(),
+                no_store(),
                 axum::Json(OAuthErrorResponse::new(self.oauth_code(), &message)),
             )
                 .into_response(),
@@ -300,6 +300,15 @@ pub(crate) async fn not_found(request: Request<Body>) -> Response {
 /// The fallback for a known path with another method.
 pub(crate) async fn method_not_allowed(request: Request<Body>) -> Response {
     Refusal::MethodNotAllowed.render(surface_of(request.uri().path()))
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1; OID4VCI 1.0 §7.2, §8.3).
+pub(crate) fn no_store() -> [(axum::http::HeaderName, axum::http::HeaderValue); 2] {
+    use axum::http::{HeaderValue, header};
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
 }
 
 #[cfg(test)]

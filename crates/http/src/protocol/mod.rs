@@ -45,11 +45,4 @@ pub(crate) fn routes(sigil: Sigil) -> Router<Sigil> {
         .merge(dpop)
 }
 
-/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1; OID4VCI 1.0 §7.2, §8.3).
-pub(crate) fn no_store() -> [(axum::http::HeaderName, axum::http::HeaderValue); 2] {
-    use axum::http::{HeaderValue, header};
-    [
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        (header::PRAGMA, HeaderValue::from_static("no-cache")),
-    ]
-}
+pub(crate) use crate::edge::no_store;
