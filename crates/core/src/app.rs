@@ -8,9 +8,9 @@ use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 use crate::Clock;
 use crate::admin_token;
 use crate::caches::Caches;
-use crate::encryption::RequestKeys;
 use crate::error::Error;
-use crate::keys::KeyRing;
+use crate::keys::provider::KeyProviders;
+use crate::keys::{IssuerKeys, KeyRing};
 use crate::outbound::HttpClient;
 use crate::store::Store;
 
@@ -29,6 +29,8 @@ pub struct Settings {
     pub mdoc: MdocSettings,
     /// Rate limits.
     pub rate_limit: RateLimitSettings,
+    /// How long a rotated-out issuer key stays published (and a request key accepted), seconds.
+    pub key_overlap: i64,
 }
 
 /// mdoc Document Signer lifetimes.
@@ -105,11 +107,11 @@ pub struct Sigil {
     pub(crate) caches: Arc<Caches>,
     // Behind `Arc`s, as everything here: the edge clones `Sigil` for every request (state of each
     // middleware and extractor), so a clone must copy pointers, not key lists and JWKS documents.
-    keys: Arc<KeyRing>,
-    request_keys: Arc<RequestKeys>,
+    keys: Arc<IssuerKeys>,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
     rate_limiter: RateLimiter,
+    pub(crate) key_providers: KeyProviders,
 }
 
 /// What starting produced besides the application.
@@ -131,19 +133,19 @@ impl Sigil {
         rng: Arc<dyn SecureRandom>,
         master_key: Arc<MasterKey>,
         http: Arc<dyn HttpClient>,
+        key_providers: KeyProviders,
         settings: Settings,
     ) -> Result<Started, Error> {
-        let keys = KeyRing::load_or_create(
-            store.as_ref(),
-            &master_key,
-            rng.as_ref(),
-            clock.as_ref(),
+        let keys = IssuerKeys::start(
+            store.clone(),
+            clock.clone(),
+            rng.clone(),
+            master_key.clone(),
+            key_providers.clone(),
             &settings.public_url,
+            settings.key_overlap,
         )
         .await?;
-        let request_keys =
-            RequestKeys::load_or_create(store.as_ref(), &master_key, rng.as_ref(), clock.now())
-                .await?;
         let initial_admin_token = match settings.admin_token {
             Some(_) => None,
             None => admin_token::bootstrap(store.as_ref(), clock.as_ref(), rng.as_ref()).await?,
@@ -163,7 +165,7 @@ impl Sigil {
                 http,
                 caches: Arc::new(Caches::default()),
                 keys: Arc::new(keys),
-                request_keys: Arc::new(request_keys),
+                key_providers,
                 settings: Arc::new(settings),
                 admin_token_hash,
             },
@@ -186,14 +188,20 @@ impl Sigil {
         self.store.ping().await.is_ok()
     }
 
-    /// The issuer keys.
-    pub fn keys(&self) -> &KeyRing {
+    /// The issuer keys as they are now (a snapshot: a rotation swaps in a new one).
+    pub fn keys(&self) -> Arc<KeyRing> {
+        self.keys.ring()
+    }
+
+    /// The issuer keys: rotation, listing, reloading.
+    pub fn issuer_keys(&self) -> &IssuerKeys {
         &self.keys
     }
 
-    /// The request-decryption keys.
-    pub fn request_keys(&self) -> &RequestKeys {
-        &self.request_keys
+    /// Reloads the issuer keys when another node rotated them or an overlap ended; called every
+    /// second by the server.
+    pub async fn refresh_keys(&self) -> Result<bool, Error> {
+        self.keys.refresh().await
     }
 
     /// The settings.

@@ -2,7 +2,7 @@
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
 use serde_json::{Map, Value};
-use sigil_crypto::{HolderKey, SigningAlgorithm, random_token, sha256};
+use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token, sha256};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance, cwt, jwt_vc_json, sd_jwt_vc};
@@ -308,7 +308,8 @@ impl Sigil {
         ))
     }
 
-    /// One credential in the configuration's format, bound to `holder`.
+    /// One credential in the configuration's format, bound to `holder`: the format prepares
+    /// it, the key's provider signs it, the format completes it.
     async fn build_credential(
         &self,
         config: &CredentialConfiguration,
@@ -317,9 +318,9 @@ impl Sigil {
         holder: &HolderKey,
         now: i64,
     ) -> Result<(Value, Option<Vec<u8>>), Error> {
+        let ring = self.keys();
         let es256 = || {
-            self.keys()
-                .signer(SigningAlgorithm::Es256)
+            ring.signer(SigningAlgorithm::Es256)
                 .ok_or_else(|| StoreError::Corrupt("no active ES256 signing key".into()))
         };
         let issuance = Issuance {
@@ -334,31 +335,39 @@ impl Sigil {
         let types = config.types();
         let contexts = r.contexts.as_deref().unwrap_or_default();
         let credential = match config.format {
-            Format::DcSdJwt => Value::from(sd_jwt_vc::issue(
-                &issuance,
-                r.vct.as_deref().unwrap_or_default(),
-                es256()?.as_ref(),
-            )?),
-            Format::JwtVcJson => Value::from(jwt_vc_json::issue(
-                &issuance,
-                &types,
-                contexts,
-                es256()?.as_ref(),
-            )?),
-            Format::CwtVc => Value::from(cwt::issue(
-                &issuance,
-                cwt::Shape::Vc {
+            Format::DcSdJwt => {
+                let key = es256()?;
+                let vct = r
+                    .vct
+                    .as_deref()
+                    .ok_or_else(|| denied("the configuration has no vct"))?;
+                Value::from(
+                    key.sign(sd_jwt_vc::prepare(&issuance, vct, key.public())?)
+                        .await?,
+                )
+            }
+            Format::JwtVcJson => {
+                let key = es256()?;
+                let unsigned = jwt_vc_json::prepare(&issuance, &types, contexts, key.public())?;
+                Value::from(key.sign(unsigned).await?)
+            }
+            Format::CwtVc => {
+                let key = es256()?;
+                let shape = cwt::Shape::Vc {
                     types: &types,
                     contexts,
-                },
-                es256()?.as_ref(),
-            )?),
-            Format::Cwt => Value::from(cwt::issue(
-                &issuance,
-                cwt::Shape::Claims,
-                es256()?.as_ref(),
-            )?),
-            Format::LdpVc => self.issue_ldp_vc(config, &issuance, &types)?,
+                };
+                Value::from(
+                    key.sign(cwt::prepare(&issuance, shape, key.public())?)
+                        .await?,
+                )
+            }
+            Format::Cwt => {
+                let key = es256()?;
+                let unsigned = cwt::prepare(&issuance, cwt::Shape::Claims, key.public())?;
+                Value::from(key.sign(unsigned).await?)
+            }
+            Format::LdpVc => self.issue_ldp_vc(config, &issuance, &types).await?,
             Format::MsoMdoc => {
                 let issued = self.issue_mdoc(config, user_object, holder, now).await?;
                 return Ok((
@@ -371,7 +380,7 @@ impl Sigil {
     }
 
     /// ldp_vc: the issuer DID's Ed25519 key signs a Data Integrity proof.
-    fn issue_ldp_vc(
+    async fn issue_ldp_vc(
         &self,
         config: &CredentialConfiguration,
         issuance: &Issuance<'_>,
@@ -381,14 +390,14 @@ impl Sigil {
             return Err(denied("not an ldp_vc configuration"));
         };
         let issuer = self.issuer_did(ldp.issuer_did)?;
-        ldp_vc::issue(
+        let unsigned = ldp_vc::prepare(
             issuance,
             &template,
             ldp_vc::IssuerDid {
                 did: &issuer.did,
                 verification_method: &issuer.verification_method,
             },
-            issuer.signer.as_ref(),
+            issuer.key.public(),
         )
         .map_err(|e| match e {
             // A mapped value whose own members no context defines (the names were checked
@@ -397,7 +406,8 @@ impl Sigil {
                 "the credential cannot be expressed with its JSON-LD contexts: {e}"
             )),
             LdpError::Crypto(e) => Error::Crypto(e),
-        })
+        })?;
+        issuer.key.sign(unsigned).await
     }
 
     /// mso_mdoc: typed elements, validity, the Document Signer, sign.
@@ -410,19 +420,24 @@ impl Sigil {
     ) -> Result<IssuedMdoc, Error> {
         let namespaces = config.mdoc_namespaces(user).map_err(denied)?;
         let validity = config.mdoc_validity(user, now).map_err(denied)?;
+        let doctype = config
+            .request
+            .doctype
+            .as_deref()
+            .ok_or_else(|| denied("the configuration has no doctype"))?;
         let signer = self.document_signer_for(validity.valid_until).await?;
-        check_issuing_country(&namespaces, signer.as_ref())?;
-        let issued = mso_mdoc::issue(
+        check_issuing_country(&namespaces, signer.public())?;
+        let unsigned = mso_mdoc::prepare(
             &MdocIssuance {
-                doctype: config.request.doctype.as_deref().unwrap_or_default(),
+                doctype,
                 namespaces: &namespaces,
                 holder,
                 validity,
                 rng: self.rng.as_ref(),
             },
-            signer.as_ref(),
+            signer.public(),
         )?;
-        Ok(issued)
+        signer.sign(unsigned).await
     }
 }
 
@@ -430,7 +445,7 @@ impl Sigil {
 /// the IACA); verifiers check it, so a mismatch is an issuer misconfiguration, refused here.
 fn check_issuing_country(
     namespaces: &[(String, Vec<mso_mdoc::Element>)],
-    signer: &dyn sigil_crypto::Signer,
+    signer: &PublicSigningKey,
 ) -> Result<(), Error> {
     let issuing_country = namespaces
         .iter()
@@ -439,7 +454,7 @@ fn check_issuing_country(
         .find(|e| e.identifier == "issuing_country")
         .and_then(|e| e.value.as_text());
     let (Some(issuing_country), Some(certificate)) =
-        (issuing_country, signer.certificate_chain().first())
+        (issuing_country, signer.certificate_chain.first())
     else {
         return Ok(());
     };

@@ -2,16 +2,15 @@
 //! DID document Sigil serves at `/.well-known/did.json` (W3C did:web §3.2), and the `did:key` of
 //! the Ed25519 credential key. Both resolve to the same key as a `Multikey` verification method.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 use sigil_crypto::base58::ed25519_multikey;
-use sigil_crypto::{PublicJwk, Signer, SigningAlgorithm, b64url};
+use sigil_crypto::{PublicJwk, SigningAlgorithm, b64url};
 use sigil_formats::json_ld::{DID_V1, MULTIKEY_V1};
 
 use crate::Sigil;
 use crate::credential_configuration::IssuerDidMethod;
 use crate::error::{Error, ProtocolError};
+use crate::keys::provider::ProviderKey;
 use crate::store::StoreError;
 
 /// Where a `did:web` without a path is resolved.
@@ -48,25 +47,26 @@ pub struct IssuerDid {
     /// The verification method (a DID URL).
     pub verification_method: String,
     /// The Ed25519 key behind it.
-    pub signer: Arc<dyn Signer>,
+    pub key: ProviderKey,
 }
 
 impl Sigil {
-    fn ed25519_signer(&self) -> Result<Arc<dyn Signer>, Error> {
+    fn ed25519_signer(&self) -> Result<ProviderKey, Error> {
         self.keys()
             .signer(SigningAlgorithm::EdDsa)
+            .cloned()
             .ok_or_else(|| StoreError::Corrupt("no active EdDSA signing key".into()).into())
     }
 
-    /// The issuer DID of `method`, and its signer.
+    /// The issuer DID of `method`, and its key.
     pub fn issuer_did(&self, method: IssuerDidMethod) -> Result<IssuerDid, Error> {
         let signer = self.ed25519_signer()?;
-        let key = multikey(signer.public_jwk())
+        let key = multikey(&signer.public().jwk)
             .ok_or_else(|| StoreError::Corrupt("EdDSA public key encoding".into()))?;
         let (did, verification_method) = match method {
             IssuerDidMethod::Web => {
                 let did = self.did_web()?;
-                let vm = format!("{did}#{}", signer.key_id());
+                let vm = format!("{did}#{}", signer.public().kid());
                 (did, vm)
             }
             IssuerDidMethod::Key => (format!("did:key:{key}"), format!("did:key:{key}#{key}")),
@@ -74,7 +74,7 @@ impl Sigil {
         Ok(IssuerDid {
             did,
             verification_method,
-            signer,
+            key: signer,
         })
     }
 
@@ -87,8 +87,9 @@ impl Sigil {
         })
     }
 
-    /// The `did:web` DID document: every Ed25519 credential key as a Multikey verification
-    /// method, usable for assertions.
+    /// The `did:web` DID document: every published Ed25519 credential key (the active one and
+    /// those retired within the overlap) as a Multikey verification method, usable for
+    /// assertions.
     pub fn did_document(&self) -> Result<Value, Error> {
         let did = self.did_web()?;
         let methods: Vec<Value> = self

@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement, RecipientKey};
-use sigil_crypto::{MasterKey, MasterKeyId, SealedBox, SecureRandom};
+use sigil_crypto::{MasterKey, MasterKeyId, SealedBox};
 
 use crate::Sigil;
 use crate::error::{Error, ProtocolError};
-use crate::store::{SigningKeyRecord, Store, StoreError};
+use crate::store::{SigningKeyRecord, StoreError};
 
 /// The `purpose` of request-encryption key rows.
 pub const PURPOSE_REQUEST_ENCRYPTION: &str = "request-encryption";
@@ -32,11 +32,14 @@ fn corrupt(e: impl std::fmt::Display) -> Error {
     StoreError::Corrupt(e.to_string()).into()
 }
 
-fn seal_context(kid: &str) -> String {
+/// The master-key context a request-encryption key is sealed under.
+pub fn request_key_context(kid: &str) -> String {
     format!("request-encryption-key:{kid}")
 }
 
-/// Sigil's request-decryption keys and their published JWKS.
+/// Sigil's request-decryption keys and their published JWKS. Only the active keys are
+/// published; keys retired by a rotation still decrypt until their overlap ends, for wallets
+/// that fetched the metadata before.
 #[derive(Debug, Clone, Default)]
 pub struct RequestKeys {
     keys: Vec<(KeyManagement, String, Arc<DecryptionKey>)>,
@@ -44,57 +47,23 @@ pub struct RequestKeys {
 }
 
 impl RequestKeys {
-    /// Loads the active request-encryption keys, creating one per algorithm when missing.
-    pub async fn load_or_create(
-        store: &dyn Store,
+    /// Opens the `active` keys (published, one per algorithm) and the `retired` ones.
+    pub fn open(
         master_key: &MasterKey,
-        rng: &dyn SecureRandom,
-        now: i64,
+        active: &[&SigningKeyRecord],
+        retired: &[&SigningKeyRecord],
     ) -> Result<Self, Error> {
-        let active = |records: &[SigningKeyRecord], alg: KeyManagement| {
-            records
-                .iter()
-                .filter(|k| {
-                    k.status == "active"
-                        && k.purpose == PURPOSE_REQUEST_ENCRYPTION
-                        && k.algorithm == alg.as_str()
-                })
-                .min_by(|a, b| a.kid.cmp(&b.kid))
-                .cloned()
-        };
-        let existing = store.list_signing_keys().await?;
-        for alg in ALGS {
-            if active(&existing, alg).is_some() {
-                continue;
-            }
-            let (key, secret) =
-                DecryptionKey::generate(rng).map_err(|e| corrupt(format!("new key: {e}")))?;
-            let kid = key.thumbprint();
-            let sealed = master_key.seal(rng, &seal_context(&kid), &secret)?;
-            let jwk = serde_json::to_string(&key.public_jwk()).map_err(corrupt)?;
-            // Two nodes starting together: the insert is conditional, the lowest kid wins below.
-            store
-                .insert_signing_key_if_absent(&SigningKeyRecord {
-                    kid,
-                    algorithm: alg.as_str().into(),
-                    public_jwk: jwk,
-                    private_key_key_id: sealed.key_id.to_string(),
-                    private_key_ciphertext: sealed.bytes,
-                    status: "active".into(),
-                    purpose: PURPOSE_REQUEST_ENCRYPTION.into(),
-                    certificate: None,
-                    created_at: now,
-                })
-                .await?;
-        }
-        let records = store.list_signing_keys().await?;
         let mut keys = Vec::new();
         let mut published = Vec::new();
-        for alg in ALGS {
-            let record = active(&records, alg)
-                .ok_or_else(|| corrupt(format!("no active {} request key", alg.as_str())))?;
+        for (record, publish) in active
+            .iter()
+            .map(|r| (r, true))
+            .chain(retired.iter().map(|r| (r, false)))
+        {
+            let alg = KeyManagement::parse(&record.algorithm)
+                .ok_or_else(|| corrupt(format!("request key {}: algorithm", record.kid)))?;
             let secret = master_key.open(
-                &seal_context(&record.kid),
+                &request_key_context(&record.kid),
                 &SealedBox {
                     key_id: MasterKeyId::new(record.private_key_key_id.clone()),
                     bytes: record.private_key_ciphertext.clone(),
@@ -102,12 +71,14 @@ impl RequestKeys {
             )?;
             let key = DecryptionKey::from_bytes(&secret)
                 .map_err(|e| corrupt(format!("request key {}: {e}", record.kid)))?;
-            let mut jwk = key.public_jwk();
-            jwk.insert("kid".into(), Value::from(record.kid.clone()));
-            jwk.insert("use".into(), Value::from("enc"));
-            jwk.insert("alg".into(), Value::from(alg.as_str()));
-            published.push(Value::Object(jwk));
-            keys.push((alg, record.kid, Arc::new(key)));
+            if publish {
+                let mut jwk = key.public_jwk();
+                jwk.insert("kid".into(), Value::from(record.kid.clone()));
+                jwk.insert("use".into(), Value::from("enc"));
+                jwk.insert("alg".into(), Value::from(alg.as_str()));
+                published.push(Value::Object(jwk));
+            }
+            keys.push((alg, record.kid.clone(), Arc::new(key)));
         }
         Ok(Self {
             keys,
@@ -209,7 +180,8 @@ impl Sigil {
             .get("kid")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let (alg, _, key) = self
+        let ring = self.keys();
+        let (alg, _, key) = ring
             .request_keys()
             .keys
             .iter()

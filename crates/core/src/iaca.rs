@@ -6,17 +6,13 @@
 //! `mdoc.document_signer_rotation_days` and its certificate outlives the mdoc; otherwise a new DS
 //! is made first. So no DS signs past its rotation period, and no mdoc outlives its DS.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 use sigil_crypto::certificate::pem;
 use sigil_crypto::mdoc_certificate::{
-    AlternativeName, IACA_MAX_VALIDITY_SECS, IacaSubject, check_iaca, generate_iaca,
-    issue_document_signer, pem_decode, summary,
+    AlternativeName, IACA_MAX_VALIDITY_SECS, IacaSubject, check_iaca, pem_decode,
+    prepare_document_signer, prepare_iaca, summary,
 };
-use sigil_crypto::{
-    MasterKeyId, SealedBox, Signer, SigningAlgorithm, SoftwareSigner, b64, generate_pkcs8,
-};
+use sigil_crypto::{MasterKeyId, PublicSigningKey, SealedBox, SigningAlgorithm, b64};
 use sigil_proto::admin::iaca::{
     DocumentSignerRequest, DocumentSignerResponse, IacaRequest, IacaResponse, IacaUpdateRequest,
     MdocIaca, MdocIacas,
@@ -28,6 +24,7 @@ use crate::app::MdocSettings;
 use crate::credential_configuration::instant;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
+use crate::keys::provider::{KeyUse, ProvidedKey, ProviderKey};
 use crate::offer::timestamp;
 use crate::page::PageRequest;
 use crate::store::{MdocCertificateKind, MdocCertificateRecord, StoreError};
@@ -42,10 +39,6 @@ const IACA_BACKDATE_SECS: i64 = 3_600;
 /// A DS certificate starts this long before it is made, for verifiers whose clocks lag.
 const DS_BACKDATE_SECS: i64 = 60;
 
-fn seal_context(id: &str) -> String {
-    format!("mdoc-key:{id}")
-}
-
 /// Two activations raced and the database kept one IACA active: the loser may retry.
 fn activation_conflict(e: StoreError) -> Error {
     match e {
@@ -54,10 +47,6 @@ fn activation_conflict(e: StoreError) -> Error {
         }
         other => other.into(),
     }
-}
-
-fn corrupt(e: impl std::fmt::Display) -> Error {
-    StoreError::Corrupt(e.to_string()).into()
 }
 
 /// Whether the newest Document Signer `ds` may sign an mdoc valid until `valid_until` at `now`.
@@ -311,19 +300,16 @@ impl Sigil {
         }
     }
 
-    async fn seal_mdoc_certificate(
+    /// Records an mdoc certificate whose key `made` made under the record id `id`.
+    async fn store_mdoc_certificate(
         &self,
-        kind: MdocCertificateKind,
+        (id, kind): (String, MdocCertificateKind),
         (iaca_id, replaces): (Option<String>, Option<String>),
         (active, managed): (bool, bool),
         certificate: Vec<u8>,
-        pkcs8: &[u8],
+        (provider, made): (&str, ProvidedKey),
         (not_before, not_after): (i64, i64),
     ) -> Result<MdocCertificateRecord, Error> {
-        let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
-        let sealed = self
-            .master_key
-            .seal(self.rng.as_ref(), &seal_context(&id), pkcs8)?;
         let record = MdocCertificateRecord {
             id,
             kind,
@@ -332,11 +318,12 @@ impl Sigil {
             active,
             managed,
             certificate,
-            private_key_key_id: sealed.key_id.to_string(),
-            private_key_ciphertext: sealed.bytes,
+            private_key_key_id: made.reference.key_id.to_string(),
+            private_key_ciphertext: made.reference.bytes,
             not_before,
             not_after,
             created_at: self.clock.now(),
+            provider: provider.to_string(),
         };
         self.store
             .insert_mdoc_certificate(&record)
@@ -354,14 +341,20 @@ impl Sigil {
         Ok(record)
     }
 
-    fn open_mdoc_key(&self, record: &MdocCertificateRecord) -> Result<Vec<u8>, Error> {
-        Ok(self.master_key.open(
-            &seal_context(&record.id),
-            &SealedBox {
-                key_id: MasterKeyId::new(record.private_key_key_id.clone()),
-                bytes: record.private_key_ciphertext.clone(),
-            },
-        )?)
+    /// The key of an mdoc certificate record, through the provider that holds it.
+    async fn mdoc_key(&self, record: &MdocCertificateRecord) -> Result<ProviderKey, Error> {
+        self.key_providers
+            .load(
+                &record.provider,
+                SigningAlgorithm::Es256,
+                &SealedBox {
+                    key_id: MasterKeyId::new(record.private_key_key_id.clone()),
+                    bytes: record.private_key_ciphertext.clone(),
+                },
+                &KeyUse::Mdoc(record.id.clone()),
+                None,
+            )
+            .await
     }
 
     /// `POST /v1/credentials/mobile/iacas`: generates an IACA, or imports one when
@@ -369,27 +362,42 @@ impl Sigil {
     pub async fn create_iaca(&self, request: &IacaRequest) -> Result<IacaResponse, Error> {
         let now = self.clock.now();
         let active = request.active.unwrap_or(true);
+        let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
+        let usage = KeyUse::Mdoc(id.clone());
+        let provider = self.key_providers.default_provider().clone();
         let record = if request.certificate_pem.is_some() || request.private_key_pem.is_some() {
             let (certificate, key, not_before, not_after) = self.iaca_import(request, now)?;
-            self.seal_mdoc_certificate(
-                MdocCertificateKind::Iaca,
+            let made = provider
+                .import_pkcs8(SigningAlgorithm::Es256, &key, &usage)
+                .await?;
+            self.store_mdoc_certificate(
+                (id, MdocCertificateKind::Iaca),
                 (None, None),
                 (active, false),
                 certificate,
-                &key,
+                (provider.name(), made),
                 (not_before, not_after),
             )
             .await?
         } else {
             let (who, not_before, not_after) = self.iaca_plan(request, now)?;
-            let (pkcs8, certificate) =
-                generate_iaca(&who, not_before, not_after, self.rng.as_ref())?;
-            self.seal_mdoc_certificate(
-                MdocCertificateKind::Iaca,
+            let made = provider.generate(SigningAlgorithm::Es256, &usage).await?;
+            let key = ProviderKey::new(
+                provider.clone(),
+                PublicSigningKey {
+                    algorithm: SigningAlgorithm::Es256,
+                    jwk: made.jwk.clone(),
+                    certificate_chain: Vec::new(),
+                },
+            );
+            let unsigned = prepare_iaca(&made.jwk, &who, not_before, not_after, self.rng.as_ref())?;
+            let certificate = key.sign(unsigned).await?;
+            self.store_mdoc_certificate(
+                (id, MdocCertificateKind::Iaca),
                 (None, None),
                 (active, true),
                 certificate,
-                &pkcs8,
+                (provider.name(), made),
                 (not_before, not_after),
             )
             .await?
@@ -535,27 +543,32 @@ impl Sigil {
         newest: Option<&MdocCertificateRecord>,
         now: i64,
     ) -> Result<MdocCertificateRecord, Error> {
-        let iaca_pkcs8 = self.open_mdoc_key(iaca)?;
-        let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256)?;
+        let iaca_key = self.mdoc_key(iaca).await?;
+        let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
+        let provider = self.key_providers.default_provider().clone();
+        let made = provider
+            .generate(SigningAlgorithm::Es256, &KeyUse::Mdoc(id.clone()))
+            .await?;
         let not_before = (now - DS_BACKDATE_SECS).max(iaca.not_before);
         let not_after = (now + self.settings().mdoc.document_signer_validity).min(iaca.not_after);
-        let certificate = issue_document_signer(
+        let unsigned = prepare_document_signer(
             &iaca.certificate,
-            &iaca_pkcs8,
-            &pkcs8,
+            &iaca_key.public().jwk,
+            &made.jwk,
             not_before,
             not_after,
             self.rng.as_ref(),
         )?;
-        self.seal_mdoc_certificate(
-            MdocCertificateKind::DocumentSigner,
+        let certificate = iaca_key.sign(unsigned).await?;
+        self.store_mdoc_certificate(
+            (id, MdocCertificateKind::DocumentSigner),
             (
                 Some(iaca.id.clone()),
                 Some(newest.map_or_else(|| iaca.id.clone(), |d| d.id.clone())),
             ),
             (true, true),
             certificate,
-            &pkcs8,
+            (provider.name(), made),
             (not_before, not_after),
         )
         .await
@@ -563,10 +576,7 @@ impl Sigil {
 
     /// The Document Signer to sign an mdoc valid until `valid_until`, made (and so rotated) when
     /// the newest one may not; see the module documentation.
-    pub(crate) async fn document_signer_for(
-        &self,
-        valid_until: i64,
-    ) -> Result<Arc<dyn Signer>, Error> {
+    pub(crate) async fn document_signer_for(&self, valid_until: i64) -> Result<ProviderKey, Error> {
         let server = |d: String| Error::protocol(ProtocolError::ServerError, d);
         let now = self.clock.now();
         let iaca = self.store.active_iaca().await?.ok_or_else(|| {
@@ -602,11 +612,10 @@ impl Sigil {
                 }
             }
         };
-        let pkcs8 = self.open_mdoc_key(&ds)?;
-        let signer = SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8)
-            .map_err(corrupt)?
-            .with_certificate_chain(vec![ds.certificate]);
-        Ok(Arc::new(signer))
+        Ok(self
+            .mdoc_key(&ds)
+            .await?
+            .with_certificate_chain(vec![ds.certificate]))
     }
 
     /// The document at `mdoc_iacas_uri`: every IACA that has not expired, the active one first.
@@ -656,6 +665,7 @@ mod tests {
             not_before: created_at - 60,
             not_after,
             created_at,
+            provider: "software".into(),
         }
     }
 

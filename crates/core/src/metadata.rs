@@ -192,7 +192,7 @@ impl Sigil {
             "notification_endpoint": format!("{issuer}{NOTIFICATION_PATH}"),
             // §12.2.4: no zip_values_supported, so no compression.
             "credential_request_encryption": {
-                "jwks": self.request_keys().jwks(),
+                "jwks": self.keys().request_keys().jwks(),
                 "enc_values_supported": encs,
                 "encryption_required": oauth.require_encryption,
             },

@@ -145,6 +145,22 @@ pub struct SigningKeyRecord {
     pub certificate: Option<String>,
     /// Created.
     pub created_at: i64,
+    /// The key provider holding the private key.
+    pub provider: String,
+    /// When a rotation retired it.
+    pub retired_at: Option<i64>,
+}
+
+/// What changes whenever the signing keys do (a key added or retired): nodes compare it each
+/// second to know when to reload.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SigningKeysVersion {
+    /// Number of keys.
+    pub keys: i64,
+    /// Newest `created_at`.
+    pub created: i64,
+    /// Newest `retired_at`.
+    pub retired: i64,
 }
 
 /// A pre-authorized credential offer row.
@@ -394,6 +410,8 @@ pub struct MdocCertificateRecord {
     pub not_after: i64,
     /// Created.
     pub created_at: i64,
+    /// The key provider holding the private key.
+    pub provider: String,
 }
 
 /// An admin document: validated JSON plus its secret, hashed or sealed.
@@ -583,6 +601,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
     /// All signing keys, oldest first.
     async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Changes whenever a key is added or retired.
+    async fn signing_keys_version(&self) -> Result<SigningKeysVersion, StoreError>;
+    /// In one transaction: retires the active key of `key`'s purpose and algorithm (at `now`)
+    /// and inserts `key` as the active one.
+    async fn rotate_signing_key(&self, key: &SigningKeyRecord, now: i64) -> Result<(), StoreError>;
     /// Sets a key's certificate if it is still `expected` (compare-and-set); `true` when set.
     async fn set_signing_key_certificate(
         &self,

@@ -1,4 +1,4 @@
-//! Compact JWS (RFC 7515 §7.1): signing through a [`Signer`], and the one path every JWS Sigil
+//! Compact JWS (RFC 7515 §7.1): preparing one for signing, and the one path every JWS Sigil
 //! accepts goes through: [`Acceptance::check`] (size, shape, `crit`, `typ`, the algorithm
 //! allow-list), then [`Unverified::verify`] with the key the caller resolved. Key proofs, DPoP
 //! proofs, the interaction hook's HS256 tokens and the provider's ID tokens all use it, so a
@@ -6,23 +6,27 @@
 
 use serde_json::{Map, Value};
 
-use crate::{CryptoError, Signer, b64url};
+use crate::{CryptoError, PublicSigningKey, Unsigned, b64url};
 
-/// Signs `header` and `payload` as a compact JWS. `alg` and `kid` come from the signer.
-pub fn sign_compact(
-    signer: &dyn Signer,
+/// Prepares `header` and `payload` as a compact JWS signed by `key`: `alg` and `kid` come from
+/// the key; the signing input is `BASE64URL(header) '.' BASE64URL(payload)`.
+pub fn prepare_compact(
+    key: &PublicSigningKey,
     mut header: Map<String, Value>,
     payload: &Value,
-) -> Result<String, CryptoError> {
-    header.insert("alg".into(), Value::from(signer.algorithm().jose_name()));
-    header.insert("kid".into(), Value::from(signer.key_id()));
+) -> Result<Unsigned<String>, CryptoError> {
+    header.insert("alg".into(), Value::from(key.algorithm.jose_name()));
+    header.insert("kid".into(), Value::from(key.kid()));
     let header = serde_json::to_vec(&header).map_err(|_| CryptoError::Sign)?;
     let payload = serde_json::to_vec(payload).map_err(|_| CryptoError::Sign)?;
-    let mut out = format!("{}.{}", b64url::encode(header), b64url::encode(payload));
-    let signature = signer.sign(out.as_bytes())?;
-    out.push('.');
-    out.push_str(&b64url::encode(signature));
-    Ok(out)
+    let input = format!("{}.{}", b64url::encode(header), b64url::encode(payload));
+    let message = input.clone().into_bytes();
+    Ok(Unsigned::new(key.algorithm, message, move |signature| {
+        let mut out = input;
+        out.push('.');
+        out.push_str(&b64url::encode(signature));
+        Ok(out)
+    }))
 }
 
 /// A compact JWS split and decoded, not yet verified.

@@ -1,4 +1,4 @@
-//! Sigil's cryptography: issuer signing keys behind the [`Signer`] trait, public JWKs and
+//! Sigil's cryptography: the prepare → sign → complete seam ([`Unsigned`]), software signing keys, public JWKs and
 //! RFC 7638 thumbprints, the master key that encrypts private material at rest, hashing of
 //! bearer secrets, and the injectable [`SecureRandom`].
 //!
@@ -22,6 +22,7 @@ mod provider_key;
 mod random;
 mod secret;
 mod signer;
+mod unsigned;
 
 pub use encoding::{b64, b64url};
 pub use error::CryptoError;
@@ -30,7 +31,7 @@ pub use holder_key::{HolderKey, HolderKeyError};
 pub use hs256::{Hs256Error, sign_hs256, verify_hs256};
 pub use jwk::{Jwks, PublicJwk};
 pub use jws::{
-    Acceptance, CompactJws, JwsError, JwsRefusal, JwsVerifier, Unverified, sign_compact,
+    Acceptance, CompactJws, JwsError, JwsRefusal, JwsVerifier, Unverified, prepare_compact,
 };
 pub use master_key::{MasterKey, MasterKeyId, SealedBox};
 pub use provider_key::{
@@ -38,4 +39,5 @@ pub use provider_key::{
 };
 pub use random::{SecureRandom, SystemRandom, random_array, random_token};
 pub use secret::SecretString;
-pub use signer::{Signer, SigningAlgorithm, SoftwareSigner, generate_pkcs8};
+pub use signer::{SigningAlgorithm, SoftwareSigner, generate_pkcs8, generate_pkcs8_from};
+pub use unsigned::{PublicSigningKey, Unsigned};

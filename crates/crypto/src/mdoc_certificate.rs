@@ -15,8 +15,8 @@ use x509_parser::oid_registry::{
 };
 use x509_parser::prelude::FromDer;
 
-use crate::certificate::{at, err, serial};
-use crate::{CryptoError, SecureRandom, SigningAlgorithm, generate_pkcs8, sha256};
+use crate::certificate::{RemoteKey, at, der, err, prepared, serial};
+use crate::{CryptoError, PublicJwk, SecureRandom, SigningAlgorithm, Unsigned, sha256};
 
 /// The mdoc Document Signer extended key usage, `1.0.18013.5.1.2` (ISO/IEC 18013-5 Annex B.1.4).
 pub const MDOC_DS_EKU: [u64; 6] = [1, 0, 18013, 5, 1, 2];
@@ -71,26 +71,6 @@ pub struct CertificateSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileViolation(pub String);
 
-/// A DER length.
-fn der_length(len: usize, out: &mut Vec<u8>) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or_default();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-}
-
-fn der(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    der_length(content.len(), &mut out);
-    out.extend_from_slice(content);
-    out
-}
-
 /// `GeneralNames` holding one name.
 fn general_names(name: &AlternativeName) -> Vec<u8> {
     let inner = match name {
@@ -124,16 +104,19 @@ fn subject(who: &IacaSubject, common_name: &str) -> Result<DistinguishedName, Cr
     Ok(dn)
 }
 
-/// A new IACA root (P-256): its PKCS#8 private key and self-signed certificate (DER), valid
-/// from `not_before` to `not_after` (Unix seconds).
-pub fn generate_iaca(
+/// A new self-signed IACA root certificate (DER) for the P-256 key `iaca`, valid from
+/// `not_before` to `not_after` (Unix seconds).
+pub fn prepare_iaca(
+    iaca: &PublicJwk,
     who: &IacaSubject,
     not_before: i64,
     not_after: i64,
     rng: &dyn SecureRandom,
-) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
-    let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256)?;
-    let key = KeyPair::try_from(pkcs8.as_slice()).map_err(err)?;
+) -> Result<Unsigned<Vec<u8>>, CryptoError> {
+    let key = RemoteKey::new(iaca)?;
+    if key_algorithm(iaca)? != SigningAlgorithm::Es256 {
+        return Err(CryptoError::Key("an IACA key must be P-256"));
+    }
     let mut params = CertificateParams::default();
     params.distinguished_name = subject(who, &who.common_name)?;
     // Annex B, table B.1: a root that only certifies Document Signers (path length 0).
@@ -147,20 +130,47 @@ pub fn generate_iaca(
     params.not_after = at(not_after)?;
     params.serial_number = Some(serial(rng)?);
     let cert = params.self_signed(&key).map_err(err)?;
-    Ok((pkcs8, cert.der().to_vec()))
+    prepared(cert.der(), &key)
 }
 
-/// Certifies the P-256 key `ds_pkcs8` as a Document Signer under the IACA, valid from
-/// `not_before` to `not_after`. The subject repeats the IACA's country (and state) as Annex B
-/// requires, and the issuer alternative name is the IACA's.
-pub fn issue_document_signer(
-    iaca_der: &[u8],
-    iaca_pkcs8: &[u8],
-    ds_pkcs8: &[u8],
+/// A new IACA with a software key: its PKCS#8 private key and certificate (DER). For tools and
+/// tests; Sigil itself makes IACAs through its key provider with [`prepare_iaca`].
+pub fn generate_iaca(
+    who: &IacaSubject,
     not_before: i64,
     not_after: i64,
     rng: &dyn SecureRandom,
-) -> Result<Vec<u8>, CryptoError> {
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+    let pkcs8 = crate::generate_pkcs8_from(SigningAlgorithm::Es256, rng)?;
+    let key = crate::SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8)?;
+    let der = key.sign_prepared(prepare_iaca(
+        key.public_jwk(),
+        who,
+        not_before,
+        not_after,
+        rng,
+    )?)?;
+    Ok((pkcs8, der))
+}
+
+fn key_algorithm(jwk: &PublicJwk) -> Result<SigningAlgorithm, CryptoError> {
+    jwk.alg.parse()
+}
+
+/// A certificate for the P-256 key `ds` as a Document Signer under the IACA (`iaca_der`, whose
+/// key `iaca` signs it), valid from `not_before` to `not_after`. The subject repeats the IACA's
+/// country (and state) as Annex B requires, and the issuer alternative name is the IACA's.
+pub fn prepare_document_signer(
+    iaca_der: &[u8],
+    iaca_key: &PublicJwk,
+    ds: &PublicJwk,
+    not_before: i64,
+    not_after: i64,
+    rng: &dyn SecureRandom,
+) -> Result<Unsigned<Vec<u8>>, CryptoError> {
+    if key_algorithm(ds)? != SigningAlgorithm::Es256 {
+        return Err(CryptoError::Key("a Document Signer key must be P-256"));
+    }
     let (_, iaca) =
         X509Certificate::from_der(iaca_der).map_err(|_| CryptoError::Key("IACA certificate"))?;
     let summary = summarize(&iaca, iaca_der);
@@ -169,9 +179,9 @@ pub fn issue_document_signer(
         .ok()
         .flatten()
         .map(|e| e.value.to_vec());
-    let iaca_key = KeyPair::try_from(iaca_pkcs8).map_err(err)?;
-    let issuer = Issuer::from_ca_cert_der(&iaca_der.into(), iaca_key).map_err(err)?;
-    let ds_key = KeyPair::try_from(ds_pkcs8).map_err(err)?;
+    let iaca_key = RemoteKey::new(iaca_key)?;
+    let issuer = Issuer::from_ca_cert_der(&iaca_der.into(), &iaca_key).map_err(err)?;
+    let ds_key = RemoteKey::new(ds)?;
     let who = IacaSubject {
         common_name: String::new(),
         country: summary.country.clone(),
@@ -199,7 +209,7 @@ pub fn issue_document_signer(
     params.not_after = at(not_after)?;
     params.serial_number = Some(serial(rng)?);
     let cert = params.signed_by(&ds_key, &issuer).map_err(err)?;
-    Ok(cert.der().to_vec())
+    prepared(cert.der(), &iaca_key)
 }
 
 fn attribute<'a>(
@@ -369,7 +379,7 @@ pub fn pem_decode(label: &str, text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SystemRandom;
+    use crate::{SoftwareSigner, SystemRandom, generate_pkcs8};
     use x509_parser::oid_registry::{
         OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_EXTENDED_KEY_USAGE,
         OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
@@ -387,7 +397,17 @@ mod tests {
     }
 
     fn iaca() -> (Vec<u8>, Vec<u8>) {
-        generate_iaca(&who(), NOW, NOW + 10 * 365 * 86_400, &SystemRandom::new()).unwrap()
+        let pkcs8 = generate_pkcs8(SigningAlgorithm::Es256).unwrap();
+        let key = SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &pkcs8).unwrap();
+        let unsigned = prepare_iaca(
+            key.public_jwk(),
+            &who(),
+            NOW,
+            NOW + 10 * 365 * 86_400,
+            &SystemRandom::new(),
+        )
+        .unwrap();
+        (pkcs8, key.sign_prepared(unsigned).unwrap())
     }
 
     fn ext_value<'a>(
@@ -441,15 +461,18 @@ mod tests {
         let rng = SystemRandom::new();
         let (iaca_pkcs8, iaca_der) = iaca();
         let ds_pkcs8 = generate_pkcs8(SigningAlgorithm::Es256).unwrap();
-        let ds_der = issue_document_signer(
+        let iaca_key = SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &iaca_pkcs8).unwrap();
+        let ds_key = SoftwareSigner::from_pkcs8(SigningAlgorithm::Es256, &ds_pkcs8).unwrap();
+        let unsigned = prepare_document_signer(
             &iaca_der,
-            &iaca_pkcs8,
-            &ds_pkcs8,
+            iaca_key.public_jwk(),
+            ds_key.public_jwk(),
             NOW + 10,
             NOW + 365 * 86_400,
             &rng,
         )
         .unwrap();
+        let ds_der = iaca_key.sign_prepared(unsigned).unwrap();
         let (_, ds) = X509Certificate::from_der(&ds_der).unwrap();
         let (_, ca) = X509Certificate::from_der(&iaca_der).unwrap();
         let bc = ds.basic_constraints().unwrap().unwrap();

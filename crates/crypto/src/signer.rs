@@ -1,6 +1,6 @@
-//! Signing goes through [`Signer`]: "describe yourself, sign these bytes". Formats ask a signer
-//! for its key id, algorithm and public key and hand it the bytes to sign, so a KMS or PKCS#11
-//! backend can replace [`SoftwareSigner`] without touching them.
+//! The issuer signing algorithms, and [`SoftwareSigner`]: a private key held in memory, the
+//! software key provider's way of signing. Formats never see it: they prepare
+//! [`Unsigned`](crate::Unsigned) artefacts and whoever holds the key signs them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
 };
 
-use crate::{CryptoError, PublicJwk, b64url};
+use crate::{CryptoError, PublicJwk, PublicSigningKey, SecureRandom, Unsigned, b64url};
 
 /// The issuer signing algorithms Sigil holds keys for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,6 +30,11 @@ impl SigningAlgorithm {
             SigningAlgorithm::Es256 => "ES256",
             SigningAlgorithm::EdDsa => "EdDSA",
         }
+    }
+
+    /// Length of a signature: ES256 in the fixed r‖s form JOSE and COSE use, Ed25519 as is.
+    pub fn signature_len(self) -> usize {
+        64
     }
 
     /// The COSE algorithm identifier (RFC 9053).
@@ -59,33 +64,40 @@ impl FromStr for SigningAlgorithm {
     }
 }
 
-/// Something that signs with one key.
-pub trait Signer: Send + Sync + fmt::Debug {
-    /// The key id published in the JWKS and put in JOSE/COSE headers.
-    fn key_id(&self) -> &str;
-    /// The algorithm this key signs with.
-    fn algorithm(&self) -> SigningAlgorithm;
-    /// The public key as a JWK.
-    fn public_jwk(&self) -> &PublicJwk;
-    /// DER certificates, leaf first, when the key is certified (mdoc Document Signers).
-    fn certificate_chain(&self) -> &[Vec<u8>] {
-        &[]
-    }
-    /// Signs `message`. ES256 signatures are the fixed 64-byte r‖s form JOSE and COSE use.
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+/// Generates a fresh private key for `algorithm`, as PKCS#8 DER, from the operating system's
+/// randomness.
+pub fn generate_pkcs8(algorithm: SigningAlgorithm) -> Result<Vec<u8>, CryptoError> {
+    generate_pkcs8_from(algorithm, &crate::SystemRandom::new())
 }
 
-/// Generates a fresh private key for `algorithm`, as PKCS#8 DER.
-pub fn generate_pkcs8(algorithm: SigningAlgorithm) -> Result<Vec<u8>, CryptoError> {
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let doc = match algorithm {
-        SigningAlgorithm::Es256 => {
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        }
-        SigningAlgorithm::EdDsa => Ed25519KeyPair::generate_pkcs8(&rng),
+/// Generates a fresh private key for `algorithm` from `rng`, as PKCS#8 DER. aws-lc-rs's own
+/// generators ignore the randomness they are given, so the secret is drawn here and handed to
+/// it: an Ed25519 seed, or a P-256 scalar (redrawn in the negligible case it is out of range).
+pub fn generate_pkcs8_from(
+    algorithm: SigningAlgorithm,
+    rng: &dyn SecureRandom,
+) -> Result<Vec<u8>, CryptoError> {
+    let failed = |_| CryptoError::Key("key generation failed");
+    for _ in 0..8 {
+        let secret = crate::random_array::<32>(rng)?;
+        let pkcs8 = match algorithm {
+            SigningAlgorithm::Es256 => {
+                // RFC 5915 ECPrivateKey { version 1, privateKey } for the named curve.
+                let mut der = vec![0x30, 0x25, 0x02, 0x01, 0x01, 0x04, 0x20];
+                der.extend_from_slice(&secret);
+                match EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, &der) {
+                    Ok(pair) => pair.to_pkcs8v1().map_err(failed)?,
+                    Err(_) => continue,
+                }
+            }
+            SigningAlgorithm::EdDsa => Ed25519KeyPair::from_seed_unchecked(&secret)
+                .map_err(|_| CryptoError::Key("key generation failed"))?
+                .to_pkcs8v1()
+                .map_err(failed)?,
+        };
+        return Ok(pkcs8.as_ref().to_vec());
     }
-    .map_err(|_| CryptoError::Key("key generation failed"))?;
-    Ok(doc.as_ref().to_vec())
+    Err(CryptoError::Key("key generation failed"))
 }
 
 enum KeyPair {
@@ -98,7 +110,6 @@ enum KeyPair {
 pub struct SoftwareSigner {
     key: KeyPair,
     jwk: PublicJwk,
-    chain: Vec<Vec<u8>>,
     rng: aws_lc_rs::rand::SystemRandom,
 }
 
@@ -158,39 +169,48 @@ impl SoftwareSigner {
         Ok(Self {
             key,
             jwk,
-            chain: Vec::new(),
             rng: aws_lc_rs::rand::SystemRandom::new(),
         })
     }
 
-    /// Attaches the key's certificate chain (DER, leaf first).
-    pub fn with_certificate_chain(mut self, chain: Vec<Vec<u8>>) -> Self {
-        self.chain = chain;
-        self
-    }
-}
-
-impl Signer for SoftwareSigner {
-    fn key_id(&self) -> &str {
+    /// The key id (the RFC 7638 thumbprint of the public key).
+    pub fn key_id(&self) -> &str {
         &self.jwk.kid
     }
 
-    fn algorithm(&self) -> SigningAlgorithm {
+    /// The algorithm this key signs with.
+    pub fn algorithm(&self) -> SigningAlgorithm {
         match self.key {
             KeyPair::Es256(_) => SigningAlgorithm::Es256,
             KeyPair::EdDsa(_) => SigningAlgorithm::EdDsa,
         }
     }
 
-    fn public_jwk(&self) -> &PublicJwk {
+    /// The public key as a JWK.
+    pub fn public_jwk(&self) -> &PublicJwk {
         &self.jwk
     }
 
-    fn certificate_chain(&self) -> &[Vec<u8>] {
-        &self.chain
+    /// The public half, without a certificate chain.
+    pub fn public(&self) -> PublicSigningKey {
+        PublicSigningKey {
+            algorithm: self.algorithm(),
+            jwk: self.jwk.clone(),
+            certificate_chain: Vec::new(),
+        }
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    /// Signs a prepared artefact and completes it.
+    pub fn sign_prepared<T: 'static>(&self, unsigned: Unsigned<T>) -> Result<T, CryptoError> {
+        if unsigned.algorithm() != self.algorithm() {
+            return Err(CryptoError::Key("the artefact needs another algorithm"));
+        }
+        let signature = self.sign(unsigned.message())?;
+        unsigned.complete(signature)
+    }
+
+    /// Signs `message`. ES256 signatures are the fixed 64-byte r‖s form JOSE and COSE use.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.key {
             KeyPair::Es256(pair) => pair
                 .sign(&self.rng, message)
@@ -236,6 +256,31 @@ mod tests {
             // Parsing the same PKCS#8 again yields the same kid (stable across restarts).
             let again = SoftwareSigner::from_pkcs8(alg, &pkcs8).unwrap();
             assert_eq!(again.public_jwk(), signer.public_jwk());
+        }
+    }
+
+    /// Key generation draws from the injected randomness: the same bytes make the same key.
+    #[test]
+    fn keys_come_from_the_randomness_they_are_given() {
+        #[derive(Debug)]
+        struct Fixed(u8);
+        impl SecureRandom for Fixed {
+            fn fill(&self, dest: &mut [u8]) -> Result<(), CryptoError> {
+                dest.fill(self.0);
+                Ok(())
+            }
+        }
+        for alg in SigningAlgorithm::ALL {
+            let a = SoftwareSigner::from_pkcs8(alg, &generate_pkcs8_from(alg, &Fixed(7)).unwrap())
+                .unwrap();
+            let b = SoftwareSigner::from_pkcs8(alg, &generate_pkcs8_from(alg, &Fixed(7)).unwrap())
+                .unwrap();
+            let c = SoftwareSigner::from_pkcs8(alg, &generate_pkcs8_from(alg, &Fixed(9)).unwrap())
+                .unwrap();
+            assert_eq!(a.public_jwk(), b.public_jwk());
+            assert_ne!(a.public_jwk(), c.public_jwk());
+            let sig = a.sign(b"m").unwrap();
+            assert_eq!(sig.len(), alg.signature_len());
         }
     }
 

@@ -12,7 +12,9 @@
 use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana};
 use serde_json::Value as Json;
-use sigil_crypto::{CryptoError, Signer, SigningAlgorithm, b64url, random_array};
+use sigil_crypto::{
+    CryptoError, PublicSigningKey, SigningAlgorithm, Unsigned, b64url, random_array,
+};
 
 use crate::Issuance;
 use crate::jwt_vc_json::VC_CONTEXT_V1;
@@ -41,13 +43,13 @@ fn json(value: &Json) -> Result<Value, CryptoError> {
     to_cbor(value, &ElementType::Any).map_err(|_| CryptoError::Sign)
 }
 
-/// Issues a CWT of `shape`.
-pub fn issue(
+/// Prepares a CWT of `shape` signed by `key`.
+pub fn prepare(
     issuance: &Issuance<'_>,
     shape: Shape<'_>,
-    signer: &dyn Signer,
-) -> Result<String, CryptoError> {
-    if signer.algorithm() != SigningAlgorithm::Es256 {
+    key: &PublicSigningKey,
+) -> Result<Unsigned<String>, CryptoError> {
+    if key.algorithm != SigningAlgorithm::Es256 {
         return Err(CryptoError::Key("CWTs are signed with ES256"));
     }
     let holder = issuance.holder.did_jwk();
@@ -94,18 +96,21 @@ pub fn issue(
     }
     let mut payload = Vec::new();
     ciborium::into_writer(&Value::Map(claims), &mut payload).map_err(|_| CryptoError::Sign)?;
-    let sign1 = CoseSign1Builder::new()
+    let mut sign1 = CoseSign1Builder::new()
         .protected(
             HeaderBuilder::new()
                 .algorithm(iana::Algorithm::ES256)
-                .key_id(signer.key_id().as_bytes().to_vec())
+                .key_id(key.kid().as_bytes().to_vec())
                 .build(),
         )
         .payload(payload)
-        .try_create_signature(&[], |data| signer.sign(data))?
         .build();
-    let bytes = sign1.to_tagged_vec().map_err(|_| CryptoError::Sign)?;
-    Ok(b64url::encode(bytes))
+    let message = sign1.tbs_data(&[]);
+    Ok(Unsigned::new(key.algorithm, message, move |signature| {
+        sign1.signature = signature;
+        let bytes = sign1.to_tagged_vec().map_err(|_| CryptoError::Sign)?;
+        Ok(b64url::encode(bytes))
+    }))
 }
 
 #[cfg(test)]
@@ -120,6 +125,14 @@ mod tests {
             &generate_pkcs8(SigningAlgorithm::Es256).unwrap(),
         )
         .unwrap()
+    }
+
+    fn issue(
+        issuance: &Issuance<'_>,
+        shape: Shape<'_>,
+        signer: &SoftwareSigner,
+    ) -> Result<String, CryptoError> {
+        signer.sign_prepared(prepare(issuance, shape, &signer.public())?)
     }
 
     fn holder_of(signer: &SoftwareSigner) -> HolderKey {

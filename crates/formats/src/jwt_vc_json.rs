@@ -4,20 +4,21 @@
 //! that bind by key rather than DID.
 
 use serde_json::{Map, Value, json};
-use sigil_crypto::{CryptoError, Signer, random_array, sign_compact};
+use sigil_crypto::{CryptoError, PublicSigningKey, Unsigned, prepare_compact, random_array};
 
 use crate::Issuance;
 
 /// The VCDM 1.1 base context.
 pub const VC_CONTEXT_V1: &str = "https://www.w3.org/2018/credentials/v1";
 
-/// Issues a JWT VC with `types` (after `VerifiableCredential`) and extra `contexts`.
-pub fn issue(
+/// Prepares a JWT VC with `types` (after `VerifiableCredential`) and extra `contexts`, signed by
+/// `key`.
+pub fn prepare(
     issuance: &Issuance<'_>,
     types: &[String],
     contexts: &[String],
-    signer: &dyn Signer,
-) -> Result<String, CryptoError> {
+    key: &PublicSigningKey,
+) -> Result<Unsigned<String>, CryptoError> {
     let holder = issuance.holder.did_jwk();
     let mut subject = Map::new();
     subject.insert("id".into(), holder.clone().into());
@@ -43,5 +44,5 @@ pub fn issue(
     );
     let mut header = Map::new();
     header.insert("typ".into(), "JWT".into());
-    sign_compact(signer, header, &Value::Object(payload))
+    prepare_compact(key, header, &Value::Object(payload))
 }

@@ -14,7 +14,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
-use sigil_crypto::{CryptoError, Signer, SigningAlgorithm, base58, random_array, sha256};
+use sigil_crypto::{
+    CryptoError, PublicSigningKey, SigningAlgorithm, Unsigned, base58, random_array, sha256,
+};
 
 use crate::json_ld::{self, CREDENTIALS_V1, CREDENTIALS_V2, ED25519_2020_V1, JsonLdError};
 use crate::{Issuance, date_time};
@@ -136,14 +138,15 @@ pub struct IssuerDid<'a> {
     pub verification_method: &'a str,
 }
 
-/// Issues an `ldp_vc`: the credential as a JSON object with its `proof`.
-pub fn issue(
+/// Prepares an `ldp_vc` signed by `key` (the verification method's Ed25519 key): the credential
+/// as a JSON object with its `proof`.
+pub fn prepare(
     issuance: &Issuance<'_>,
     template: &Template<'_>,
     issuer: IssuerDid<'_>,
-    signer: &dyn Signer,
-) -> Result<Value, LdpError> {
-    if signer.algorithm() != SigningAlgorithm::EdDsa {
+    key: &PublicSigningKey,
+) -> Result<Unsigned<Value>, LdpError> {
+    if key.algorithm != SigningAlgorithm::EdDsa {
         return Err(CryptoError::Key("ldp_vc proofs are signed with Ed25519").into());
     }
     for (name, value) in issuance.claims {
@@ -193,15 +196,18 @@ pub fn issue(
     );
     options.insert("proofPurpose".into(), "assertionMethod".into());
 
-    let signature = signer.sign(&hash_data(&document, &options, &context)?)?;
-    options.insert(
-        "proofValue".into(),
-        format!("z{}", base58::encode(&signature)).into(),
-    );
-    if let Some(object) = document.as_object_mut() {
-        object.insert("proof".into(), Value::Object(options));
-    }
-    Ok(document)
+    let message = hash_data(&document, &options, &context)?;
+    Ok(Unsigned::new(key.algorithm, message, move |signature| {
+        let mut options = options;
+        options.insert(
+            "proofValue".into(),
+            format!("z{}", base58::encode(&signature)).into(),
+        );
+        if let Some(object) = document.as_object_mut() {
+            object.insert("proof".into(), Value::Object(options));
+        }
+        Ok(document)
+    }))
 }
 
 /// A member name starting with `@` anywhere in a mapped value: a JSON-LD keyword (`@context`,
@@ -310,11 +316,19 @@ pub fn verify(credential: &Value, issuer_jwk: &Map<String, Value>) -> Result<boo
 mod tests {
     use serde_json::{Map, Value};
     use sigil_crypto::{
-        HolderKey, Signer, SigningAlgorithm, SoftwareSigner, SystemRandom, b64url, base58,
-        generate_pkcs8,
+        HolderKey, SigningAlgorithm, SoftwareSigner, SystemRandom, b64url, base58, generate_pkcs8,
     };
 
     use super::*;
+
+    fn issue(
+        issuance: &Issuance<'_>,
+        template: &Template<'_>,
+        issuer: IssuerDid<'_>,
+        signer: &SoftwareSigner,
+    ) -> Result<Value, LdpError> {
+        Ok(signer.sign_prepared(prepare(issuance, template, issuer, &signer.public())?)?)
+    }
 
     fn holder() -> HolderKey {
         HolderKey::from_did("did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp").unwrap()

@@ -1,6 +1,9 @@
-//! Credential formats. Each takes the mapped claims, the holder's key and the issuer's
-//! [`Signer`](sigil_crypto::Signer) and returns the credential as the credential endpoint sends
-//! it. Formats know nothing of storage, HTTP or configuration; they depend on `sigil-crypto` only.
+//! Credential formats. Each takes the mapped claims, the holder's key and the *public* half of
+//! the issuer key that will sign ([`PublicSigningKey`](sigil_crypto::PublicSigningKey)) and
+//! prepares the credential as the credential endpoint sends it, waiting for its signature
+//! ([`Unsigned`](sigil_crypto::Unsigned)): prepare → sign → complete. Formats never hold a key
+//! and never sign. They know nothing of storage, HTTP or configuration; they depend on
+//! `sigil-crypto` only.
 
 pub mod cwt;
 pub mod json_ld;

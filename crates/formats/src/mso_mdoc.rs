@@ -18,7 +18,9 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, iana};
 use serde_json::Value as Json;
-use sigil_crypto::{CryptoError, HolderKey, SecureRandom, Signer, b64url, random_array, sha256};
+use sigil_crypto::{
+    CryptoError, HolderKey, PublicSigningKey, SecureRandom, Unsigned, b64url, random_array, sha256,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -324,10 +326,13 @@ fn digest_ids(n: usize, rng: &dyn SecureRandom) -> Result<Vec<u32>, CryptoError>
     Ok(ids)
 }
 
-/// Builds and signs one mdoc. `signer` is the Document Signer: ES256, with its certificate as
+/// Prepares one mdoc for signing. `key` is the Document Signer: ES256, with its certificate as
 /// the first entry of its chain.
-pub fn issue(m: &MdocIssuance<'_>, signer: &dyn Signer) -> Result<IssuedMdoc, CryptoError> {
-    if signer.algorithm() != sigil_crypto::SigningAlgorithm::Es256 {
+pub fn prepare(
+    m: &MdocIssuance<'_>,
+    key: &PublicSigningKey,
+) -> Result<Unsigned<IssuedMdoc>, CryptoError> {
+    if key.algorithm != sigil_crypto::SigningAlgorithm::Es256 {
         return Err(CryptoError::Key("mdoc Document Signer must be ES256"));
     }
     let mut name_spaces = Vec::with_capacity(m.namespaces.len());
@@ -374,12 +379,12 @@ pub fn issue(m: &MdocIssuance<'_>, signer: &dyn Signer) -> Result<IssuedMdoc, Cr
     ]);
     let payload = encode(&embedded(encode(&mso)?))?;
     let mso_digest = sha256(&payload);
-    let x5chain = match signer.certificate_chain() {
+    let x5chain = match key.certificate_chain.as_slice() {
         [] => return Err(CryptoError::Key("mdoc Document Signer has no certificate")),
         [one] => Value::Bytes(one.clone()),
         many => Value::Array(many.iter().cloned().map(Value::Bytes).collect()),
     };
-    let sign1 = CoseSign1Builder::new()
+    let mut sign1 = CoseSign1Builder::new()
         .protected(
             HeaderBuilder::new()
                 .algorithm(iana::Algorithm::ES256)
@@ -387,17 +392,21 @@ pub fn issue(m: &MdocIssuance<'_>, signer: &dyn Signer) -> Result<IssuedMdoc, Cr
         )
         .unprotected(HeaderBuilder::new().value(X5CHAIN, x5chain).build())
         .payload(payload)
-        .try_create_signature(&[], |data| signer.sign(data))?
         .build();
-    let issuer_auth = coset::AsCborValue::to_cbor_value(sign1).map_err(|_| CryptoError::Sign)?;
-    let issuer_signed = Value::Map(vec![
-        (text("nameSpaces"), Value::Map(name_spaces)),
-        (text("issuerAuth"), issuer_auth),
-    ]);
-    Ok(IssuedMdoc {
-        credential: b64url::encode(encode(&issuer_signed)?),
-        mso_digest,
-    })
+    let message = sign1.tbs_data(&[]);
+    Ok(Unsigned::new(key.algorithm, message, move |signature| {
+        sign1.signature = signature;
+        let issuer_auth =
+            coset::AsCborValue::to_cbor_value(sign1).map_err(|_| CryptoError::Sign)?;
+        let issuer_signed = Value::Map(vec![
+            (text("nameSpaces"), Value::Map(name_spaces)),
+            (text("issuerAuth"), issuer_auth),
+        ]);
+        Ok(IssuedMdoc {
+            credential: b64url::encode(encode(&issuer_signed)?),
+            mso_digest,
+        })
+    }))
 }
 
 #[cfg(test)]
@@ -416,13 +425,19 @@ mod tests {
         HolderKey::from_jwk(jwk.as_object().unwrap()).unwrap()
     }
 
+    fn issue(m: &MdocIssuance<'_>, signer: &SoftwareSigner) -> Result<IssuedMdoc, CryptoError> {
+        let key = signer
+            .public()
+            .with_certificate_chain(vec![b"not really a certificate".to_vec()]);
+        signer.sign_prepared(prepare(m, &key)?)
+    }
+
     fn ds() -> SoftwareSigner {
         SoftwareSigner::from_pkcs8(
             SigningAlgorithm::Es256,
             &generate_pkcs8(SigningAlgorithm::Es256).unwrap(),
         )
         .unwrap()
-        .with_certificate_chain(vec![b"not really a certificate".to_vec()])
     }
 
     fn decode(bytes: &[u8]) -> Value {

@@ -6,16 +6,18 @@
 //! `/.well-known/jwt-vc-issuer`, and `x5c` carries its certificate under the issuer CA.
 
 use serde_json::{Map, Value, json};
-use sigil_crypto::{CryptoError, Signer, b64, b64url, random_array, sha256, sign_compact};
+use sigil_crypto::{
+    CryptoError, PublicSigningKey, Unsigned, b64, b64url, prepare_compact, random_array, sha256,
+};
 
 use crate::Issuance;
 
-/// Issues an SD-JWT VC of type `vct`: `<issuer-signed JWT>~<disclosure>~…~`.
-pub fn issue(
+/// Prepares an SD-JWT VC of type `vct` signed by `key`: `<issuer-signed JWT>~<disclosure>~…~`.
+pub fn prepare(
     issuance: &Issuance<'_>,
     vct: &str,
-    signer: &dyn Signer,
-) -> Result<String, CryptoError> {
+    key: &PublicSigningKey,
+) -> Result<Unsigned<String>, CryptoError> {
     let mut disclosures = Vec::with_capacity(issuance.claims.len());
     let mut digests = Vec::with_capacity(issuance.claims.len());
     for (name, value) in issuance.claims {
@@ -40,19 +42,22 @@ pub fn issue(
     let mut header = Map::new();
     header.insert("typ".into(), "dc+sd-jwt".into());
     // SD-JWT VC §3.5: the issuer key is also resolvable through X.509 (leaf first, no anchor).
-    let chain = signer.certificate_chain();
+    let chain = &key.certificate_chain;
     if !chain.is_empty() {
         header.insert(
             "x5c".into(),
             chain.iter().map(|c| Value::from(b64::encode(c))).collect(),
         );
     }
-    let jwt = sign_compact(signer, header, &Value::Object(payload))?;
-    let mut out = jwt;
-    out.push('~');
-    for d in disclosures {
-        out.push_str(&d);
-        out.push('~');
-    }
-    Ok(out)
+    Ok(
+        prepare_compact(key, header, &Value::Object(payload))?.map(move |jwt| {
+            let mut out = jwt;
+            out.push('~');
+            for d in disclosures {
+                out.push_str(&d);
+                out.push('~');
+            }
+            Ok(out)
+        }),
+    )
 }

@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde_json::{Value, json};
 use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement};
-use sigil_crypto::{
-    Signer, SigningAlgorithm, SoftwareSigner, SystemRandom, b64url, generate_pkcs8,
-};
+use sigil_crypto::{SigningAlgorithm, SoftwareSigner, SystemRandom, b64url, generate_pkcs8};
 
 /// Benchmark Sigil's pre-authorized issuance flow.
 #[derive(Debug, Parser)]

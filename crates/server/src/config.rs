@@ -207,6 +207,13 @@ pub const KEYS: &[Key] = &[
         Some("30"),
     ),
     key(
+        "keys",
+        "overlap_days",
+        "SIGIL_KEYS_OVERLAP_DAYS",
+        true,
+        Some("90"),
+    ),
+    key(
         "rate_limit",
         "enabled",
         "SIGIL_RATE_LIMIT_ENABLED",
@@ -319,6 +326,8 @@ pub struct Config {
     pub document_signer_validity_days: i64,
     /// How long a Document Signer signs before a new one takes over, days.
     pub document_signer_rotation_days: i64,
+    /// How long a rotated-out issuer key stays published, days.
+    pub key_overlap_days: i64,
     /// Rate limits.
     pub rate_limit: sigil_core::rate_limit::RateLimitSettings,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or CIDR blocks).
@@ -365,6 +374,8 @@ struct Raw {
     #[serde(default)]
     mdoc: RawMdoc,
     #[serde(default)]
+    keys: RawKeys,
+    #[serde(default)]
     rate_limit: RawRateLimit,
     #[serde(default)]
     log: RawLog,
@@ -387,6 +398,12 @@ struct RawOutbound {
     timeout_secs: Option<i64>,
     allow_private_networks: Option<toml::Value>,
     ca_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeys {
+    overlap_days: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -686,6 +703,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         30,
         1..=document_signer_validity_days - 1,
     )?;
+    let key_overlap_days = ranged("keys.overlap_days", raw.keys.overlap_days, 90, 0..=3_650)?;
     let boolean = |path: &str, value: &Option<toml::Value>| match value {
         None => Ok(false),
         Some(toml::Value::Boolean(b)) => Ok(*b),
@@ -832,6 +850,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         outbound,
         document_signer_validity_days,
         document_signer_rotation_days,
+        key_overlap_days,
         rate_limit,
         trusted_proxies,
         log_level,

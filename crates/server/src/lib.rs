@@ -13,8 +13,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sigil_core::keys::provider::{KeyProvider, KeyProviders, SoftwareKeyProvider};
 use sigil_core::store::{Store, StoreError};
-use sigil_core::{MdocSettings, OAuthSettings, Settings, Sigil, SystemClock};
+use sigil_core::{Clock, MdocSettings, OAuthSettings, Settings, Sigil, SystemClock};
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, SystemRandom};
 use sigil_http::HttpOptions;
 use sigil_store::DatabaseUrl;
@@ -85,9 +86,36 @@ pub struct Server {
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
 
+/// Wraps (or replaces) the software key provider it is given.
+pub type WrapKeyProvider = Arc<dyn Fn(Arc<dyn KeyProvider>) -> Arc<dyn KeyProvider> + Send + Sync>;
+
+/// What a server is made of besides its configuration: the system clock and the software key
+/// provider unless replaced (tests set the time, and watch every signature).
+#[derive(Clone, Default)]
+pub struct Ports {
+    /// The clock; the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
+    /// Wraps (or replaces) the software key provider, which it is given.
+    pub key_provider: Option<WrapKeyProvider>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports")
+            .field("clock", &self.clock)
+            .field("key_provider", &self.key_provider.is_some())
+            .finish()
+    }
+}
+
 impl Server {
     /// Starts serving.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
+        Self::start_with(config, Ports::default()).await
+    }
+
+    /// Starts serving with `ports`.
+    pub async fn start_with(config: &Config, ports: Ports) -> Result<Self, StartError> {
         let public = bind(config.listen).await?;
         let public_addr = public.local_addr().map_err(|source| StartError::Io {
             what: "reading the bound address".into(),
@@ -98,7 +126,7 @@ impl Server {
             None => None,
         };
         let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
-        let started = build(config, public_addr).await?;
+        let started = build_with(config, public_addr, ports).await?;
         let sigil = started.sigil;
         let options = HttpOptions {
             max_body_bytes: config.max_body_bytes,
@@ -129,6 +157,7 @@ impl Server {
             ));
         }
         tasks.push(sync_rate_limits(sigil.clone(), signal.clone()));
+        tasks.push(refresh_keys(sigil.clone(), signal.clone()));
         tasks.push(purge_expired(sigil.clone(), signal));
         tracing::info!(%public_addr, ?admin_addr, public_url = %sigil.settings().public_url, "sigil is serving");
         Ok(Self {
@@ -167,9 +196,24 @@ pub async fn build(
     config: &Config,
     bound: SocketAddr,
 ) -> Result<sigil_core::app::Started, StartError> {
+    build_with(config, bound, Ports::default()).await
+}
+
+async fn build_with(
+    config: &Config,
+    bound: SocketAddr,
+    ports: Ports,
+) -> Result<sigil_core::app::Started, StartError> {
     let store = open_store(config).await?;
     let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
     let master_key = Arc::new(master_key(config, rng.as_ref())?);
+    let software: Arc<dyn KeyProvider> =
+        Arc::new(SoftwareKeyProvider::new(master_key.clone(), rng.clone()));
+    let key_provider = match &ports.key_provider {
+        Some(wrap) => wrap(software),
+        None => software,
+    };
+    let clock: Arc<dyn Clock> = ports.clock.unwrap_or_else(|| Arc::new(SystemClock));
     let public_url = match &config.public_url {
         Some(url) => url.clone(),
         None => derived_public_url(bound)
@@ -198,14 +242,16 @@ pub async fn build(
             document_signer_rotation: config.document_signer_rotation_days * 86_400,
         },
         rate_limit: config.rate_limit,
+        key_overlap: config.key_overlap_days * 86_400,
     };
     let http = outbound::ReqwestClient::new(&config.outbound).map_err(config::ConfigError)?;
     Ok(Sigil::start(
         store,
-        Arc::new(SystemClock),
+        clock,
         rng,
         master_key,
         Arc::new(http),
+        KeyProviders::new(key_provider),
         settings,
     )
     .await?)
@@ -275,6 +321,34 @@ fn sync_rate_limits(
                 _ = tick.tick() => {
                     if let Err(e) = sigil.sync_rate_limits().await {
                         tracing::warn!(error = %e, "sharing rate-limit counts failed");
+                    }
+                }
+                changed = signal.changed() => {
+                    if changed.is_err() || *signal.borrow() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Reloads the issuer keys every second when another node rotated them or an overlap ended, so
+/// every node signs with the active key within a second of a rotation, without a restart.
+fn refresh_keys(
+    sigil: Sigil,
+    mut signal: watch::Receiver<bool>,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    match sigil.refresh_keys().await {
+                        Ok(true) => tracing::info!("issuer keys reloaded"),
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "reloading the issuer keys failed"),
                     }
                 }
                 changed = signal.changed() => {

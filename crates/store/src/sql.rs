@@ -359,8 +359,9 @@ macro_rules! impl_store {
                 let _writer = self.writer().await;
                 let done = sqlx::query(
                     "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
-                     private_key_ciphertext, status, purpose, certificate, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                     private_key_ciphertext, status, purpose, certificate, created_at, provider, \
+                     retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(&k.kid)
                 .bind(&k.algorithm)
@@ -371,6 +372,8 @@ macro_rules! impl_store {
                 .bind(&k.purpose)
                 .bind(&k.certificate)
                 .bind(k.created_at)
+                .bind(&k.provider)
+                .bind(k.retired_at)
                 .execute(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -382,12 +385,78 @@ macro_rules! impl_store {
             ) -> Result<Vec<sigil_core::store::SigningKeyRecord>, StoreError> {
                 let rows = sqlx::query_as::<_, $crate::sql::KeyRow>(
                     "SELECT kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, \
-                     status, purpose, certificate, created_at FROM signing_keys ORDER BY created_at, kid",
+                     status, purpose, certificate, created_at, provider, retired_at \
+                     FROM signing_keys ORDER BY created_at, kid",
                 )
                 .fetch_all(&self.pool)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::key_record).collect())
+            }
+
+            async fn signing_keys_version(
+                &self,
+            ) -> Result<sigil_core::store::SigningKeysVersion, StoreError> {
+                let (keys, created, retired) = sqlx::query_as::<_, (i64, i64, i64)>(
+                    "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(retired_at), 0) \
+                     FROM signing_keys",
+                )
+                .fetch_one(&self.pool)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(sigil_core::store::SigningKeysVersion {
+                    keys,
+                    created,
+                    retired,
+                })
+            }
+
+            async fn rotate_signing_key(
+                &self,
+                k: &sigil_core::store::SigningKeyRecord,
+                now: i64,
+            ) -> Result<(), StoreError> {
+                let _writer = self.writer().await;
+                // Concurrent rotations on PostgreSQL (READ COMMITTED): the later one's UPDATE
+                // does not see the key the earlier one inserted, and its INSERT then meets the
+                // one-active index. It retries in a new transaction, which retires that key.
+                let mut attempts = 0;
+                loop {
+                    attempts += 1;
+                    let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                    sqlx::query(
+                        "UPDATE signing_keys SET status = 'retired', retired_at = $3 \
+                         WHERE purpose = $1 AND algorithm = $2 AND status = 'active'",
+                    )
+                    .bind(&k.purpose)
+                    .bind(&k.algorithm)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
+                         private_key_ciphertext, status, purpose, certificate, created_at, provider, \
+                         retired_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, NULL)",
+                    )
+                    .bind(&k.kid)
+                    .bind(&k.algorithm)
+                    .bind(&k.public_jwk)
+                    .bind(&k.private_key_key_id)
+                    .bind(&k.private_key_ciphertext)
+                    .bind(&k.purpose)
+                    .bind(&k.certificate)
+                    .bind(k.created_at)
+                    .bind(&k.provider)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err);
+                    match inserted {
+                        Err(StoreError::Conflict(_)) if attempts < 16 => continue,
+                        Err(e) => return Err(e),
+                        Ok(_) => return tx.commit().await.map_err($crate::sql::map_err),
+                    }
+                }
             }
 
             async fn set_signing_key_certificate(
@@ -919,7 +988,7 @@ macro_rules! impl_store {
                 sqlx::query(concat!(
                     "INSERT INTO mdoc_certificates (",
                     $crate::sql::mdoc_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 ))
                 .bind(&r.id)
                 .bind(r.kind.as_str())
@@ -933,6 +1002,7 @@ macro_rules! impl_store {
                 .bind(r.not_after)
                 .bind(r.created_at)
                 .bind(&r.replaces)
+                .bind(&r.provider)
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::sql::map_err)?;
@@ -1439,6 +1509,8 @@ pub(crate) type KeyRow = (
     String,
     Option<String>,
     i64,
+    String,
+    Option<i64>,
 );
 
 pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
@@ -1452,6 +1524,8 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
         purpose,
         certificate,
         created_at,
+        provider,
+        retired_at,
     ) = r;
     sigil_core::store::SigningKeyRecord {
         kid,
@@ -1463,6 +1537,8 @@ pub(crate) fn key_record(r: KeyRow) -> sigil_core::store::SigningKeyRecord {
         purpose,
         certificate,
         created_at,
+        provider,
+        retired_at,
     }
 }
 
@@ -1783,7 +1859,7 @@ pub(crate) fn document_record(row: DocumentRow) -> sigil_core::store::DocumentRe
 macro_rules! mdoc_columns {
     () => {
         "id, kind, iaca_id, active, managed, certificate, private_key_key_id, \
-         private_key_ciphertext, not_before, not_after, created_at, replaces"
+         private_key_ciphertext, not_before, not_after, created_at, replaces, provider"
     };
 }
 pub(crate) use mdoc_columns;
@@ -1801,6 +1877,7 @@ pub(crate) type MdocRow = (
     i64,
     i64,
     Option<String>,
+    String,
 );
 
 pub(crate) fn mdoc_record(
@@ -1820,6 +1897,7 @@ pub(crate) fn mdoc_record(
         not_after,
         created_at,
         replaces,
+        provider,
     ) = row;
     let kind = match kind.as_str() {
         "iaca" => MdocCertificateKind::Iaca,
@@ -1843,5 +1921,6 @@ pub(crate) fn mdoc_record(
         not_before,
         not_after,
         created_at,
+        provider,
     })
 }

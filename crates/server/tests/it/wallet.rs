@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
-use sigil_crypto::{HolderKey, Signer, SigningAlgorithm, SoftwareSigner, b64url, generate_pkcs8};
+use sigil_crypto::{HolderKey, SigningAlgorithm, SoftwareSigner, b64url, generate_pkcs8};
 
 use crate::helpers::{Reply, TestApp, reply};
 

@@ -45,6 +45,7 @@ on_both_engines!(
     credential_configuration_scope_is_unique,
     users_filter_page_update_delete_and_stay_unique,
     one_active_signing_key_per_algorithm,
+    a_rotation_retires_the_active_key_and_leaves_one_active_under_concurrency,
     a_nonce_is_used_once_under_concurrency,
     an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token,
     an_authorization_offer_and_a_pushed_request_are_used_once,
@@ -532,6 +533,8 @@ fn key(kid: &str, alg: &str) -> SigningKeyRecord {
         purpose: "credential".into(),
         certificate: None,
         created_at: 3,
+        provider: "software".into(),
+        retired_at: None,
     }
 }
 
@@ -565,6 +568,63 @@ async fn one_active_signing_key_per_algorithm(store: Arc<dyn Store>) {
         .map(|k| k.kid)
         .collect();
     assert_eq!(kids, ["k1", "k3", "k4"]);
+}
+
+/// Rotating retires the active key of the same purpose and algorithm and inserts the new one in
+/// one transaction: concurrent rotations (two nodes, one database) leave exactly one active key,
+/// every other retired with its date, and the version moves with each.
+async fn a_rotation_retires_the_active_key_and_leaves_one_active_under_concurrency(
+    store: Arc<dyn Store>,
+) {
+    let before = store.signing_keys_version().await.unwrap();
+    assert!(
+        store
+            .insert_signing_key_if_absent(&key("a0", "ES256"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .insert_signing_key_if_absent(&key("e0", "EdDSA"))
+            .await
+            .unwrap()
+    );
+    let inserted = store.signing_keys_version().await.unwrap();
+    assert_ne!(before, inserted);
+    let mut tasks = Vec::new();
+    for i in 1..=8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut k = key(&format!("a{i}"), "ES256");
+            k.created_at = 10 + i;
+            store.rotate_signing_key(&k, 100 + i).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let keys = store.list_signing_keys().await.unwrap();
+    let es256: Vec<_> = keys.iter().filter(|k| k.algorithm == "ES256").collect();
+    assert_eq!(es256.len(), 9);
+    assert_eq!(es256.iter().filter(|k| k.status == "active").count(), 1);
+    for k in es256.iter().filter(|k| k.status == "retired") {
+        assert!(
+            k.retired_at.is_some_and(|at| (101..=108).contains(&at)),
+            "{k:?}"
+        );
+    }
+    let active = es256.iter().find(|k| k.status == "active").unwrap();
+    assert_eq!(active.retired_at, None);
+    let eddsa = keys.iter().find(|k| k.kid == "e0").unwrap();
+    assert_eq!(
+        (eddsa.status.as_str(), eddsa.retired_at),
+        ("active", None),
+        "other algorithms untouched"
+    );
+    let after = store.signing_keys_version().await.unwrap();
+    assert_ne!(after, inserted);
+    assert_eq!(after.keys, 10);
+    assert!(after.retired >= 101);
 }
 
 async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
@@ -841,6 +901,7 @@ fn mdoc_row(
         not_before: 1,
         not_after: 2,
         created_at: 1,
+        provider: "software".into(),
     }
 }
 
