@@ -33,7 +33,7 @@ impl PublicSigningKey {
     }
 }
 
-type Completion<T> = Box<dyn FnOnce(Vec<u8>) -> Result<T, CryptoError> + Send>;
+type Completion<T> = Box<dyn FnOnce(Vec<u8>) -> Result<T, CryptoError> + Send + Sync>;
 
 /// An artefact waiting for its signature.
 pub struct Unsigned<T> {
@@ -57,7 +57,7 @@ impl<T: 'static> Unsigned<T> {
     pub fn new(
         algorithm: SigningAlgorithm,
         message: Vec<u8>,
-        complete: impl FnOnce(Vec<u8>) -> Result<T, CryptoError> + Send + 'static,
+        complete: impl FnOnce(Vec<u8>) -> Result<T, CryptoError> + Send + Sync + 'static,
     ) -> Self {
         Self {
             algorithm,
@@ -87,7 +87,7 @@ impl<T: 'static> Unsigned<T> {
     /// Transforms the finished artefact.
     pub fn map<U: 'static>(
         self,
-        f: impl FnOnce(T) -> Result<U, CryptoError> + Send + 'static,
+        f: impl FnOnce(T) -> Result<U, CryptoError> + Send + Sync + 'static,
     ) -> Unsigned<U> {
         let complete = self.complete;
         Unsigned {

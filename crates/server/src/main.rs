@@ -1,5 +1,6 @@
 //! `sigil`: the command line. `sigil serve` runs the issuer; `sigil admin-token` manages the
-//! management API's bearer tokens.
+//! management API's bearer tokens; `sigil keys` lists and rotates the issuer keys; `sigil offer`
+//! creates offers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,23 @@ enum Command {
     /// Create credential offers from the command line.
     #[command(subcommand)]
     Offer(OfferCommand),
+    /// List and rotate the issuer keys (running nodes pick up a rotation within a second).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// List the issuer keys with their state and dates, newest first.
+    List,
+    /// Rotate issuer keys: the new ones sign at once; the old ones stay published for
+    /// keys.overlap_days.
+    Rotate {
+        /// The kind to rotate (repeat for several): credential-es256, credential-eddsa,
+        /// issuer-ca, request-encryption [default: all].
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<sigil_proto::admin::keys::KeyKind>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +161,7 @@ fn main() -> ExitCode {
             Command::Serve { .. } => serve(&config).await,
             Command::AdminToken(cmd) => admin_tokens(&config, cmd).await,
             Command::Offer(cmd) => offers(&config, cmd).await,
+            Command::Keys(cmd) => keys(&config, cmd).await,
         }
     });
     match result {
@@ -212,6 +231,52 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
+    use sigil_proto::admin::keys::KeyKind;
+    let started = sigil::build(config, config.listen).await?;
+    print_initial_token(started.initial_admin_token.as_ref());
+    let keys = started.sigil.issuer_keys();
+    let list = match command {
+        KeysCommand::List => keys.list().await?,
+        KeysCommand::Rotate { kinds } => {
+            let kinds: Vec<KeyKind> = if kinds.is_empty() {
+                KeyKind::ALL.to_vec()
+            } else {
+                KeyKind::ALL
+                    .into_iter()
+                    .filter(|k| kinds.contains(k))
+                    .collect()
+            };
+            let list = keys.rotate(&kinds).await?;
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            eprintln!("rotated {}", names.join(", "));
+            list
+        }
+    };
+    println!(
+        "{:<44}  {:<18}  {:<8}  {:<7}  {:<20}  {:<20}  PUBLISHED UNTIL",
+        "KID", "KIND", "ALG", "STATE", "CREATED", "RETIRED"
+    );
+    for k in list.data {
+        let state = match k.state {
+            sigil_proto::admin::keys::KeyState::Active => "active",
+            sigil_proto::admin::keys::KeyState::Retired => "retired",
+            sigil_proto::admin::keys::KeyState::Expired => "expired",
+        };
+        println!(
+            "{:<44}  {:<18}  {:<8}  {:<7}  {:<20}  {:<20}  {}",
+            k.kid,
+            k.kind.as_str(),
+            k.algorithm,
+            state,
+            k.created_at,
+            k.retired_at.as_deref().unwrap_or("-"),
+            k.published_until.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
 }
 
 async fn admin_tokens(config: &Config, command: AdminTokenCommand) -> Result<(), StartError> {

@@ -20,6 +20,7 @@ use sigil_crypto::certificate::{
 };
 use sigil_crypto::jwe::DecryptionKey;
 use sigil_crypto::{Jwks, MasterKey, PublicJwk, SealedBox, SecureRandom, SigningAlgorithm, b64};
+use sigil_proto::admin::keys::{KeyKind, KeyList, KeyResponse, KeyState};
 
 use crate::Clock;
 use crate::encryption::{ALGS, PURPOSE_REQUEST_ENCRYPTION, RequestKeys, request_key_context};
@@ -39,101 +40,15 @@ const CA_LIFETIME_SECS: i64 = 10 * 365 * 86_400;
 /// replaces the oldest (bounded documents, whatever the rotation rate).
 pub const MAX_RETIRED_PUBLISHED: usize = 4;
 
-/// A kind of issuer key, as rotation and listing name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KeyKind {
-    /// The ES256 credential key (SD-JWT VC, JWT VC, CWT).
-    CredentialEs256,
-    /// The EdDSA credential key (Data Integrity proofs, the DID).
-    CredentialEddsa,
-    /// The issuer CA that certifies the ES256 credential key.
-    IssuerCa,
-    /// The request-encryption keys (one per key management algorithm).
-    RequestEncryption,
-}
-
-impl KeyKind {
-    /// Every kind, in the order they are listed.
-    pub const ALL: [KeyKind; 4] = [
-        KeyKind::CredentialEs256,
-        KeyKind::CredentialEddsa,
-        KeyKind::IssuerCa,
-        KeyKind::RequestEncryption,
-    ];
-
-    /// The kind of a stored key.
-    pub fn of(record: &SigningKeyRecord) -> Option<Self> {
-        match (record.purpose.as_str(), record.algorithm.as_str()) {
-            (PURPOSE_CREDENTIAL, "ES256") => Some(KeyKind::CredentialEs256),
-            (PURPOSE_CREDENTIAL, "EdDSA") => Some(KeyKind::CredentialEddsa),
-            (PURPOSE_ISSUER_CA, _) => Some(KeyKind::IssuerCa),
-            (PURPOSE_REQUEST_ENCRYPTION, _) => Some(KeyKind::RequestEncryption),
-            _ => None,
-        }
+/// The kind of a stored key.
+pub fn kind_of(record: &SigningKeyRecord) -> Option<KeyKind> {
+    match (record.purpose.as_str(), record.algorithm.as_str()) {
+        (PURPOSE_CREDENTIAL, "ES256") => Some(KeyKind::CredentialEs256),
+        (PURPOSE_CREDENTIAL, "EdDSA") => Some(KeyKind::CredentialEddsa),
+        (PURPOSE_ISSUER_CA, _) => Some(KeyKind::IssuerCa),
+        (PURPOSE_REQUEST_ENCRYPTION, _) => Some(KeyKind::RequestEncryption),
+        _ => None,
     }
-
-    /// The name the API and the CLI use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyKind::CredentialEs256 => "credential-es256",
-            KeyKind::CredentialEddsa => "credential-eddsa",
-            KeyKind::IssuerCa => "issuer-ca",
-            KeyKind::RequestEncryption => "request-encryption",
-        }
-    }
-}
-
-impl std::str::FromStr for KeyKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        KeyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown key kind `{s}`; use one of {}",
-                    KeyKind::ALL.map(KeyKind::as_str).join(", ")
-                )
-            })
-    }
-}
-
-/// Where a key is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyState {
-    /// Signs (or decrypts) now.
-    Active,
-    /// Replaced; still published (or accepted) until its overlap ends.
-    Retired,
-    /// Replaced and past its overlap: no longer published or used.
-    Expired,
-}
-
-/// One key as `GET /v1/keys` and `sigil keys list` show it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeySummary {
-    /// Key id.
-    pub kid: String,
-    /// What the key is for.
-    pub kind: KeyKind,
-    /// JOSE algorithm name.
-    pub algorithm: String,
-    /// Where it is in its life.
-    pub state: KeyState,
-    /// The provider holding the private key.
-    pub provider: String,
-    /// Created (RFC 3339).
-    pub created_at: String,
-    /// Retired (RFC 3339), once rotated out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retired_at: Option<String>,
-    /// The end of its overlap (RFC 3339): published until then.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub published_until: Option<String>,
 }
 
 /// A key's certificate, as stored: the chain and what it was issued for.
@@ -274,7 +189,7 @@ impl IssuerKeys {
         let has = |kind: KeyKind| {
             existing
                 .iter()
-                .any(|k| k.status == "active" && KeyKind::of(k) == Some(kind))
+                .any(|k| k.status == "active" && kind_of(k) == Some(kind))
         };
         for kind in KeyKind::ALL {
             if !has(kind) {
@@ -330,7 +245,7 @@ impl IssuerKeys {
     ) -> (Option<&'a SigningKeyRecord>, Vec<&'a SigningKeyRecord>) {
         let of_kind = records
             .iter()
-            .filter(|r| KeyKind::of(r) == Some(kind))
+            .filter(|r| kind_of(r) == Some(kind))
             .filter(|r| algorithm.is_none_or(|a| r.algorithm == a));
         let active = of_kind
             .clone()
@@ -636,10 +551,15 @@ impl IssuerKeys {
 
     /// Rotates the keys of `kinds`: each new key signs (or decrypts) at once, on this node now
     /// and on every other within a second; the replaced ones stay published for the overlap.
-    pub async fn rotate(&self, kinds: &[KeyKind]) -> Result<Vec<KeySummary>, Error> {
-        for kind in kinds {
+    pub async fn rotate(&self, kinds: &[KeyKind]) -> Result<KeyList, Error> {
+        // The CA first, so a credential key rotated in the same call is certified by the new CA.
+        let ordered = [KeyKind::IssuerCa]
+            .into_iter()
+            .chain(KeyKind::ALL.into_iter().filter(|k| *k != KeyKind::IssuerCa))
+            .filter(|k| kinds.contains(k));
+        for kind in ordered {
             let existing = self.store.list_signing_keys().await?;
-            for record in self.new_keys(*kind, &existing).await? {
+            for record in self.new_keys(kind, &existing).await? {
                 self.store
                     .rotate_signing_key(&record, self.clock.now())
                     .await?;
@@ -651,28 +571,30 @@ impl IssuerKeys {
     }
 
     /// Every key with its state and dates, newest first (at most the 200 newest).
-    pub async fn list(&self) -> Result<Vec<KeySummary>, Error> {
+    pub async fn list(&self) -> Result<KeyList, Error> {
         let now = self.clock.now();
         let mut records = self.store.list_signing_keys().await?;
         records.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         records.truncate(200);
-        Ok(records
-            .iter()
-            .filter_map(|r| {
-                let kind = KeyKind::of(r)?;
-                Some(KeySummary {
-                    kid: r.kid.clone(),
-                    kind,
-                    algorithm: r.algorithm.clone(),
-                    state: state(r, now, self.overlap),
-                    provider: r.provider.clone(),
-                    created_at: crate::offer::timestamp(r.created_at),
-                    retired_at: r.retired_at.map(crate::offer::timestamp),
-                    published_until: r
-                        .retired_at
-                        .map(|at| crate::offer::timestamp(at + self.overlap)),
+        Ok(KeyList {
+            data: records
+                .iter()
+                .filter_map(|r| {
+                    let kind = kind_of(r)?;
+                    Some(KeyResponse {
+                        kid: r.kid.clone(),
+                        kind,
+                        algorithm: r.algorithm.clone(),
+                        state: state(r, now, self.overlap),
+                        provider: r.provider.clone(),
+                        created_at: crate::offer::timestamp(r.created_at),
+                        retired_at: r.retired_at.map(crate::offer::timestamp),
+                        published_until: r
+                            .retired_at
+                            .map(|at| crate::offer::timestamp(at + self.overlap)),
+                    })
                 })
-            })
-            .collect())
+                .collect(),
+        })
     }
 }

@@ -91,6 +91,7 @@ mod configuration;
 mod credential_configuration;
 mod deferred;
 mod iaca;
+mod keys;
 mod offer;
 mod user;
 
@@ -102,6 +103,7 @@ pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
 pub(crate) use deferred::*;
 pub(crate) use iaca::*;
+pub(crate) use keys::*;
 pub(crate) use offer::*;
 pub(crate) use user::*;
 
@@ -112,6 +114,7 @@ pub(crate) fn routes() -> Router<Sigil> {
         .merge(credential_configuration::routes())
         .merge(deferred::routes())
         .merge(iaca::routes())
+        .merge(keys::routes())
         .merge(offer::routes())
         .merge(user::routes())
 }

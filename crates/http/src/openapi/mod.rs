@@ -73,6 +73,8 @@ mod requests;
         admin::get_deferred_issuance,
         admin::approve_deferred_issuance,
         admin::reject_deferred_issuance,
+        admin::list_keys,
+        admin::rotate_keys,
     ),
     modifiers(&AdminToken)
 )]

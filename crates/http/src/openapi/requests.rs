@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value, json};
 use sigil_core::authentication_provider::PROTOCOL_PARAMETERS;
+use sigil_proto::admin::keys::KeyKind;
 use sigil_proto::syntax;
 
 /// Longest URL accepted anywhere.
@@ -127,6 +128,7 @@ pub(super) fn components() -> Vec<(&'static str, Value)> {
             object(json!({"active": {"type": "boolean"}}), &["active"]),
         ),
         ("DocumentSignerRequest", object(json!({}), &[])),
+        ("KeyRotationRequest", key_rotation()),
         ("CredentialConfigurationRequest", credential_configuration()),
     ]
     .into_iter()
@@ -189,6 +191,7 @@ pub(super) fn bodies() -> Vec<(&'static str, &'static str, &'static str)> {
             "/v1/credentials/deferred/{id}/reject",
             "DeferredRejection",
         ),
+        ("post", "/v1/keys/rotate", "KeyRotationRequest"),
     ]
 }
 
@@ -391,6 +394,14 @@ fn authorization_code_offer() -> Value {
             "expiresIn": nullable(offer_expires_in(30 * 24 * 60)),
         }),
         &["credentials"],
+    )
+}
+
+fn key_rotation() -> Value {
+    let kinds = KeyKind::ALL.map(KeyKind::as_str);
+    object(
+        json!({"kinds": nullable(json!({"type": "array", "items": {"enum": kinds}, "maxItems": 16}))}),
+        &[],
     )
 }
 

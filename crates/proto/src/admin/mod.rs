@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod credential_configuration;
 pub mod deferred;
 pub mod iaca;
+pub mod keys;
 pub mod offer;
 pub mod page;
 pub mod user;

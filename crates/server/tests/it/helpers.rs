@@ -53,9 +53,20 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
 }
 
 pub async fn spawn_app_with(engine: Engine, extra: &[(&'static str, &str)]) -> TestApp {
+    spawn_app_with_ports(engine, extra, sigil::Ports::default()).await
+}
+
+/// A Sigil whose clock or key provider the test replaces.
+pub async fn spawn_app_with_ports(
+    engine: Engine,
+    extra: &[(&'static str, &str)],
+    ports: sigil::Ports,
+) -> TestApp {
     let db = TestDatabase::new(engine).await;
     let config = test_config(&db, extra);
-    let server = Server::start(&config).await.expect("server starts");
+    let server = Server::start_with(&config, ports)
+        .await
+        .expect("server starts");
     let token = server
         .initial_admin_token
         .as_ref()

@@ -23,6 +23,7 @@ mod errors;
 mod forgery;
 mod interaction_hook;
 mod issuance;
+mod keys;
 mod ldp_vc;
 mod mdoc;
 mod openapi;
