@@ -116,13 +116,15 @@ export async function verifySdJwtVc(credential, holder, expected, { issuer = SIG
   })
   const verified = await sdjwt.verify(credential)
 
-  // The same issuer key through X.509: x5c holds one leaf, issued by the CA Sigil publishes,
-  // naming the issuer identifier, and its key verifies the credential too.
+  // The same issuer key through X.509: x5c holds one leaf, issued by a CA Sigil publishes (the
+  // active one first; a CA retired by a rotation stays in the bundle for the overlap), naming the
+  // issuer identifier, and its key verifies the credential too.
   assert.equal(header.x5c?.length, 1, 'x5c carries the leaf only')
   const leaf = new X509Certificate(Buffer.from(header.x5c[0], 'base64'))
-  const ca = new X509Certificate(await (await fetch(`${issuer}/v1/oauth/issuer-ca.pem`)).text())
-  assert.ok(ca.ca, 'the published certificate is a CA')
-  assert.ok(leaf.checkIssued(ca) && leaf.verify(ca.publicKey), 'the leaf chains to the issuer CA')
+  const cas = await issuerCas(issuer)
+  for (const ca of cas) assert.ok(ca.ca, 'every published certificate is a CA')
+  const ca = cas.find((c) => leaf.checkIssued(c) && leaf.verify(c.publicKey))
+  assert.ok(ca, 'the leaf chains to a published issuer CA')
   assert.ok(!leaf.ca, 'the leaf is not a CA')
   assert.ok(leaf.subjectAltName.split(', ').includes(`URI:${issuer}`), `SAN names the issuer: ${leaf.subjectAltName}`)
   const now = Date.now()
@@ -158,6 +160,14 @@ export async function verifySdJwtVc(credential, holder, expected, { issuer = SIG
   assert.equal(presented.payload.given_name, expected.claims.given_name)
   assert.equal(presented.payload.family_name, undefined, 'undisclosed claims stay hidden')
   return { payload, presentation }
+}
+
+/** The issuer CA certificates of /v1/oauth/issuer-ca.pem (a PEM bundle, the active CA first). */
+export async function issuerCas(issuer = SIGIL_URL) {
+  const text = await (await fetch(`${issuer}/v1/oauth/issuer-ca.pem`)).text()
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []
+  assert.ok(blocks.length > 0, 'the issuer CA bundle holds a certificate')
+  return blocks.map((b) => new X509Certificate(b))
 }
 
 /** did:jwk of a public JWK: base64url of its JSON with kty, crv, x, y (in that order). */

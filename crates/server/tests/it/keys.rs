@@ -277,7 +277,7 @@ async fn every_credential_and_certificate_is_signed_through_the_key_provider() {
         match *format {
             "dc+sd-jwt" | "jwt_vc_json" => {
                 let (header, input) = jws_parts(credential.as_deref().unwrap());
-                assert_eq!(signed(input.as_bytes()), [es256.clone()], "{format}");
+                assert_eq!(signed(input.as_bytes()), vec![es256.clone()], "{format}");
                 if *format == "dc+sd-jwt" {
                     let leaf = b64::decode(header["x5c"][0].as_str().unwrap()).unwrap();
                     assert_eq!(signed(&tbs(&leaf)), ca_kid, "the leaf was signed by the CA");
@@ -286,7 +286,7 @@ async fn every_credential_and_certificate_is_signed_through_the_key_provider() {
             }
             "cwt_vc" | "cwt" => {
                 let sign1 = sign1(credential.as_deref().unwrap());
-                assert_eq!(signed(&sign1.tbs_data(&[])), [es256.clone()], "{format}");
+                assert_eq!(signed(&sign1.tbs_data(&[])), vec![es256.clone()], "{format}");
                 assert_eq!(count(), before + 1, "{format}");
             }
             "mso_mdoc" => {
