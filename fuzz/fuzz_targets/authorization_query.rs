@@ -16,8 +16,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sigil_core::authorization::Navigation;
-use sigil_core::wallet_client::ClientCredentials;
+use sigil_core::authorization::authorize::Navigation;
+use sigil_core::authorization::wallet_client::ClientCredentials;
 use sigil_fuzz::{ISSUER, REDIRECT_URI, app};
 use sigil_http::form;
 use sigil_proto::oid4vci::token::TokenRequest;

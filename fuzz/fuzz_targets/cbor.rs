@@ -19,8 +19,8 @@ use ciborium::Value as Cbor;
 use coset::{AsCborValue, CoseSign1, TaggedCborSerializable};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
-use sigil_core::credential_configuration::CredentialConfiguration;
-use sigil_crypto::{HolderKey, Signer, SigningAlgorithm, SoftwareSigner, b64url};
+use sigil_core::catalogue::credential_configuration::CredentialConfiguration;
+use sigil_crypto::{HolderKey, SigningAlgorithm, SoftwareSigner, b64url};
 use sigil_formats::mso_mdoc::{ElementType, MdocIssuance, cose_key, iso_mdl_type, to_cbor};
 use sigil_formats::{Issuance, cwt};
 use sigil_fuzz::{FuzzRandom, NOW, wallet, wallet_jwk};
@@ -88,8 +88,7 @@ fn fixture() -> &'static Fixture {
                 "nested": {"mapFrom": "claims.home"}
             }
         })),
-        issuer: wallet(SigningAlgorithm::Es256)
-            .with_certificate_chain(vec![b"document signer certificate".to_vec()]),
+        issuer: wallet(SigningAlgorithm::Es256),
         es256_holder: holder(SigningAlgorithm::Es256),
         ed25519_holder: holder(SigningAlgorithm::EdDsa),
     })
@@ -147,7 +146,13 @@ fn mdoc(f: &Fixture, user: &Value) {
         validity,
         rng: &rng,
     };
-    let Ok(issued) = sigil_formats::mso_mdoc::issue(&issuance, &f.issuer) else {
+    let key = f
+        .issuer
+        .public()
+        .with_certificate_chain(vec![b"document signer certificate".to_vec()]);
+    let Ok(issued) = sigil_formats::mso_mdoc::prepare(&issuance, &key)
+        .and_then(|unsigned| f.issuer.sign_prepared(unsigned))
+    else {
         // Only a validity outside what a date can hold may fail.
         return;
     };
@@ -197,7 +202,9 @@ fn cwts(f: &Fixture, user: &Value) {
             contexts: &[],
         },
     ] {
-        let Ok(credential) = cwt::issue(&issuance, shape, &f.issuer) else {
+        let Ok(credential) = cwt::prepare(&issuance, shape, &f.issuer.public())
+            .and_then(|unsigned| f.issuer.sign_prepared(unsigned))
+        else {
             continue;
         };
         let bytes = b64url::decode(&credential).expect("the CWT is base64url");

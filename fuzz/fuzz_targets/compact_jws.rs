@@ -20,13 +20,13 @@ use sigil_crypto::{
 };
 
 const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
-/// Key proofs (`sigil_core::proof`): OID4VCI 1.0 Appendix F.1.
+/// Key proofs (`sigil_core::issuance::proof`): OID4VCI 1.0 Appendix F.1.
 const KEY_PROOF: Acceptance<'static> = Acceptance {
     max_bytes: 16 * 1024,
     typ: Some("openid4vci-proof+jwt"),
     algs: &PROOF_ALGS,
 };
-/// DPoP proofs (`sigil_core::dpop`): RFC 9449 §4.3.
+/// DPoP proofs (`sigil_core::authorization::dpop`): RFC 9449 §4.3.
 const DPOP_PROOF: Acceptance<'static> = Acceptance {
     max_bytes: 8 * 1024,
     typ: Some("dpop+jwt"),
@@ -43,7 +43,7 @@ const ANY: Acceptance<'static> = Acceptance {
 /// The interaction hook's secret in these runs.
 const HOOK_SECRET: [u8; 32] = [0x42; 32];
 
-/// The key a proof header names, as `sigil_core::proof` resolves it.
+/// The key a proof header names, as `sigil_core::issuance::proof` resolves it.
 fn proof_key(header: &Map<String, Value>) -> Option<HolderKey> {
     match (header.get("jwk"), header.get("kid")) {
         (Some(Value::Object(jwk)), None) => HolderKey::from_jwk(jwk).ok(),

@@ -17,7 +17,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
-use sigil_core::dpop::DpopRequest;
+use sigil_core::authorization::dpop::DpopRequest;
 use sigil_crypto::{CompactJws, SigningAlgorithm, b64url, sha256};
 use sigil_fuzz::{ACCESS_TOKEN, ISSUER, app, sign_raw, wallet};
 use sigil_proto::oid4vci::credential::{CredentialRequest, Proofs};

@@ -11,12 +11,13 @@ use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
+use sigil_core::keys::provider::{KeyProviders, SoftwareKeyProvider};
 use sigil_core::outbound::{HttpClient, OutboundError, Request, Response};
 use sigil_core::store::AccessTokenRecord;
 use sigil_core::{FixedClock, OAuthSettings, Settings, Sigil};
 use sigil_crypto::{
-    CryptoError, MasterKey, SecretString, SecureRandom, Signer, SigningAlgorithm, SoftwareSigner,
-    b64, b64url, sha256,
+    CryptoError, MasterKey, SecretString, SecureRandom, SigningAlgorithm, SoftwareSigner, b64,
+    b64url, sha256,
 };
 
 /// The time every target runs at: 2026-01-01T00:00:00Z. Seeds with `iat` here stay valid.
@@ -102,7 +103,7 @@ pub fn wallet_jwk(signer: &SoftwareSigner) -> Map<String, Value> {
 }
 
 /// A compact JWS over the exact `header` and `payload` bytes (which need not be JSON).
-pub fn sign_raw(signer: &dyn Signer, header: &[u8], payload: &[u8]) -> String {
+pub fn sign_raw(signer: &SoftwareSigner, header: &[u8], payload: &[u8]) -> String {
     let input = format!("{}.{}", b64url::encode(header), b64url::encode(payload));
     let signature = signer.sign(input.as_bytes()).unwrap_or_default();
     format!("{input}.{}", b64url::encode(signature))
@@ -155,8 +156,14 @@ fn start() -> Result<App, String> {
         },
         mdoc: Default::default(),
         rate_limit: Default::default(),
+        key_overlap: 86_400,
     };
-    let master_key = MasterKey::from_bytes(&MASTER_KEY).map_err(|e| e.to_string())?;
+    let master_key = Arc::new(MasterKey::from_bytes(&MASTER_KEY).map_err(|e| e.to_string())?);
+    let rng: Arc<dyn SecureRandom> = Arc::new(FuzzRandom::new(1));
+    let providers = KeyProviders::new(Arc::new(SoftwareKeyProvider::new(
+        master_key.clone(),
+        rng.clone(),
+    )));
     let parts = runtime.block_on(async {
         let store = sigil_store::connect(&url, 1)
             .await
@@ -164,9 +171,10 @@ fn start() -> Result<App, String> {
         let started = Sigil::start(
             store,
             Arc::new(FixedClock::new(NOW)),
-            Arc::new(FuzzRandom::new(1)),
-            Arc::new(master_key),
+            rng,
+            master_key,
             Arc::new(NoNetwork),
+            providers,
             settings,
         )
         .await

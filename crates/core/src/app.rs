@@ -6,8 +6,8 @@ use std::sync::Arc;
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 
 use crate::Clock;
-use crate::admin_token;
 use crate::caches::Caches;
+use crate::catalogue::admin_token;
 use crate::error::Error;
 use crate::keys::provider::KeyProviders;
 use crate::keys::{IssuerKeys, KeyRing};

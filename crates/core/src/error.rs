@@ -99,7 +99,7 @@ pub enum Error {
     Conflict(String),
     /// A required claim could not be mapped (seed 004): the credential cannot be issued.
     #[error(transparent)]
-    ClaimMapping(#[from] crate::claim_mapping::ClaimMappingError),
+    ClaimMapping(#[from] crate::catalogue::claim_mapping::ClaimMappingError),
     /// An OAuth 2.0 / OpenID4VCI protocol error, with its registered code.
     #[error("{code}: {description}")]
     Protocol {

@@ -170,7 +170,9 @@ mod checks {
             self.interaction_hook
                 .as_ref()
                 .map_or_else(Vec::new, |hook| {
-                    field_errors(crate::interaction_hook::InteractionHook::parse(hook))
+                    field_errors(crate::catalogue::interaction_hook::InteractionHook::parse(
+                        hook,
+                    ))
                 })
         }
     }
@@ -178,7 +180,7 @@ mod checks {
     impl RequestCheck for CredentialConfigurationRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
             field_errors(
-                crate::credential_configuration::CredentialConfiguration::parse(
+                crate::catalogue::credential_configuration::CredentialConfiguration::parse(
                     String::new(),
                     self.clone(),
                 ),
@@ -188,7 +190,7 @@ mod checks {
 
     impl RequestCheck for ClientRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
-            field_errors(crate::wallet_client::WalletClient::parse(
+            field_errors(crate::authorization::wallet_client::WalletClient::parse(
                 String::new(),
                 self,
             ))
@@ -197,26 +199,28 @@ mod checks {
 
     impl RequestCheck for AuthenticationProviderRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
-            field_errors(crate::authentication_provider::AuthenticationProvider::parse(self))
+            field_errors(
+                crate::catalogue::authentication_provider::AuthenticationProvider::parse(self),
+            )
         }
     }
 
     impl RequestCheck for ClaimSourceRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
-            field_errors(crate::claim_source::check(self))
+            field_errors(crate::catalogue::claim_source::check(self))
         }
     }
 
     impl RequestCheck for UserRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
-            field_errors(crate::user::UserInput::parse(self.clone()))
+            field_errors(crate::catalogue::user::UserInput::parse(self.clone()))
         }
     }
 
     impl RequestCheck for PreAuthorizedOfferRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
             let mut p = Problems::default();
-            let _ = crate::offer::check_pre_authorized_offer(&mut p, self);
+            let _ = crate::catalogue::offer::check_pre_authorized_offer(&mut p, self);
             field_errors(p.finish(()))
         }
     }
@@ -224,14 +228,14 @@ mod checks {
     impl RequestCheck for AuthorizationCodeOfferRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
             let mut p = Problems::default();
-            let _ = crate::authorization::check_authorization_code_offer(&mut p, self);
+            let _ = crate::authorization::authorize::check_authorization_code_offer(&mut p, self);
             field_errors(p.finish(()))
         }
     }
 
     impl RequestCheck for DeferredRejection {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
-            field_errors(crate::deferred::check_rejection(self))
+            field_errors(crate::issuance::deferred::check_rejection(self))
         }
     }
 

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use sigil_core::Sigil;
-use sigil_core::did::DID_DOCUMENT_PATH;
-use sigil_core::metadata::MDOC_IACAS_PATH;
+use sigil_core::issuance::metadata::MDOC_IACAS_PATH;
+use sigil_core::keys::did::DID_DOCUMENT_PATH;
 use sigil_proto::admin::iaca::MdocIacas;
 
 use crate::protocol::OAuthError;

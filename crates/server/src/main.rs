@@ -9,7 +9,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use sigil::config::{self, Config, LogFormat, Overrides};
 use sigil::{Server, StartError, open_store};
-use sigil_core::{SystemClock, admin_token};
+use sigil_core::SystemClock;
+use sigil_core::catalogue::admin_token;
 use sigil_crypto::SystemRandom;
 
 #[global_allocator]

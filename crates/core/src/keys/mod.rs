@@ -10,6 +10,8 @@
 //! (checked each second) or an overlap ends, so nodes sharing a database agree on the active key
 //! without a restart.
 
+pub mod did;
+pub mod iaca;
 pub mod provider;
 
 use std::sync::{Arc, RwLock};
@@ -23,8 +25,10 @@ use sigil_crypto::{Jwks, MasterKey, PublicJwk, SealedBox, SecureRandom, SigningA
 use sigil_proto::admin::keys::{KeyKind, KeyList, KeyResponse, KeyState};
 
 use crate::Clock;
-use crate::encryption::{ALGS, PURPOSE_REQUEST_ENCRYPTION, RequestKeys, request_key_context};
 use crate::error::Error;
+use crate::issuance::encryption::{
+    ALGS, PURPOSE_REQUEST_ENCRYPTION, RequestKeys, request_key_context,
+};
 use crate::store::{SigningKeyRecord, SigningKeysVersion, Store, StoreError};
 use provider::{KeyProviders, KeyUse, ProviderKey};
 
@@ -587,11 +591,11 @@ impl IssuerKeys {
                         algorithm: r.algorithm.clone(),
                         state: state(r, now, self.overlap),
                         provider: r.provider.clone(),
-                        created_at: crate::offer::timestamp(r.created_at),
-                        retired_at: r.retired_at.map(crate::offer::timestamp),
+                        created_at: crate::catalogue::offer::timestamp(r.created_at),
+                        retired_at: r.retired_at.map(crate::catalogue::offer::timestamp),
                         published_until: r
                             .retired_at
-                            .map(|at| crate::offer::timestamp(at + self.overlap)),
+                            .map(|at| crate::catalogue::offer::timestamp(at + self.overlap)),
                     })
                 })
                 .collect(),

@@ -6,7 +6,7 @@
 //! an existing resource, that a time lies in the future), answering 404 or 400.
 
 use serde_json::{Map, Value, json};
-use sigil_core::authentication_provider::PROTOCOL_PARAMETERS;
+use sigil_core::catalogue::authentication_provider::PROTOCOL_PARAMETERS;
 use sigil_proto::admin::keys::KeyKind;
 use sigil_proto::syntax;
 
@@ -1061,7 +1061,7 @@ fn ldp_components() -> Vec<(&'static str, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sigil_core::credential_configuration::CredentialConfiguration;
+    use sigil_core::catalogue::credential_configuration::CredentialConfiguration;
     use sigil_proto::admin::credential_configuration::CredentialConfigurationRequest;
 
     fn accepted(body: Value) {

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sigil_core::authorization::{ErrorPage, Navigation};
-use sigil_core::wallet_client::ClientCredentials;
+use sigil_core::authorization::authorize::{ErrorPage, Navigation};
+use sigil_core::authorization::wallet_client::ClientCredentials;
 use sigil_core::{Error, ProtocolError, Sigil};
 
 use super::{OAuthError, no_store};

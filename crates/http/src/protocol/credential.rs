@@ -8,7 +8,9 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use sigil_core::metadata::{CREDENTIAL_PATH, DEFERRED_CREDENTIAL_PATH, NOTIFICATION_PATH};
+use sigil_core::issuance::metadata::{
+    CREDENTIAL_PATH, DEFERRED_CREDENTIAL_PATH, NOTIFICATION_PATH,
+};
 use sigil_core::{ProtocolError, Sigil};
 use sigil_proto::oid4vci::credential::{
     CredentialRequest, DeferredCredentialRequest, NotificationRequest,

@@ -8,9 +8,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use sigil_core::credential::CredentialAnswer;
-use sigil_core::dpop::{Challenge, DPOP_ALGS, DpopRequest, ResourceDenied, TokenScheme};
-use sigil_core::encryption::ResponseEncryption;
+use sigil_core::authorization::dpop::{
+    Challenge, DPOP_ALGS, DpopRequest, ResourceDenied, TokenScheme,
+};
+use sigil_core::issuance::credential::CredentialAnswer;
+use sigil_core::issuance::encryption::ResponseEncryption;
 use sigil_core::store::AccessTokenRecord;
 use sigil_core::{Error, ProtocolError, Sigil};
 

@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use sigil_core::Sigil;
-use sigil_core::dpop::DpopRequest;
-use sigil_core::metadata::TOKEN_PATH;
-use sigil_core::wallet_client::ClientCredentials;
+use sigil_core::authorization::dpop::DpopRequest;
+use sigil_core::authorization::wallet_client::ClientCredentials;
+use sigil_core::issuance::metadata::TOKEN_PATH;
 use sigil_proto::oid4vci::token::TokenRequest;
 
 use super::authorization::{basic_credentials, form_pairs};

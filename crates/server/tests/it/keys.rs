@@ -286,7 +286,11 @@ async fn every_credential_and_certificate_is_signed_through_the_key_provider() {
             }
             "cwt_vc" | "cwt" => {
                 let sign1 = sign1(credential.as_deref().unwrap());
-                assert_eq!(signed(&sign1.tbs_data(&[])), vec![es256.clone()], "{format}");
+                assert_eq!(
+                    signed(&sign1.tbs_data(&[])),
+                    vec![es256.clone()],
+                    "{format}"
+                );
                 assert_eq!(count(), before + 1, "{format}");
             }
             "mso_mdoc" => {

@@ -8,7 +8,7 @@ use sigil_crypto::{PublicJwk, SigningAlgorithm, b64url};
 use sigil_formats::json_ld::{DID_V1, MULTIKEY_V1};
 
 use crate::Sigil;
-use crate::credential_configuration::IssuerDidMethod;
+use crate::catalogue::credential_configuration::IssuerDidMethod;
 use crate::error::{Error, ProtocolError};
 use crate::keys::provider::ProviderKey;
 use crate::store::StoreError;

@@ -16,12 +16,12 @@ use sigil_proto::admin::deferred::{
 use sigil_proto::oid4vci::credential::{DeferredCredentialRequest, DeferredResponse};
 
 use crate::Sigil;
-use crate::credential::{CredentialAnswer, PendingIssuance, denied};
-use crate::credential_configuration::CredentialConfiguration;
-use crate::encryption::ResponseEncryption;
+use crate::catalogue::credential_configuration::CredentialConfiguration;
+use crate::catalogue::offer::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
-use crate::offer::timestamp;
+use crate::issuance::credential::{CredentialAnswer, PendingIssuance, denied};
+use crate::issuance::encryption::ResponseEncryption;
 use crate::store::{AccessTokenRecord, DeferredIssuanceRecord, StoreError};
 
 /// What a deferred issuance waits for.

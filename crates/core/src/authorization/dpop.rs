@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::Sigil;
 use crate::error::{Error, ProtocolError};
-use crate::nonce::{open_sealed_expiry, seal_expiry};
+use crate::issuance::nonce::{open_sealed_expiry, seal_expiry};
 use crate::store::AccessTokenRecord;
 
 /// The `typ` of a DPoP proof (§4.2).

@@ -21,11 +21,11 @@ use sigil_proto::admin::page::Page;
 
 use crate::Sigil;
 use crate::app::MdocSettings;
-use crate::credential_configuration::instant;
+use crate::catalogue::credential_configuration::instant;
+use crate::catalogue::offer::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
 use crate::keys::provider::{KeyUse, ProvidedKey, ProviderKey};
-use crate::offer::timestamp;
 use crate::page::PageRequest;
 use crate::store::{MdocCertificateKind, MdocCertificateRecord, StoreError};
 use crate::validation::{Problems, text};

@@ -407,7 +407,7 @@ mod seed004 {
     use serde_json::{Value, json};
     use sigil_proto::admin::credential_configuration::CredentialConfigurationRequest;
 
-    use crate::credential_configuration::CredentialConfiguration;
+    use crate::catalogue::credential_configuration::CredentialConfiguration;
 
     fn run(example: &str) -> (Result<Value, super::ClaimMappingError>, Value) {
         let example: Value = serde_json::from_str(example).unwrap();
@@ -424,7 +424,7 @@ mod seed004 {
 
     #[test]
     fn required_claim_that_cannot_be_mapped_is_an_error() {
-        let (subject, example) = run(include_str!("../tests/data/seed004/required.json"));
+        let (subject, example) = run(include_str!("../../tests/data/seed004/required.json"));
         let err = subject.unwrap_err();
         assert_eq!(err.claim, example["expectedError"]["claim"]);
         assert_eq!(err.map_from, example["expectedError"]["mapFrom"]);
@@ -432,25 +432,25 @@ mod seed004 {
 
     #[test]
     fn optional_claim_that_cannot_be_mapped_is_left_out() {
-        let (subject, example) = run(include_str!("../tests/data/seed004/optional.json"));
+        let (subject, example) = run(include_str!("../../tests/data/seed004/optional.json"));
         assert_eq!(subject.unwrap(), example["expected"]);
     }
 
     #[test]
     fn default_value_fills_a_claim_that_cannot_be_mapped() {
-        let (subject, example) = run(include_str!("../tests/data/seed004/default_value.json"));
+        let (subject, example) = run(include_str!("../../tests/data/seed004/default_value.json"));
         assert_eq!(subject.unwrap(), example["expected"]);
     }
 
     #[test]
     fn static_value_wins_over_the_users_claim() {
-        let (subject, example) = run(include_str!("../tests/data/seed004/static.json"));
+        let (subject, example) = run(include_str!("../../tests/data/seed004/static.json"));
         assert_eq!(subject.unwrap(), example["expected"]);
     }
 
     #[test]
     fn string_number_json_and_array_values_are_issued_as_configured() {
-        let (subject, example) = run(include_str!("../tests/data/seed004/typed_values.json"));
+        let (subject, example) = run(include_str!("../../tests/data/seed004/typed_values.json"));
         let subject = subject.unwrap();
         assert_eq!(subject, example["expected"]);
         // Keys come out in the configuration's order, as the seed lists them.

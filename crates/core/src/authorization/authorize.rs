@@ -19,16 +19,16 @@ use sigil_proto::oid4vci::offer::{AuthorizationCodeGrant, CredentialOffer, Grant
 use url::Url;
 
 use crate::Sigil;
-use crate::dpop::DpopProof;
+use crate::authorization::dpop::DpopProof;
+use crate::authorization::provider_login::s256;
+use crate::authorization::wallet_client::{ClientCredentials, WalletClient, redirect_uri_matches};
+use crate::catalogue::offer::{offer_ttl, timestamp};
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
-use crate::offer::{offer_ttl, timestamp};
-use crate::oidc::s256;
 use crate::store::{
     AuthorizationCodeRecord, AuthorizationOfferRecord, AuthorizationSessionRecord,
     PushedRequestRecord, StoreError, UserFilter, UserRecord,
 };
-use crate::wallet_client::{ClientCredentials, WalletClient, redirect_uri_matches};
 
 /// Lifetime of a pushed request (RFC 9126 §2.2; FAPI 2.0 asks for under 600 s).
 pub const PAR_TTL_SECS: i64 = 90;
@@ -165,7 +165,7 @@ pub fn check_authorization_code_offer(
     p: &mut crate::validation::Problems,
     request: &AuthorizationCodeOfferRequest,
 ) -> i64 {
-    crate::offer::check_offered_ids(p, &request.credentials);
+    crate::catalogue::offer::check_offered_ids(p, &request.credentials);
     offer_ttl(
         p,
         request.expires_in.as_ref(),
@@ -782,7 +782,7 @@ impl Sigil {
                     .map_err(|e| StoreError::Corrupt(format!("interaction hook claims: {e}")))?;
                 let timeout = hook
                     .session_timeout_secs
-                    .unwrap_or(crate::interaction_hook::SESSION_TIMEOUT_DEFAULT);
+                    .unwrap_or(crate::catalogue::interaction_hook::SESSION_TIMEOUT_DEFAULT);
                 let mut payload = Map::new();
                 payload.insert("state".into(), Value::from(state.clone()));
                 payload.insert("scopes".into(), Value::from(session.request.scopes.clone()));

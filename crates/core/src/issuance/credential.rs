@@ -11,13 +11,13 @@ use sigil_proto::oid4vci::credential::{
 };
 
 use crate::Sigil;
-use crate::credential_configuration::{CredentialConfiguration, Format};
-use crate::deferred::Awaiting;
-use crate::encryption::ResponseEncryption;
+use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
+use crate::catalogue::user::user_object;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
+use crate::issuance::deferred::Awaiting;
+use crate::issuance::encryption::ResponseEncryption;
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
-use crate::user::user_object;
 
 pub(crate) fn denied(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::CredentialRequestDenied, description)

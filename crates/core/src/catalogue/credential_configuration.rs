@@ -13,7 +13,7 @@ use sigil_proto::admin::credential_configuration::{
 use sigil_proto::admin::page::Page;
 
 use crate::Sigil;
-use crate::claim_mapping::{
+use crate::catalogue::claim_mapping::{
     ClaimMappingError, ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
 };
 use crate::error::{Error, Resource};
@@ -103,7 +103,7 @@ impl Format {
     pub fn proof_algorithms(self) -> &'static [&'static str] {
         match self {
             Format::MsoMdoc | Format::CwtVc | Format::Cwt => &["ES256"],
-            _ => &crate::proof::PROOF_ALGS,
+            _ => &crate::issuance::proof::PROOF_ALGS,
         }
     }
 
@@ -709,8 +709,10 @@ fn validity(
     let mappings = parse_claim_mappings(p, "", &object, &[], Typing::Json);
     for m in &mappings.0 {
         let fixed = match &m.source {
-            crate::claim_mapping::ClaimSource::Static(v) => Some(v),
-            crate::claim_mapping::ClaimSource::Mapped { default, .. } => default.as_ref(),
+            crate::catalogue::claim_mapping::ClaimSource::Static(v) => Some(v),
+            crate::catalogue::claim_mapping::ClaimSource::Mapped { default, .. } => {
+                default.as_ref()
+            }
         };
         if let Some(v) = fixed
             && instant(v).is_none()

@@ -5,12 +5,12 @@ use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 use sigil_proto::oid4vci::token::{TokenRequest, TokenResponse};
 
 use crate::Sigil;
-use crate::dpop::DpopProof;
+use crate::authorization::dpop::DpopProof;
 
+use crate::authorization::wallet_client::ClientCredentials;
+use crate::catalogue::offer::tx_code_mac;
 use crate::error::{Error, ProtocolError};
-use crate::offer::tx_code_mac;
 use crate::store::{NewAccessToken, Redemption};
-use crate::wallet_client::ClientCredentials;
 
 /// The authorization code grant type.
 pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";

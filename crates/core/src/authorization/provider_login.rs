@@ -9,8 +9,8 @@ use sigil_crypto::{ID_TOKEN, ProviderJwks, b64, b64url, sha256, verify_with_jwks
 use url::Url;
 
 use crate::Sigil;
-use crate::authentication_provider::{AuthenticationProvider, ProviderAuthMethod};
-use crate::claim_source::form_encode;
+use crate::catalogue::authentication_provider::{AuthenticationProvider, ProviderAuthMethod};
+use crate::catalogue::claim_source::form_encode;
 use crate::outbound::{Body, Request};
 
 /// Clock skew tolerated on ID token times, seconds.

@@ -5,14 +5,14 @@
 use serde_json::{Map, Value, json};
 
 use crate::Sigil;
-use crate::claim_mapping::{ClaimMappings, ClaimSource};
-use crate::credential_configuration::{Claims, CredentialConfiguration, Format};
-use crate::dpop::DPOP_ALGS;
-use crate::encryption;
+use crate::authorization::dpop::DPOP_ALGS;
+use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
+use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
 use crate::error::Error;
+use crate::issuance::encryption;
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
-use crate::token::AUTHORIZATION_CODE_GRANT;
+use crate::authorization::token::AUTHORIZATION_CODE_GRANT;
 
 /// Where the IACAs that verifiers should trust are published (`mdoc_iacas_uri`).
 pub const MDOC_IACAS_PATH: &str = "/v1/openid/mdoc-iacas";

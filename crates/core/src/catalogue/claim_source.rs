@@ -15,8 +15,8 @@ use sigil_proto::admin::page::Page;
 use url::Url;
 
 use crate::Sigil;
-use crate::authentication_provider::MASK;
-use crate::credential_configuration::CredentialConfiguration;
+use crate::catalogue::authentication_provider::MASK;
+use crate::catalogue::credential_configuration::CredentialConfiguration;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::new_id;
