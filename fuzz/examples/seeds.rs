@@ -44,12 +44,13 @@ fn main() {
     // One c_nonce per key-proof seed: a nonce is spent by the first proof that uses it.
     let c_nonce = || {
         app.runtime
-            .block_on(app.sigil.nonce())
+            .block_on(app.sigil.nonces().nonce())
             .expect("a c_nonce")
             .c_nonce
     };
     let dpop_nonce = app
         .sigil
+        .dpop()
         .dpop_nonce()
         .expect("a DPoP nonce")
         .expect("DPoP nonces are required");

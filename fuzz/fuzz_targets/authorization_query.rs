@@ -59,11 +59,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let app = app();
-    let authorize = app.runtime.block_on(app.sigil.authorize(pairs.clone()));
-    check("authorize", authorize);
-    let callback = app
+    let authorize = app
         .runtime
-        .block_on(app.sigil.authentication_callback(pairs.clone()));
+        .block_on(app.sigil.authorization().authorize(pairs.clone()));
+    check("authorize", authorize);
+    let callback = app.runtime.block_on(
+        app.sigil
+            .authorization()
+            .authentication_callback(pairs.clone()),
+    );
     check("authentication_callback", callback);
     let value = |name: &str| {
         pairs
@@ -72,9 +76,11 @@ fuzz_target!(|data: &[u8]| {
             .map(|(_, v)| v.clone())
     };
     let state = value("state").unwrap_or_default();
-    let hook = app
-        .runtime
-        .block_on(app.sigil.interaction_hook_callback(&state, pairs.clone()));
+    let hook = app.runtime.block_on(
+        app.sigil
+            .authorization()
+            .interaction_hook_callback(&state, pairs.clone()),
+    );
     check("interaction_hook_callback", hook);
 
     // The same pairs as a token request body, read as the token endpoint reads them.
@@ -86,5 +92,5 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = app
         .runtime
-        .block_on(app.sigil.token(&request, &credentials, None));
+        .block_on(app.sigil.tokens().token(&request, &credentials, None));
 });

@@ -59,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = app
         .runtime
-        .block_on(app.sigil.issue_credential(&app.token, &request));
+        .block_on(app.sigil.issuance().issue_credential(&app.token, &request));
 
     // DPoP proofs: at the token endpoint, and at the credential endpoint with the token's hash.
     let ath = b64url::encode(sha256(ACCESS_TOKEN.as_bytes()));
@@ -76,11 +76,11 @@ fuzz_target!(|data: &[u8]| {
             };
             let verified = app
                 .runtime
-                .block_on(app.sigil.verify_dpop(&request, access_token));
+                .block_on(app.sigil.dpop().verify_dpop(&request, access_token));
             let Ok(Some(verified)) = verified else {
                 continue;
             };
-            let _ = app.sigil.dpop_binding(Some(&verified), None);
+            let _ = app.sigil.dpop().dpop_binding(Some(&verified), None);
             let jws = CompactJws::parse(proof.trim()).expect("an accepted proof parses");
             assert_eq!(claim(&jws.payload, "htm"), Some("POST"));
             let htu = claim(&jws.payload, "htu").unwrap_or_default();

@@ -190,6 +190,7 @@ fn start() -> Result<App, String> {
         }))
         .map_err(|e| e.to_string())?;
         let configuration_id = sigil
+            .credential_configurations()
             .create_credential_configuration(configuration)
             .await
             .map_err(|e| e.to_string())?
@@ -198,13 +199,19 @@ fn start() -> Result<App, String> {
             serde_json::from_value(json!({"name": "Wallet", "redirectUris": [REDIRECT_URI]}))
                 .map_err(|e| e.to_string())?;
         let client_id = sigil
+            .wallet_clients()
             .create_client(&client)
             .await
             .map_err(|e| e.to_string())?
             .id;
         let user = serde_json::from_value(json!({"claims": {"given_name": "Grace"}}))
             .map_err(|e| e.to_string())?;
-        let user_id = sigil.create_user(user).await.map_err(|e| e.to_string())?.id;
+        let user_id = sigil
+            .users()
+            .create_user(user)
+            .await
+            .map_err(|e| e.to_string())?
+            .id;
         let token = AccessTokenRecord {
             token_hash: sha256(ACCESS_TOKEN.as_bytes()).to_vec(),
             user_id,

@@ -6,9 +6,26 @@ use std::sync::Arc;
 use sigil_crypto::{MasterKey, SecretString, SecureRandom, sha256};
 
 use crate::Clock;
+use crate::authorization::authorize::Authorization;
+use crate::authorization::dpop::Dpop;
+use crate::authorization::provider_login::ProviderLogins;
+use crate::authorization::token::Tokens;
+use crate::authorization::wallet_client::WalletClients;
 use crate::caches::Caches;
 use crate::catalogue::admin_token;
+use crate::catalogue::authentication_provider::AuthenticationProviders;
+use crate::catalogue::claim_source::ClaimSources;
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+use crate::catalogue::interaction_hook::InteractionHooks;
+use crate::catalogue::offer::Offers;
+use crate::catalogue::user::Users;
+use crate::document::Documents;
 use crate::error::Error;
+use crate::issuance::credential::Issuance;
+use crate::issuance::metadata::Metadata;
+use crate::issuance::nonce::Nonces;
+use crate::keys::did::Dids;
+use crate::keys::iaca::MdocCertificates;
 use crate::keys::provider::KeyProviders;
 use crate::keys::{IssuerKeys, KeyRing};
 use crate::outbound::HttpClient;
@@ -96,22 +113,33 @@ impl Default for OAuthSettings {
     }
 }
 
-/// Sigil's services, shared by every request.
+/// Sigil's services, built once at start and shared by every request. The HTTP edge holds this
+/// and calls one service per route; each service holds only the ports (its part of the store,
+/// the clock, randomness, keys, outbound HTTP) and the other services it uses. Everything is
+/// behind an `Arc`: the edge clones `Sigil` for every request, so a clone copies pointers.
 #[derive(Debug, Clone)]
 pub struct Sigil {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn SecureRandom>,
-    pub(crate) master_key: Arc<MasterKey>,
-    pub(crate) http: Arc<dyn HttpClient>,
-    pub(crate) caches: Arc<Caches>,
-    // Behind `Arc`s, as everything here: the edge clones `Sigil` for every request (state of each
-    // middleware and extractor), so a clone must copy pointers, not key lists and JWKS documents.
-    keys: Arc<IssuerKeys>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     admin_token_hash: Option<[u8; 32]>,
     rate_limiter: RateLimiter,
-    pub(crate) key_providers: KeyProviders,
+    keys: Arc<IssuerKeys>,
+    dids: Arc<Dids>,
+    mdoc: Arc<MdocCertificates>,
+    users: Arc<Users>,
+    claim_sources: Arc<ClaimSources>,
+    configurations: Arc<CredentialConfigurations>,
+    hook: Arc<InteractionHooks>,
+    providers: Arc<AuthenticationProviders>,
+    offers: Arc<Offers>,
+    clients: Arc<WalletClients>,
+    dpop: Arc<Dpop>,
+    authorization: Arc<Authorization>,
+    tokens: Arc<Tokens>,
+    nonces: Arc<Nonces>,
+    issuance: Arc<Issuance>,
+    metadata: Arc<Metadata>,
 }
 
 /// What starting produced besides the application.
@@ -126,7 +154,8 @@ pub struct Started {
 
 impl Sigil {
     /// Loads (or on first start creates) the issuer keys and, when no admin token is configured,
-    /// the initial admin token.
+    /// the initial admin token, and builds the services.
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -136,16 +165,18 @@ impl Sigil {
         key_providers: KeyProviders,
         settings: Settings,
     ) -> Result<Started, Error> {
-        let keys = IssuerKeys::start(
-            store.clone(),
-            clock.clone(),
-            rng.clone(),
-            master_key.clone(),
-            key_providers.clone(),
-            &settings.public_url,
-            settings.key_overlap,
-        )
-        .await?;
+        let keys = Arc::new(
+            IssuerKeys::start(
+                store.clone(),
+                clock.clone(),
+                rng.clone(),
+                master_key.clone(),
+                key_providers.clone(),
+                &settings.public_url,
+                settings.key_overlap,
+            )
+            .await?,
+        );
         let initial_admin_token = match settings.admin_token {
             Some(_) => None,
             None => admin_token::bootstrap(store.as_ref(), clock.as_ref(), rng.as_ref()).await?,
@@ -155,19 +186,159 @@ impl Sigil {
             .as_ref()
             .map(|t| sha256(t.expose().as_bytes()));
         let rate_limiter = RateLimiter::new(settings.rate_limit, clock.clone());
+        let settings = Arc::new(settings);
+        let caches = Arc::new(Caches::default());
+
+        let documents = Arc::new(Documents {
+            store: store.clone(),
+            master_key: master_key.clone(),
+            rng: rng.clone(),
+        });
+        let users = Arc::new(Users {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+        });
+        let claim_sources = Arc::new(ClaimSources {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            caches: caches.clone(),
+            http: http.clone(),
+            documents: documents.clone(),
+        });
+        let configurations = Arc::new(CredentialConfigurations {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            claim_sources: claim_sources.clone(),
+            settings: settings.clone(),
+        });
+        let hook = Arc::new(InteractionHooks {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+        });
+        let providers = Arc::new(AuthenticationProviders {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            settings: settings.clone(),
+            documents: documents.clone(),
+        });
+        let offers = Arc::new(Offers {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+            settings: settings.clone(),
+            configurations: configurations.clone(),
+            users: users.clone(),
+        });
+        let clients = Arc::new(WalletClients {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            documents: documents.clone(),
+        });
+        let provider_login = Arc::new(ProviderLogins {
+            http: http.clone(),
+            caches: caches.clone(),
+            clock: clock.clone(),
+            providers: providers.clone(),
+            settings: settings.clone(),
+        });
+        let dpop = Arc::new(Dpop {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+            settings: settings.clone(),
+        });
+        let authorization = Arc::new(Authorization {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+            settings: settings.clone(),
+            clients: clients.clone(),
+            dpop: dpop.clone(),
+            provider_login,
+            providers: providers.clone(),
+            hook: hook.clone(),
+            offers: offers.clone(),
+            configurations: configurations.clone(),
+        });
+        let tokens = Arc::new(Tokens {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            settings: settings.clone(),
+            clients: clients.clone(),
+            dpop: dpop.clone(),
+            authorization: authorization.clone(),
+            master_key: master_key.clone(),
+        });
+        let nonces = Arc::new(Nonces {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+            settings: settings.clone(),
+        });
+        let mdoc = Arc::new(MdocCertificates {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            settings: settings.clone(),
+            key_providers,
+        });
+        let dids = Arc::new(Dids {
+            settings: settings.clone(),
+            issuer_keys: keys.clone(),
+        });
+        let issuance = Arc::new(Issuance {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            settings: settings.clone(),
+            issuer_keys: keys.clone(),
+            configurations: configurations.clone(),
+            users: users.clone(),
+            claim_sources: claim_sources.clone(),
+            dids: dids.clone(),
+            mdoc: mdoc.clone(),
+            nonces: nonces.clone(),
+        });
+        let metadata = Arc::new(Metadata {
+            settings: settings.clone(),
+            issuer_keys: keys.clone(),
+            configurations: configurations.clone(),
+        });
         Ok(Started {
             sigil: Self {
-                rate_limiter,
                 store,
                 clock,
-                rng,
-                master_key,
-                http,
-                caches: Arc::new(Caches::default()),
-                keys: Arc::new(keys),
-                key_providers,
-                settings: Arc::new(settings),
+                settings,
                 admin_token_hash,
+                rate_limiter,
+                keys,
+                dids,
+                mdoc,
+                users,
+                claim_sources,
+                configurations,
+                hook,
+                providers,
+                offers,
+                clients,
+                dpop,
+                authorization,
+                tokens,
+                nonces,
+                issuance,
+                metadata,
             },
             initial_admin_token,
         })
@@ -204,6 +375,81 @@ impl Sigil {
         self.keys.refresh().await
     }
 
+    /// The issuer DIDs.
+    pub fn dids(&self) -> &Dids {
+        &self.dids
+    }
+
+    /// IACAs and Document Signers.
+    pub fn mdoc_certificates(&self) -> &MdocCertificates {
+        &self.mdoc
+    }
+
+    /// Users.
+    pub fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// Claims sources.
+    pub fn claim_sources(&self) -> &ClaimSources {
+        &self.claim_sources
+    }
+
+    /// Credential configurations.
+    pub fn credential_configurations(&self) -> &CredentialConfigurations {
+        &self.configurations
+    }
+
+    /// The interaction hook configuration.
+    pub fn interaction_hook(&self) -> &InteractionHooks {
+        &self.hook
+    }
+
+    /// Authentication providers.
+    pub fn authentication_providers(&self) -> &AuthenticationProviders {
+        &self.providers
+    }
+
+    /// Pre-authorized offers.
+    pub fn offers(&self) -> &Offers {
+        &self.offers
+    }
+
+    /// Wallet clients.
+    pub fn wallet_clients(&self) -> &WalletClients {
+        &self.clients
+    }
+
+    /// DPoP.
+    pub fn dpop(&self) -> &Dpop {
+        &self.dpop
+    }
+
+    /// PAR, authorize, the login callbacks, authorization-code offers.
+    pub fn authorization(&self) -> &Authorization {
+        &self.authorization
+    }
+
+    /// The token endpoint.
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    /// The nonce endpoint.
+    pub fn nonces(&self) -> &Nonces {
+        &self.nonces
+    }
+
+    /// The credential, deferred credential and notification endpoints.
+    pub fn issuance(&self) -> &Issuance {
+        &self.issuance
+    }
+
+    /// The metadata documents.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -230,3 +476,48 @@ impl Sigil {
         Ok(self.store.purge_expired(self.clock.now()).await?)
     }
 }
+
+/// `settings()` and `issuer()` for a service holding `settings: Arc<Settings>`, and `keys()`
+/// (the key ring now) for one holding `issuer_keys`.
+macro_rules! settings_port {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The settings.
+            pub fn settings(&self) -> &Settings {
+                &self.settings
+            }
+
+            /// The credential issuer identifier.
+            pub fn issuer(&self) -> &str {
+                &self.settings.public_url
+            }
+        }
+    )*};
+}
+
+macro_rules! keys_port {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The issuer keys as they are now.
+            pub fn keys(&self) -> Arc<KeyRing> {
+                self.issuer_keys.ring()
+            }
+        }
+    )*};
+}
+
+settings_port!(
+    CredentialConfigurations,
+    AuthenticationProviders,
+    Offers,
+    ProviderLogins,
+    Dpop,
+    Authorization,
+    Tokens,
+    Nonces,
+    MdocCertificates,
+    Dids,
+    Issuance,
+    Metadata
+);
+keys_port!(Dids, Issuance, Metadata);

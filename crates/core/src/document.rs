@@ -1,11 +1,17 @@
 //! The storage pattern shared by wallet clients, the authentication provider and claims sources:
 //! a validated request kept as JSON, with its secrets hashed or sealed beside it.
 
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox};
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::error::{Error, Resource};
 use crate::ids::is_id;
 use crate::page::PageRequest;
@@ -22,7 +28,15 @@ pub(crate) fn from_json<T: DeserializeOwned>(record: &DocumentRecord) -> Result<
         .map_err(|e| Error::Store(StoreError::Corrupt(format!("document {}: {e}", record.id))))
 }
 
-impl Sigil {
+/// Stored JSON documents with sealed secrets (authentication providers, claims sources, wallet clients).
+#[derive(Debug, Clone)]
+pub struct Documents {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+}
+
+impl Documents {
     /// Seals `plain` into the document's secret columns (or clears them), bound to `context`.
     pub(crate) fn seal_document_secret(
         &self,

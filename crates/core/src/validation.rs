@@ -248,7 +248,7 @@ mod checks {
 
     impl RequestCheck for IacaRequest {
         fn problems(&self, sigil: &crate::Sigil) -> Vec<FieldError> {
-            sigil.check_iaca_request(self)
+            sigil.mdoc_certificates().check_iaca_request(self)
         }
     }
 

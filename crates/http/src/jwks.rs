@@ -29,7 +29,7 @@ pub(crate) fn routes() -> Router<Sigil> {
 #[utoipa::path(get, path = "/.well-known/did.json", tag = "keys",
     responses((status = 200, description = "DID document (W3C DID 1.0) of the issuer's did:web", content_type = "application/did+json")))]
 pub(crate) async fn did_document(State(sigil): State<Sigil>) -> Result<Response, OAuthError> {
-    let document = sigil.did_document()?;
+    let document = sigil.dids().did_document()?;
     Ok(public_document(
         "application/did+json",
         document.to_string(),
@@ -41,7 +41,7 @@ pub(crate) async fn did_document(State(sigil): State<Sigil>) -> Result<Response,
 #[utoipa::path(get, path = "/v1/openid/mdoc-iacas", tag = "keys",
     responses((status = 200, body = MdocIacas)))]
 pub(crate) async fn mdoc_iacas(State(sigil): State<Sigil>) -> Result<Json<MdocIacas>, OAuthError> {
-    Ok(Json(sigil.mdoc_iacas().await?))
+    Ok(Json(sigil.mdoc_certificates().mdoc_iacas().await?))
 }
 
 /// The issuer's public keys.

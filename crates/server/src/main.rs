@@ -348,7 +348,12 @@ async fn offers(config: &Config, command: OfferCommand) -> Result<(), StartError
         }),
         by_reference: false,
     };
-    let offer = match started.sigil.create_pre_authorized_offer(request).await {
+    let offer = match started
+        .sigil
+        .offers()
+        .create_pre_authorized_offer(request)
+        .await
+    {
         Ok(offer) => offer,
         Err(sigil_core::Error::Validation(details)) => {
             for d in details {

@@ -6,7 +6,32 @@
 //! (no redirect: no open redirector, RFC 9700 §4.11.2); later ones go back to the exactly
 //! registered redirect URI with `state` and `iss`.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::authorization::dpop::Dpop;
+#[allow(unused_imports)]
+use crate::authorization::provider_login::ProviderLogins;
+#[allow(unused_imports)]
+use crate::authorization::wallet_client::WalletClients;
+#[allow(unused_imports)]
+use crate::catalogue::authentication_provider::AuthenticationProviders;
+#[allow(unused_imports)]
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+#[allow(unused_imports)]
+use crate::catalogue::interaction_hook::InteractionHooks;
+#[allow(unused_imports)]
+use crate::catalogue::offer::Offers;
+#[allow(unused_imports)]
+use crate::store::Store;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +43,6 @@ use sigil_proto::oid4vci::error::description_text;
 use sigil_proto::oid4vci::offer::{AuthorizationCodeGrant, CredentialOffer, Grants};
 use url::Url;
 
-use crate::Sigil;
 use crate::authorization::dpop::DpopProof;
 use crate::authorization::provider_login::s256;
 use crate::authorization::wallet_client::{ClientCredentials, WalletClient, redirect_uri_matches};
@@ -175,7 +199,24 @@ pub fn check_authorization_code_offer(
     )
 }
 
-impl Sigil {
+/// Pushed authorization requests, the authorization endpoint, the provider and hook callbacks, authorization codes.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) clients: Arc<WalletClients>,
+    pub(crate) dpop: Arc<Dpop>,
+    pub(crate) provider_login: Arc<ProviderLogins>,
+    pub(crate) providers: Arc<AuthenticationProviders>,
+    pub(crate) hook: Arc<InteractionHooks>,
+    pub(crate) offers: Arc<Offers>,
+    pub(crate) configurations: Arc<CredentialConfigurations>,
+}
+
+impl Authorization {
     /// `POST /v1/openid/offers`: an authorization-code offer whose `issuer_state` binds the
     /// wallet's authorization request to it.
     pub async fn create_authorization_code_offer(
@@ -185,7 +226,8 @@ impl Sigil {
         let mut p = crate::validation::Problems::default();
         let ttl = check_authorization_code_offer(&mut p, request);
         p.finish(())?;
-        self.check_offered_configurations(&request.credentials)
+        self.offers
+            .check_offered_configurations(&request.credentials)
             .await?;
         let now = self.clock.now();
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
@@ -262,6 +304,7 @@ impl Sigil {
             ));
         }
         let configs = self
+            .configurations
             .all_credential_configurations()
             .await
             .map_err(|e| (ProtocolError::UpstreamFailure, e.to_string()))?;
@@ -404,7 +447,7 @@ impl Sigil {
 
     /// The redirect URI for this request: the one sent, if registered exactly; else the only
     /// registered one.
-    fn resolve_redirect_uri(
+    pub(crate) fn resolve_redirect_uri(
         client: &WalletClient,
         params: &Params,
     ) -> Result<(String, bool), String> {
@@ -418,8 +461,8 @@ impl Sigil {
         }
     }
 
-    async fn forwardable_parameters(&self) -> Vec<String> {
-        match self.active_provider().await {
+    pub(crate) async fn forwardable_parameters(&self) -> Vec<String> {
+        match self.providers.active_provider().await {
             Ok(Some((p, _))) => p.forwarded_request_parameters,
             _ => Vec::new(),
         }
@@ -434,7 +477,7 @@ impl Sigil {
     ) -> Result<(String, i64), Error> {
         let invalid = |why: String| Error::protocol(ProtocolError::InvalidRequest, why);
         let params = collect(pairs).map_err(invalid)?;
-        let client = self.authenticate_client(credentials).await?;
+        let client = self.clients.authenticate_client(credentials).await?;
         if params.contains_key("request_uri") {
             return Err(invalid(
                 "request_uri must not be pushed (RFC 9126 §2.1)".into(),
@@ -465,7 +508,7 @@ impl Sigil {
         Ok((request_uri, PAR_TTL_SECS))
     }
 
-    fn error_redirect(
+    pub(crate) fn error_redirect(
         &self,
         redirect_uri: &str,
         state: Option<&str>,
@@ -493,7 +536,7 @@ impl Sigil {
         let Some(client_id) = params.get("client_id").cloned() else {
             return Ok(page("Invalid request", "client_id is required."));
         };
-        let client = match self.client(&client_id).await {
+        let client = match self.clients.client(&client_id).await {
             Ok(c) => c,
             Err(Error::NotFound(_)) => {
                 return Ok(page(
@@ -542,10 +585,10 @@ impl Sigil {
                 &why,
             )
         };
-        let Some((provider, _)) = self.active_provider().await? else {
+        let Some((provider, _)) = self.providers.active_provider().await? else {
             return Ok(fail("no authentication provider is configured".into()));
         };
-        let meta = match self.discover(&provider).await {
+        let meta = match self.provider_login.discover(&provider).await {
             Ok(m) => m,
             Err(why) => return Ok(fail(why)),
         };
@@ -583,7 +626,7 @@ impl Sigil {
             }
             q.append_pair("response_type", "code")
                 .append_pair("client_id", &provider.client_id)
-                .append_pair("redirect_uri", &self.provider_redirect_uri())
+                .append_pair("redirect_uri", &self.providers.provider_redirect_uri())
                 .append_pair("scope", &provider.scope.join(" "))
                 .append_pair("state", &login_state)
                 .append_pair("nonce", &session.provider_nonce)
@@ -716,13 +759,13 @@ impl Sigil {
                 "the user was not authenticated at the authentication provider".into(),
             ));
         }
-        let Some((provider, secret)) = self.active_provider().await? else {
+        let Some((provider, secret)) = self.providers.active_provider().await? else {
             return Ok(fail(
                 ProtocolError::ServerError,
                 "no authentication provider is configured".into(),
             ));
         };
-        let meta = match self.discover(&provider).await {
+        let meta = match self.provider_login.discover(&provider).await {
             Ok(m) => m,
             Err(why) => return Ok(fail(ProtocolError::ServerError, why)),
         };
@@ -742,6 +785,7 @@ impl Sigil {
             ));
         };
         let login = match self
+            .provider_login
             .provider_login(
                 &provider,
                 &secret,
@@ -777,7 +821,7 @@ impl Sigil {
         match hook.filter(|h| !h.disabled) {
             None => self.finish_login(&state, "callback", &session).await,
             Some(hook) => {
-                let secret = self.open_hook_secret(&hook)?;
+                let secret = self.hook.open_hook_secret(&hook)?;
                 let names: Vec<String> = serde_json::from_str(&hook.claims)
                     .map_err(|e| StoreError::Corrupt(format!("interaction hook claims: {e}")))?;
                 let timeout = hook
@@ -851,7 +895,7 @@ impl Sigil {
                 "The interaction hook is no longer configured. Start again from your wallet.",
             ));
         };
-        let secret = self.open_hook_secret(&hook)?;
+        let secret = self.hook.open_hook_secret(&hook)?;
         let rejected = |why: &str| {
             page(
                 "Verification failed",
@@ -982,7 +1026,7 @@ impl Sigil {
     }
 
     /// Finds or creates the user known by (provider, subject) and saves `claims_to_persist`.
-    async fn provider_user(
+    pub(crate) async fn provider_user(
         &self,
         provider_url: &str,
         subject: &str,
@@ -1092,9 +1136,9 @@ impl Sigil {
             return Err(refused("code_verifier does not match the code_challenge"));
         }
         // RFC 9449 §10: a code bound by dpop_jkt is redeemed only with that key's proof.
-        let dpop_jkt = self.dpop_binding(dpop, grant.dpop_jkt.as_deref())?;
+        let dpop_jkt = self.dpop.dpop_binding(dpop, grant.dpop_jkt.as_deref())?;
         if let Some(proof) = dpop {
-            self.spend_dpop_proof(proof).await?;
+            self.dpop.spend_dpop_proof(proof).await?;
         }
         let token = random_token(self.rng.as_ref(), "")?;
         let ttl = self.settings().oauth.access_token_ttl;

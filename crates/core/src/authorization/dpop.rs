@@ -8,11 +8,21 @@
 //! under the master key. When the deployment requires them, every DPoP-protected response carries
 //! a fresh `DPoP-Nonce`, and a proof without a valid one is answered with `use_dpop_nonce`.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde_json::Value;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{Acceptance, HolderKey, JwsRefusal, b64url, sha256};
+use std::sync::Arc;
 use url::Url;
 
-use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::issuance::nonce::{open_sealed_expiry, seal_expiry};
 use crate::store::AccessTokenRecord;
@@ -100,7 +110,34 @@ fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidDpopProof, description)
 }
 
-impl Sigil {
+/// DPoP (RFC 9449): server nonces, proof checks, one use per proof, resource access.
+#[derive(Debug, Clone)]
+pub struct Dpop {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl Dpop {
+    /// Finds the access token behind a presented bearer token.
+    pub async fn access_token(&self, token: &str) -> Result<AccessTokenRecord, Error> {
+        let invalid = || {
+            Error::protocol(
+                ProtocolError::InvalidToken,
+                "the access token is invalid or expired",
+            )
+        };
+        if token.is_empty() || token.len() > 512 {
+            return Err(invalid());
+        }
+        self.store
+            .find_access_token(&sha256(token.as_bytes()), self.clock.now())
+            .await?
+            .ok_or_else(invalid)
+    }
+
     /// A fresh `DPoP-Nonce` when the deployment requires DPoP nonces, else `None`.
     pub fn dpop_nonce(&self) -> Result<Option<String>, Error> {
         if !self.settings().oauth.require_dpop_nonce {

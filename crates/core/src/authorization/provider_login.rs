@@ -3,12 +3,22 @@
 //! validation (§3.1.3.7: signature from the provider's JWKS, iss, aud, azp, exp, iat, nonce) and
 //! userinfo (§5.3, whose `sub` must match).
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::caches::Caches;
+#[allow(unused_imports)]
+use crate::catalogue::authentication_provider::AuthenticationProviders;
+#[allow(unused_imports)]
+use crate::outbound::HttpClient;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sigil_crypto::{ID_TOKEN, ProviderJwks, b64, b64url, sha256, verify_with_jwks};
+use std::sync::Arc;
 use url::Url;
 
-use crate::Sigil;
 use crate::catalogue::authentication_provider::{AuthenticationProvider, ProviderAuthMethod};
 use crate::catalogue::claim_source::form_encode;
 use crate::outbound::{Body, Request};
@@ -67,8 +77,23 @@ fn parse_url(text: &str, what: &str) -> Result<Url, String> {
     Url::parse(text).map_err(|_| format!("the provider's {what} is not a URL"))
 }
 
-impl Sigil {
-    async fn fetch_json(&self, url: &str, what: &str, fresh: bool) -> Result<Value, String> {
+/// The login at the external OpenID Provider: discovery, the authorization request, the ID token.
+#[derive(Debug, Clone)]
+pub struct ProviderLogins {
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) caches: Arc<Caches>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) providers: Arc<AuthenticationProviders>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl ProviderLogins {
+    pub(crate) async fn fetch_json(
+        &self,
+        url: &str,
+        what: &str,
+        fresh: bool,
+    ) -> Result<Value, String> {
         let now = self.clock.now();
         if !fresh && let Some(cached) = self.caches.document(url, now) {
             return Ok(cached);
@@ -125,7 +150,10 @@ impl Sigil {
         let mut form = vec![
             ("grant_type".to_string(), "authorization_code".to_string()),
             ("code".into(), code.to_string()),
-            ("redirect_uri".into(), self.provider_redirect_uri()),
+            (
+                "redirect_uri".into(),
+                self.providers.provider_redirect_uri(),
+            ),
             ("code_verifier".into(), verifier.to_string()),
         ];
         let mut request_headers = Vec::new();
@@ -212,7 +240,7 @@ impl Sigil {
         Ok(ProviderLogin { subject, claims })
     }
 
-    async fn validate_id_token(
+    pub(crate) async fn validate_id_token(
         &self,
         provider: &AuthenticationProvider,
         meta: &ProviderMetadata,

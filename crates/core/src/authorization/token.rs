@@ -1,10 +1,28 @@
 //! The token endpoint's pre-authorized code grant (OID4VCI 1.0 §6; RFC 6749 §5).
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::authorization::authorize::Authorization;
+#[allow(unused_imports)]
+use crate::authorization::dpop::Dpop;
+#[allow(unused_imports)]
+use crate::authorization::wallet_client::WalletClients;
+#[allow(unused_imports)]
+use crate::catalogue::offer::Offers;
+#[allow(unused_imports)]
+use crate::store::Store;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{random_token, sha256};
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 use sigil_proto::oid4vci::token::{TokenRequest, TokenResponse};
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::authorization::dpop::DpopProof;
 
 use crate::authorization::wallet_client::ClientCredentials;
@@ -15,7 +33,20 @@ use crate::store::{NewAccessToken, Redemption};
 /// The authorization code grant type.
 pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 
-impl Sigil {
+/// The token endpoint: both grants, client authentication, sender-constrained tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) clients: Arc<WalletClients>,
+    pub(crate) dpop: Arc<Dpop>,
+    pub(crate) authorization: Arc<Authorization>,
+    pub(crate) master_key: Arc<MasterKey>,
+}
+
+impl Tokens {
     /// `POST /v1/oauth/token`.
     /// `credentials` carries HTTP Basic client authentication, if sent.
     /// `dpop` is the request's verified DPoP proof ([`Sigil::verify_dpop`]), checked before the
@@ -44,7 +75,7 @@ impl Sigil {
                 ));
             }
         }
-        let dpop_jkt = self.dpop_binding(dpop, None)?;
+        let dpop_jkt = self.dpop.dpop_binding(dpop, None)?;
         let client_id = self.pre_authorized_client(request, credentials).await?;
         let code = request
             .pre_authorized_code
@@ -86,12 +117,12 @@ impl Sigil {
             (Some(_), Some(tx)) if tx.len() > 64 => {
                 return Err(Error::protocol(InvalidGrant, "wrong tx_code"));
             }
-            (Some(_), Some(tx)) => Some(tx_code_mac(self, &offer.id, tx)),
+            (Some(_), Some(tx)) => Some(tx_code_mac(&self.master_key, &offer.id, tx)),
             (None, None) => None,
         };
         // The request names a live offer: only now may its DPoP proof's jti be recorded.
         if let Some(proof) = dpop {
-            self.spend_dpop_proof(proof).await?;
+            self.dpop.spend_dpop_proof(proof).await?;
         }
         let now = self.clock.now();
         let token = random_token(self.rng.as_ref(), "")?;
@@ -134,14 +165,14 @@ impl Sigil {
     }
 }
 
-impl Sigil {
+impl Tokens {
     /// The client of a pre-authorized code request. Access may be anonymous (the metadata says
     /// `pre-authorized_grant_anonymous_access_supported`), and a wallet may name itself with a
     /// `client_id` this issuer never registered. But authentication that is attempted must
     /// succeed (RFC 6749 §5.2 `invalid_client`): HTTP Basic must name a registered client with
     /// its secret, a registered confidential client must authenticate, and `client_secret` in
     /// the body (an unsupported method) is refused.
-    async fn pre_authorized_client(
+    pub(crate) async fn pre_authorized_client(
         &self,
         request: &TokenRequest,
         credentials: &ClientCredentials,
@@ -151,20 +182,24 @@ impl Sigil {
             .clone()
             .filter(|c| !c.is_empty() && c.len() <= 256);
         if credentials.basic.is_some() || credentials.form_secret {
-            return Ok(Some(self.authenticate_client(credentials).await?.id));
+            return Ok(Some(
+                self.clients.authenticate_client(credentials).await?.id,
+            ));
         }
         let Some(id) = named else {
             return Ok(None);
         };
-        match self.client(&id).await {
+        match self.clients.client(&id).await {
             // A registered client: a public one names itself, a confidential one must prove it.
-            Ok(_) => Ok(Some(self.authenticate_client(credentials).await?.id)),
+            Ok(_) => Ok(Some(
+                self.clients.authenticate_client(credentials).await?.id,
+            )),
             Err(Error::NotFound(_)) => Ok(Some(id)),
             Err(e) => Err(e),
         }
     }
 
-    async fn authorization_code_token(
+    pub(crate) async fn authorization_code_token(
         &self,
         request: &TokenRequest,
         credentials: &ClientCredentials,
@@ -179,6 +214,7 @@ impl Sigil {
             ));
         }
         let client = self
+            .clients
             .authenticate_client(&ClientCredentials {
                 form_client_id: request.client_id.clone(),
                 basic: credentials.basic.clone(),
@@ -190,6 +226,7 @@ impl Sigil {
             .as_deref()
             .ok_or_else(|| Error::protocol(InvalidRequest, "code is required"))?;
         let redeemed = self
+            .authorization
             .redeem_authorization_code(
                 &client,
                 code,

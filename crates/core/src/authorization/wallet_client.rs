@@ -2,14 +2,22 @@
 //! management API, exact redirect URI matching (RFC 9700 §4.1.3, with the loopback port exception
 //! of RFC 8252 §7.3 for native apps), and client authentication at the token endpoint.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::document::Documents;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{constant_time_eq, random_token, sha256};
 use sigil_proto::admin::client::{ClientRequest, ClientResponse};
 use sigil_proto::admin::page::Page;
+use std::sync::Arc;
 use url::{Host, Url};
 
-use crate::Sigil;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::new_id;
@@ -225,7 +233,16 @@ pub struct ClientCredentials {
     pub form_secret: bool,
 }
 
-impl Sigil {
+/// Wallet clients (`/v1/openid/clients`) and client authentication.
+#[derive(Debug, Clone)]
+pub struct WalletClients {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) documents: Arc<Documents>,
+}
+
+impl WalletClients {
     /// `POST /v1/openid/clients`. A `client_secret_basic` client's secret is returned once.
     pub async fn create_client(&self, request: &ClientRequest) -> Result<ClientResponse, Error> {
         let id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
@@ -256,6 +273,7 @@ impl Sigil {
     /// A stored wallet client.
     pub async fn client(&self, id: &str) -> Result<WalletClient, Error> {
         let record = self
+            .documents
             .document(DocumentKind::WalletClient, Resource::WalletClient, id)
             .await?;
         WalletClient::from_record(&record)
@@ -268,7 +286,10 @@ impl Sigil {
 
     /// `GET /v1/openid/clients`.
     pub async fn list_clients(&self, page: &PageRequest) -> Result<Page<ClientResponse>, Error> {
-        let (rows, next_cursor) = self.document_page(DocumentKind::WalletClient, page).await?;
+        let (rows, next_cursor) = self
+            .documents
+            .document_page(DocumentKind::WalletClient, page)
+            .await?;
         let data = rows
             .iter()
             .map(|r| WalletClient::from_record(r).map(|c| c.to_response(None)))
@@ -284,6 +305,7 @@ impl Sigil {
         request: &ClientRequest,
     ) -> Result<ClientResponse, Error> {
         let mut record = self
+            .documents
             .document(DocumentKind::WalletClient, Resource::WalletClient, id)
             .await?;
         let client = WalletClient::parse(record.id.clone(), request)?;
@@ -311,7 +333,8 @@ impl Sigil {
 
     /// `DELETE /v1/openid/clients/{id}`.
     pub async fn delete_client(&self, id: &str) -> Result<(), Error> {
-        self.delete_document(DocumentKind::WalletClient, Resource::WalletClient, id)
+        self.documents
+            .delete_document(DocumentKind::WalletClient, Resource::WalletClient, id)
             .await
     }
 
@@ -335,6 +358,7 @@ impl Sigil {
             (None, None) => return Err(invalid("client authentication is required")),
         };
         let record = match self
+            .documents
             .document(DocumentKind::WalletClient, Resource::WalletClient, &id)
             .await
         {

@@ -1,14 +1,24 @@
 //! The authentication provider: the external OpenID Connect provider users log in at (seed 003).
 //! One per deployment; its client secret is sealed under the master key and never returned.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::document::Documents;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_proto::admin::authentication_provider::{
     AuthenticationProviderRequest, AuthenticationProviderResponse,
 };
 use sigil_proto::admin::page::Page;
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, Resource};
 use crate::ids::new_id;
@@ -174,8 +184,21 @@ impl AuthenticationProvider {
     }
 }
 
-impl Sigil {
-    fn provider_response(&self, p: &AuthenticationProvider) -> AuthenticationProviderResponse {
+/// Authentication providers (`/v1/users/authentication-providers`).
+#[derive(Debug, Clone)]
+pub struct AuthenticationProviders {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) documents: Arc<Documents>,
+}
+
+impl AuthenticationProviders {
+    pub(crate) fn provider_response(
+        &self,
+        p: &AuthenticationProvider,
+    ) -> AuthenticationProviderResponse {
         AuthenticationProviderResponse {
             id: p.id.clone(),
             url: p.url.clone(),
@@ -224,7 +247,7 @@ impl Sigil {
             created_at: now,
             updated_at: now,
         };
-        self.seal_document_secret(
+        self.documents.seal_document_secret(
             &mut record,
             SECRET_CONTEXT,
             Some(request.client_secret.as_bytes()),
@@ -248,6 +271,7 @@ impl Sigil {
         page: &PageRequest,
     ) -> Result<Page<AuthenticationProviderResponse>, Error> {
         let (rows, next_cursor) = self
+            .documents
             .document_page(DocumentKind::AuthenticationProvider, page)
             .await?;
         let data = rows
@@ -263,6 +287,7 @@ impl Sigil {
         id: &str,
     ) -> Result<AuthenticationProviderResponse, Error> {
         let record = self
+            .documents
             .document(
                 DocumentKind::AuthenticationProvider,
                 Resource::AuthenticationProvider,
@@ -279,6 +304,7 @@ impl Sigil {
         request: &AuthenticationProviderRequest,
     ) -> Result<AuthenticationProviderResponse, Error> {
         let mut record = self
+            .documents
             .document(
                 DocumentKind::AuthenticationProvider,
                 Resource::AuthenticationProvider,
@@ -288,7 +314,7 @@ impl Sigil {
         let mut provider = AuthenticationProvider::parse(request)?;
         provider.id = record.id.clone();
         if request.client_secret != MASK {
-            self.seal_document_secret(
+            self.documents.seal_document_secret(
                 &mut record,
                 SECRET_CONTEXT,
                 Some(request.client_secret.as_bytes()),
@@ -308,12 +334,13 @@ impl Sigil {
 
     /// `DELETE /v1/users/authentication-providers/{id}`.
     pub async fn delete_authentication_provider(&self, id: &str) -> Result<(), Error> {
-        self.delete_document(
-            DocumentKind::AuthenticationProvider,
-            Resource::AuthenticationProvider,
-            id,
-        )
-        .await
+        self.documents
+            .delete_document(
+                DocumentKind::AuthenticationProvider,
+                Resource::AuthenticationProvider,
+                id,
+            )
+            .await
     }
 
     /// The configured provider and its client secret, if one is configured.
@@ -329,6 +356,7 @@ impl Sigil {
         };
         let provider = AuthenticationProvider::from_record(record)?;
         let secret = self
+            .documents
             .open_document_secret(record, SECRET_CONTEXT)?
             .ok_or_else(|| {
                 StoreError::Corrupt("authentication provider without a secret".into())

@@ -3,7 +3,22 @@
 //! object) is merged into the claims before the claim mappings run. Secrets are sealed at rest
 //! and masked in responses.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::caches::Caches;
+#[allow(unused_imports)]
+use crate::document::Documents;
+#[allow(unused_imports)]
+use crate::outbound::HttpClient;
+#[allow(unused_imports)]
+use crate::store::Store;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -14,7 +29,6 @@ use sigil_proto::admin::claim_source::{
 use sigil_proto::admin::page::Page;
 use url::Url;
 
-use crate::Sigil;
 use crate::catalogue::authentication_provider::MASK;
 use crate::catalogue::credential_configuration::CredentialConfiguration;
 use crate::document::{from_json, to_json};
@@ -210,18 +224,32 @@ fn query_text(value: &Value) -> String {
     }
 }
 
-impl Sigil {
-    fn load_claim_source(&self, record: &DocumentRecord) -> Result<ClaimSource, Error> {
+/// Claims sources (`/v1/claim-sources`) and the queries issuance makes to them.
+#[derive(Debug, Clone)]
+pub struct ClaimSources {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) caches: Arc<Caches>,
+    pub(crate) http: Arc<dyn HttpClient>,
+    pub(crate) documents: Arc<Documents>,
+}
+
+impl ClaimSources {
+    pub(crate) fn load_claim_source(&self, record: &DocumentRecord) -> Result<ClaimSource, Error> {
         let mut source: ClaimSource = from_json(record)?;
         source.id = record.id.clone();
         Ok(source)
     }
 
-    fn claim_source_secret(
+    pub(crate) fn claim_source_secret(
         &self,
         record: &DocumentRecord,
     ) -> Result<Option<ClaimSourceAuthorization>, Error> {
-        let Some(plain) = self.open_document_secret(record, SECRET_CONTEXT)? else {
+        let Some(plain) = self
+            .documents
+            .open_document_secret(record, SECRET_CONTEXT)?
+        else {
             return Ok(None);
         };
         serde_json::from_slice(&plain)
@@ -229,7 +257,7 @@ impl Sigil {
             .map_err(|e| StoreError::Corrupt(format!("claims source authorization: {e}")).into())
     }
 
-    fn seal_authorization(
+    pub(crate) fn seal_authorization(
         &self,
         record: &mut DocumentRecord,
         authorization: Option<&ClaimSourceAuthorization>,
@@ -238,7 +266,8 @@ impl Sigil {
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.seal_document_secret(record, SECRET_CONTEXT, json.as_deref())
+        self.documents
+            .seal_document_secret(record, SECRET_CONTEXT, json.as_deref())
     }
 
     /// `POST /v1/claim-sources`.
@@ -283,6 +312,7 @@ impl Sigil {
     /// `GET /v1/claim-sources/{id}`.
     pub async fn claim_source(&self, id: &str) -> Result<ClaimSourceResponse, Error> {
         let record = self
+            .documents
             .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
             .await?;
         Ok(to_response(&self.load_claim_source(&record)?))
@@ -293,7 +323,10 @@ impl Sigil {
         &self,
         page: &PageRequest,
     ) -> Result<Page<ClaimSourceResponse>, Error> {
-        let (rows, next_cursor) = self.document_page(DocumentKind::ClaimSource, page).await?;
+        let (rows, next_cursor) = self
+            .documents
+            .document_page(DocumentKind::ClaimSource, page)
+            .await?;
         let data = rows
             .iter()
             .map(|r| self.load_claim_source(r).map(|s| to_response(&s)))
@@ -308,6 +341,7 @@ impl Sigil {
         request: &ClaimSourceRequest,
     ) -> Result<ClaimSourceResponse, Error> {
         let mut record = self
+            .documents
             .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
             .await?;
         let mut source = parse(request)?;
@@ -346,13 +380,13 @@ impl Sigil {
 
     /// `DELETE /v1/claim-sources/{id}`; refused while a credential configuration uses it.
     pub async fn delete_claim_source(&self, id: &str) -> Result<(), Error> {
-        let users: Vec<String> = self
-            .all_credential_configurations()
-            .await?
-            .into_iter()
-            .filter(|c| c.request.claim_source_id.as_deref() == Some(id))
-            .map(|c| c.id)
-            .collect();
+        let users: Vec<String> =
+            crate::catalogue::credential_configuration::all_configurations(self.store.as_ref())
+                .await?
+                .into_iter()
+                .filter(|c| c.request.claim_source_id.as_deref() == Some(id))
+                .map(|c| c.id)
+                .collect();
         if !users.is_empty() {
             return Err(Error::Conflict(format!(
                 "the claims source is used by credential configuration(s) {}",
@@ -360,13 +394,15 @@ impl Sigil {
             )));
         }
         self.caches.forget_client_credentials(id);
-        self.delete_document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
+        self.documents
+            .delete_document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
             .await
     }
 
     /// Whether `id` names a claims source (for configuration validation).
     pub(crate) async fn claim_source_exists(&self, id: &str) -> Result<bool, Error> {
         match self
+            .documents
             .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
             .await
         {
@@ -388,6 +424,7 @@ impl Sigil {
             return Ok(Some(Map::new()));
         };
         let record = match self
+            .documents
             .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
             .await
         {
@@ -455,7 +492,7 @@ impl Sigil {
             .ok_or_else(|| failed(&source, "its answer is not a JSON object"))
     }
 
-    async fn client_credentials_token(
+    pub(crate) async fn client_credentials_token(
         &self,
         source: &ClaimSource,
         authorization: &ClaimSourceAuthorization,

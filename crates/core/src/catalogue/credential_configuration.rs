@@ -1,7 +1,18 @@
 //! Credential configurations: the template each issued credential is built from (format, type,
 //! claim mappings per seed 004, display, validity).
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::catalogue::claim_source::ClaimSources;
+#[allow(unused_imports)]
+use crate::store::Store;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sigil_formats::json_ld;
@@ -12,7 +23,6 @@ use sigil_proto::admin::credential_configuration::{
 };
 use sigil_proto::admin::page::Page;
 
-use crate::Sigil;
 use crate::catalogue::claim_mapping::{
     ClaimMappingError, ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
 };
@@ -826,7 +836,39 @@ fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
     Some(total)
 }
 
-impl Sigil {
+/// Every credential configuration in `store`, in id order (claims sources read it to refuse
+/// deleting one in use, without depending on this service).
+pub(crate) async fn all_configurations(
+    store: &dyn Store,
+) -> Result<Vec<CredentialConfiguration>, Error> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let rows = store
+            .list_credential_configurations(after.as_deref(), 1000)
+            .await?;
+        let done = rows.len() < 1000;
+        after = rows.last().map(|r| r.id.clone());
+        for row in &rows {
+            out.push(CredentialConfiguration::from_record(row)?);
+        }
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// Credential configurations (`/v1/openid/credential-configurations`).
+#[derive(Debug, Clone)]
+pub struct CredentialConfigurations {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) claim_sources: Arc<ClaimSources>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl CredentialConfigurations {
     /// `POST /v1/openid/credential-configurations`.
     pub async fn create_credential_configuration(
         &self,
@@ -843,10 +885,13 @@ impl Sigil {
         Ok(config.to_response())
     }
 
-    async fn check_claim_source_of(&self, config: &CredentialConfiguration) -> Result<(), Error> {
+    pub(crate) async fn check_claim_source_of(
+        &self,
+        config: &CredentialConfiguration,
+    ) -> Result<(), Error> {
         match &config.request.claim_source_id {
             // An id that names nothing is a 404, like any other.
-            Some(id) if !self.claim_source_exists(id).await? => {
+            Some(id) if !self.claim_sources.claim_source_exists(id).await? => {
                 Err(Error::NotFound(Resource::ClaimSource))
             }
             _ => Ok(()),
@@ -912,22 +957,7 @@ impl Sigil {
     pub async fn all_credential_configurations(
         &self,
     ) -> Result<Vec<CredentialConfiguration>, Error> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let rows = self
-                .store
-                .list_credential_configurations(after.as_deref(), 1000)
-                .await?;
-            let done = rows.len() < 1000;
-            after = rows.last().map(|r| r.id.clone());
-            for row in &rows {
-                out.push(CredentialConfiguration::from_record(row)?);
-            }
-            if done {
-                return Ok(out);
-            }
-        }
+        all_configurations(self.store.as_ref()).await
     }
 
     /// `DELETE /v1/openid/credential-configurations/{id}`.

@@ -1,13 +1,21 @@
 //! The interaction hook configuration (seeds 000 and 001): one per deployment, with a 32-byte
 //! shared secret that signs HS256 session tokens in both directions.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde_json::Value;
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64, random_array};
 use sigil_proto::admin::configuration::{
     ConfigurationRequest, ConfigurationResponse, InteractionHookRequest, InteractionHookResponse,
 };
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::error::{Error, FieldError, Resource};
 use crate::outbound_url::OutboundUrl;
 use crate::store::{InteractionHookRecord, StoreError};
@@ -80,7 +88,16 @@ impl InteractionHook {
     }
 }
 
-impl Sigil {
+/// The interaction hook configuration (`/v1/openid/configuration`) and its secret.
+#[derive(Debug, Clone)]
+pub struct InteractionHooks {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+}
+
+impl InteractionHooks {
     /// `GET /v1/openid/configuration`.
     pub async fn configuration(&self) -> Result<ConfigurationResponse, Error> {
         let hook = self.store.get_interaction_hook().await?;
@@ -132,7 +149,7 @@ impl Sigil {
         })
     }
 
-    fn new_hook_secret(&self) -> Result<SealedBox, Error> {
+    pub(crate) fn new_hook_secret(&self) -> Result<SealedBox, Error> {
         let secret = random_array::<32>(self.rng.as_ref())?;
         Ok(self
             .master_key
@@ -155,7 +172,7 @@ impl Sigil {
         })
     }
 
-    fn hook_response(
+    pub(crate) fn hook_response(
         &self,
         record: &InteractionHookRecord,
     ) -> Result<InteractionHookResponse, Error> {

@@ -1,21 +1,36 @@
 //! Pre-authorized credential offers (OID4VCI 1.0 §4.1; seed 002): created by the issuer's
 //! backend, redeemed once at the token endpoint.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+#[allow(unused_imports)]
+use crate::catalogue::user::Users;
+#[allow(unused_imports)]
+use crate::store::Store;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
+#[allow(unused_imports)]
+use sigil_crypto::MasterKey;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
 use sigil_proto::admin::offer::{
     OfferExpiresIn, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::FieldError;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::store::{OfferRecord, StoreError, UserRecord, UserWrite};
 use crate::validation::Problems;
-use crate::{FieldError, Sigil};
 
 /// Default offer lifetime (seed 002: 5 minutes).
 pub const DEFAULT_TTL_SECS: i64 = 300;
@@ -33,10 +48,8 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 const TX_TEXT_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// The MAC context binding a transaction code to its offer.
-pub(crate) fn tx_code_mac(sigil: &Sigil, offer_id: &str, code: &str) -> [u8; 32] {
-    sigil
-        .master_key
-        .mac("tx-code", format!("{offer_id}:{code}").as_bytes())
+pub(crate) fn tx_code_mac(master_key: &MasterKey, offer_id: &str, code: &str) -> [u8; 32] {
+    master_key.mac("tx-code", format!("{offer_id}:{code}").as_bytes())
 }
 
 fn sealed_context(offer_id: &str) -> String {
@@ -170,7 +183,19 @@ pub fn check_pre_authorized_offer(
     p.is_empty().then_some((ttl, tx))
 }
 
-impl Sigil {
+/// Pre-authorized credential offers (`/v1/openid/offers/pre-authorized`) and offers by reference.
+#[derive(Debug, Clone)]
+pub struct Offers {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) configurations: Arc<CredentialConfigurations>,
+    pub(crate) users: Arc<Users>,
+}
+
+impl Offers {
     /// The configurations an offer names must exist: an unknown one is a 404, like any id that
     /// names nothing.
     pub(crate) async fn check_offered_configurations(
@@ -178,7 +203,7 @@ impl Sigil {
         credentials: &[String],
     ) -> Result<(), Error> {
         for id in credentials {
-            self.credential_configuration(id).await?;
+            self.configurations.credential_configuration(id).await?;
         }
         Ok(())
     }
@@ -197,7 +222,7 @@ impl Sigil {
         self.check_offered_configurations(&request.credentials)
             .await?;
         let user = match &request.user_id {
-            Some(id) => Some(self.user(id).await?),
+            Some(id) => Some(self.users.user(id).await?),
             None => None,
         };
         let claims = request.claims.clone().unwrap_or_default();
@@ -298,7 +323,9 @@ impl Sigil {
                 )
             },
             code_hash: sha256(code.as_bytes()).to_vec(),
-            tx_code_mac: tx_code.as_ref().map(|c| tx_code_mac(self, &id, c).to_vec()),
+            tx_code_mac: tx_code
+                .as_ref()
+                .map(|c| tx_code_mac(&self.master_key, &id, c).to_vec()),
             tx_code_failures: 0,
             reference_hash: reference.as_ref().map(|r| sha256(r.as_bytes()).to_vec()),
             sealed_key_id: sealed.as_ref().map(|s| s.key_id.to_string()),
@@ -325,7 +352,7 @@ impl Sigil {
         })
     }
 
-    fn new_tx_code(&self, plan: &TxPlan) -> Result<String, Error> {
+    pub(crate) fn new_tx_code(&self, plan: &TxPlan) -> Result<String, Error> {
         let len = usize::try_from(plan.length).unwrap_or(6);
         let mut bytes = vec![0u8; len];
         self.rng.fill(&mut bytes)?;

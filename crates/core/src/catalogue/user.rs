@@ -1,14 +1,20 @@
 //! Users: the object claim mappings read (seed 004): `{authenticationProvider {url, subjectId},
 //! claims}`. Unique by (provider url, subject).
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde_json::{Map, Value};
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_proto::admin::page::Page;
 use sigil_proto::admin::user::{
     AuthenticationProviderRef, CredentialNotification, IssuedCredentialList,
     IssuedCredentialResponse, UserListQuery, UserRequest, UserResponse,
 };
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::page::PageRequest;
@@ -89,7 +95,15 @@ fn duplicate(error: StoreError) -> Error {
     }
 }
 
-impl Sigil {
+/// Users and the credentials issued to them (`/v1/users`).
+#[derive(Debug, Clone)]
+pub struct Users {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+}
+
+impl Users {
     /// `POST /v1/users`.
     pub async fn create_user(&self, request: UserRequest) -> Result<UserResponse, Error> {
         let input = UserInput::parse(request)?;
@@ -186,7 +200,12 @@ impl Sigil {
         }
     }
 
-    fn user_record(&self, id: String, input: UserInput, now: i64) -> Result<UserRecord, Error> {
+    pub(crate) fn user_record(
+        &self,
+        id: String,
+        input: UserInput,
+        now: i64,
+    ) -> Result<UserRecord, Error> {
         Ok(UserRecord {
             id,
             provider_url: input.provider.as_ref().map(|p| p.url.clone()),

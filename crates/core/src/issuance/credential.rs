@@ -1,16 +1,40 @@
 //! The credential endpoint (OID4VCI 1.0 §8): access token → configuration → key proof → claims
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::authorization::dpop::Dpop;
+#[allow(unused_imports)]
+use crate::catalogue::claim_source::ClaimSources;
+#[allow(unused_imports)]
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+#[allow(unused_imports)]
+use crate::catalogue::user::Users;
+#[allow(unused_imports)]
+use crate::issuance::nonce::Nonces;
+#[allow(unused_imports)]
+use crate::keys::IssuerKeys;
+#[allow(unused_imports)]
+use crate::keys::did::Dids;
+#[allow(unused_imports)]
+use crate::keys::iaca::MdocCertificates;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde_json::{Map, Value};
-use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token, sha256};
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
+use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
-use sigil_formats::{Issuance, cwt, jwt_vc_json, sd_jwt_vc};
+use sigil_formats::{Issuance as FormatInput, cwt, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{
     CredentialRequest, CredentialResponse, DeferredResponse, IssuedCredential,
 };
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
 use crate::catalogue::user::user_object;
 use crate::error::{Error, ProtocolError};
@@ -63,24 +87,23 @@ pub(crate) struct Subject {
     pub object: Value,
 }
 
-impl Sigil {
-    /// Finds the access token behind a presented bearer token.
-    pub async fn access_token(&self, token: &str) -> Result<AccessTokenRecord, Error> {
-        let invalid = || {
-            Error::protocol(
-                ProtocolError::InvalidToken,
-                "the access token is invalid or expired",
-            )
-        };
-        if token.is_empty() || token.len() > 512 {
-            return Err(invalid());
-        }
-        self.store
-            .find_access_token(&sha256(token.as_bytes()), self.clock.now())
-            .await?
-            .ok_or_else(invalid)
-    }
+/// The credential endpoint with its key proofs, deferred issuance, notifications and encryption.
+#[derive(Debug, Clone)]
+pub struct Issuance {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) issuer_keys: Arc<IssuerKeys>,
+    pub(crate) configurations: Arc<CredentialConfigurations>,
+    pub(crate) users: Arc<Users>,
+    pub(crate) claim_sources: Arc<ClaimSources>,
+    pub(crate) dids: Arc<Dids>,
+    pub(crate) mdoc: Arc<MdocCertificates>,
+    pub(crate) nonces: Arc<Nonces>,
+}
 
+impl Issuance {
     /// `POST /v1/openid/credential`.
     /// `token` comes from [`Sigil::resource_access`], checked before the body is read. Returns
     /// the answer and, when the wallet asked for it, how to encrypt it.
@@ -141,7 +164,11 @@ impl Sigil {
         if !granted.contains(configuration_id) {
             return Err(unknown());
         }
-        let config = match self.credential_configuration(configuration_id).await {
+        let config = match self
+            .configurations
+            .credential_configuration(configuration_id)
+            .await
+        {
             Ok(c) => c,
             Err(Error::NotFound(_)) => return Err(unknown()),
             Err(e) => return Err(e),
@@ -241,7 +268,7 @@ impl Sigil {
         pending: &PendingIssuance,
         extra: Option<Map<String, Value>>,
     ) -> Result<Option<Subject>, Error> {
-        let mut user = match self.user(&pending.user_id).await {
+        let mut user = match self.users.user(&pending.user_id).await {
             Ok(user) => user,
             Err(Error::NotFound(_)) => {
                 return Err(denied("the user this offer was made for no longer exists"));
@@ -255,7 +282,11 @@ impl Sigil {
             user.claims.extend(extra);
         }
         // Seed 003: the claims source answers last, before the claim mappings run.
-        let Some(sourced) = self.query_claim_source(config, &user.claims).await? else {
+        let Some(sourced) = self
+            .claim_sources
+            .query_claim_source(config, &user.claims)
+            .await?
+        else {
             return Ok(None);
         };
         user.claims.extend(sourced);
@@ -310,7 +341,7 @@ impl Sigil {
 
     /// One credential in the configuration's format, bound to `holder`: the format prepares
     /// it, the key's provider signs it, the format completes it.
-    async fn build_credential(
+    pub(crate) async fn build_credential(
         &self,
         config: &CredentialConfiguration,
         claims: &Map<String, Value>,
@@ -323,7 +354,7 @@ impl Sigil {
             ring.signer(SigningAlgorithm::Es256)
                 .ok_or_else(|| StoreError::Corrupt("no active ES256 signing key".into()))
         };
-        let issuance = Issuance {
+        let issuance = FormatInput {
             issuer: self.issuer(),
             issued_at: now,
             expires_at: config.expires_in_secs.map(|s| now + s),
@@ -380,16 +411,16 @@ impl Sigil {
     }
 
     /// ldp_vc: the issuer DID's Ed25519 key signs a Data Integrity proof.
-    async fn issue_ldp_vc(
+    pub(crate) async fn issue_ldp_vc(
         &self,
         config: &CredentialConfiguration,
-        issuance: &Issuance<'_>,
+        issuance: &FormatInput<'_>,
         types: &[String],
     ) -> Result<Value, Error> {
         let (Some(ldp), Some(template)) = (config.ldp, config.ldp_template(types)) else {
             return Err(denied("not an ldp_vc configuration"));
         };
-        let issuer = self.issuer_did(ldp.issuer_did)?;
+        let issuer = self.dids.issuer_did(ldp.issuer_did)?;
         let unsigned = ldp_vc::prepare(
             issuance,
             &template,
@@ -411,7 +442,7 @@ impl Sigil {
     }
 
     /// mso_mdoc: typed elements, validity, the Document Signer, sign.
-    async fn issue_mdoc(
+    pub(crate) async fn issue_mdoc(
         &self,
         config: &CredentialConfiguration,
         user: &Value,
@@ -425,7 +456,7 @@ impl Sigil {
             .doctype
             .as_deref()
             .ok_or_else(|| denied("the configuration has no doctype"))?;
-        let signer = self.document_signer_for(validity.valid_until).await?;
+        let signer = self.mdoc.document_signer_for(validity.valid_until).await?;
         check_issuing_country(&namespaces, signer.public())?;
         let unsigned = mso_mdoc::prepare(
             &MdocIssuance {

@@ -15,7 +15,6 @@ use sigil_proto::admin::deferred::{
 };
 use sigil_proto::oid4vci::credential::{DeferredCredentialRequest, DeferredResponse};
 
-use crate::Sigil;
 use crate::catalogue::credential_configuration::CredentialConfiguration;
 use crate::catalogue::offer::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
@@ -90,7 +89,7 @@ fn invalid_transaction() -> Error {
     )
 }
 
-impl Sigil {
+impl crate::issuance::credential::Issuance {
     /// Stores an accepted request and answers 202 with its transaction id.
     pub(crate) async fn defer(
         &self,
@@ -195,6 +194,7 @@ impl Sigil {
             (other, _) => return Err(corrupt(format!("unknown status {other}"))),
         };
         let config = match self
+            .configurations
             .credential_configuration(&record.configuration_id)
             .await
         {
@@ -249,7 +249,7 @@ impl Sigil {
         to_response(&self.deferred_record(id).await?)
     }
 
-    async fn deferred_record(&self, id: &str) -> Result<DeferredIssuanceRecord, Error> {
+    pub(crate) async fn deferred_record(&self, id: &str) -> Result<DeferredIssuanceRecord, Error> {
         let not_found = Error::NotFound(Resource::DeferredIssuance);
         if !is_id(id) {
             return Err(not_found);
@@ -290,7 +290,7 @@ impl Sigil {
             .await
     }
 
-    async fn decide(
+    pub(crate) async fn decide(
         &self,
         id: &str,
         status: &str,

@@ -11,7 +11,6 @@ use serde_json::{Map, Value};
 use sigil_crypto::jwe::{self, ContentEncryption, DecryptionKey, KeyManagement, RecipientKey};
 use sigil_crypto::{MasterKey, MasterKeyId, SealedBox};
 
-use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::store::{SigningKeyRecord, StoreError};
 
@@ -101,7 +100,7 @@ pub struct ResponseEncryption {
     enc: ContentEncryption,
 }
 
-impl Sigil {
+impl crate::issuance::credential::Issuance {
     /// Parses `credential_response_encryption` (§8.2): `{jwk, enc, zip?}`, the algorithm named by
     /// the JWK's `alg`. `None` when absent and not required.
     pub fn response_encryption(

@@ -2,9 +2,15 @@
 //! Metadata (RFC 8414) and JWT VC Issuer Metadata (SD-JWT VC §5). Every URL derives from the
 //! issuer identifier.
 
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+#[allow(unused_imports)]
+use crate::keys::IssuerKeys;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::authorization::dpop::DPOP_ALGS;
 use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
@@ -171,11 +177,20 @@ fn configuration_metadata(config: &CredentialConfiguration) -> Value {
     Value::Object(entry)
 }
 
-impl Sigil {
+/// The metadata documents: credential issuer, authorization server, SD-JWT VC issuer.
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) issuer_keys: Arc<IssuerKeys>,
+    pub(crate) configurations: Arc<CredentialConfigurations>,
+}
+
+impl Metadata {
     /// `GET /.well-known/openid-credential-issuer`: only configurations Sigil can issue.
     pub async fn credential_issuer_metadata(&self) -> Result<Value, Error> {
         let issuer = self.issuer();
         let configurations: Map<String, Value> = self
+            .configurations
             .all_credential_configurations()
             .await?
             .iter()

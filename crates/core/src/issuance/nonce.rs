@@ -3,10 +3,16 @@
 //! nonce requests cannot grow the database (SECURITY.md G3), and expiry is judged on server time
 //! alone (G4). Only *using* a nonce is recorded, once, by its hash: a second use is a replay.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::store::Store;
 use sigil_crypto::{MasterKey, SealedBox, SecureRandom, b64url, random_array, sha256};
 use sigil_proto::oid4vci::credential::NonceResponse;
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::error::Error;
 
 const CONTEXT: &str = "c-nonce";
@@ -61,7 +67,17 @@ pub(crate) fn open_sealed_expiry(
     Some(i64::from_be_bytes(expiry))
 }
 
-impl Sigil {
+/// The nonce endpoint and the single use of each `c_nonce`.
+#[derive(Debug, Clone)]
+pub struct Nonces {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) master_key: Arc<MasterKey>,
+    pub(crate) settings: Arc<Settings>,
+}
+
+impl Nonces {
     /// `POST /v1/openid/nonce`.
     pub async fn nonce(&self) -> Result<NonceResponse, Error> {
         let expires_at = self.clock.now() + self.settings().oauth.c_nonce_ttl;

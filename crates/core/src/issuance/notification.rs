@@ -5,7 +5,6 @@
 use serde_json::Value;
 use sigil_proto::oid4vci::credential::NotificationRequest;
 
-use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::store::{AccessTokenRecord, NotificationRecord};
 
@@ -21,7 +20,7 @@ fn malformed(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidNotificationRequest, description)
 }
 
-impl Sigil {
+impl crate::issuance::credential::Issuance {
     /// `POST /v1/openid/notification`; the HTTP answer is 204.
     pub async fn notify(
         &self,

@@ -4,7 +4,6 @@
 use serde_json::Value;
 use sigil_crypto::{Acceptance, HolderKey, JwsRefusal};
 
-use crate::Sigil;
 use crate::error::{Error, ProtocolError};
 use crate::store::AccessTokenRecord;
 
@@ -23,7 +22,7 @@ fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidProof, description)
 }
 
-impl Sigil {
+impl crate::issuance::credential::Issuance {
     /// Validates a request's JWT proofs (one per credential, §8.2) and spends their c_nonces;
     /// returns the holder keys in order. The proofs of a batch may share one c_nonce (it is
     /// spent once); the same key twice is refused, so each credential has its own key.
@@ -54,7 +53,7 @@ impl Sigil {
         }
         // Spent last, after every signature: only valid proofs can spend a nonce.
         for nonce in &nonces {
-            if !self.consume_nonce(nonce).await? {
+            if !self.nonces.consume_nonce(nonce).await? {
                 return Err(Error::protocol(
                     ProtocolError::InvalidNonce,
                     "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
@@ -65,7 +64,7 @@ impl Sigil {
     }
 
     /// Verifies one JWT proof; returns the holder key and the proof's c_nonce (not yet spent).
-    fn verify_jwt_proof(
+    pub(crate) fn verify_jwt_proof(
         &self,
         jwt: &str,
         token: &AccessTokenRecord,

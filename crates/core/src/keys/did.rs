@@ -2,12 +2,16 @@
 //! DID document Sigil serves at `/.well-known/did.json` (W3C did:web §3.2), and the `did:key` of
 //! the Ed25519 credential key. Both resolve to the same key as a `Multikey` verification method.
 
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::keys::IssuerKeys;
 use serde_json::{Value, json};
 use sigil_crypto::base58::ed25519_multikey;
 use sigil_crypto::{PublicJwk, SigningAlgorithm, b64url};
 use sigil_formats::json_ld::{DID_V1, MULTIKEY_V1};
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::catalogue::credential_configuration::IssuerDidMethod;
 use crate::error::{Error, ProtocolError};
 use crate::keys::provider::ProviderKey;
@@ -50,8 +54,15 @@ pub struct IssuerDid {
     pub key: ProviderKey,
 }
 
-impl Sigil {
-    fn ed25519_signer(&self) -> Result<ProviderKey, Error> {
+/// The issuer DIDs and the did:web document.
+#[derive(Debug, Clone)]
+pub struct Dids {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) issuer_keys: Arc<IssuerKeys>,
+}
+
+impl Dids {
+    pub(crate) fn ed25519_signer(&self) -> Result<ProviderKey, Error> {
         self.keys()
             .signer(SigningAlgorithm::EdDsa)
             .cloned()
@@ -78,7 +89,7 @@ impl Sigil {
         })
     }
 
-    fn did_web(&self) -> Result<String, Error> {
+    pub(crate) fn did_web(&self) -> Result<String, Error> {
         did_web(self.issuer()).ok_or_else(|| {
             Error::protocol(
                 ProtocolError::ServerError,

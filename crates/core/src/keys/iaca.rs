@@ -6,7 +6,17 @@
 //! `mdoc.document_signer_rotation_days` and its certificate outlives the mdoc; otherwise a new DS
 //! is made first. So no DS signs past its rotation period, and no mdoc outlives its DS.
 
+#[allow(unused_imports)]
+use crate::Clock;
+#[allow(unused_imports)]
+use crate::app::Settings;
+#[allow(unused_imports)]
+use crate::keys::provider::KeyProviders;
+#[allow(unused_imports)]
+use crate::store::Store;
 use serde_json::Value;
+#[allow(unused_imports)]
+use sigil_crypto::SecureRandom;
 use sigil_crypto::certificate::pem;
 use sigil_crypto::mdoc_certificate::{
     AlternativeName, IACA_MAX_VALIDITY_SECS, IacaSubject, check_iaca, pem_decode,
@@ -18,8 +28,8 @@ use sigil_proto::admin::iaca::{
     MdocIaca, MdocIacas,
 };
 use sigil_proto::admin::page::Page;
+use std::sync::Arc;
 
-use crate::Sigil;
 use crate::app::MdocSettings;
 use crate::catalogue::credential_configuration::instant;
 use crate::catalogue::offer::timestamp;
@@ -124,7 +134,17 @@ fn time_field(p: &mut Problems, param: &str, value: Option<&String>) -> Option<i
     parsed
 }
 
-impl Sigil {
+/// IACAs and Document Signers (`/v1/credentials/mobile/...`).
+#[derive(Debug, Clone)]
+pub struct MdocCertificates {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) key_providers: KeyProviders,
+}
+
+impl MdocCertificates {
     /// The checks of an IACA request that need no storage, as `create_iaca` runs them.
     pub fn check_iaca_request(&self, r: &IacaRequest) -> Vec<crate::FieldError> {
         let now = self.clock.now();
@@ -135,7 +155,7 @@ impl Sigil {
         }
     }
 
-    fn host_name(&self) -> String {
+    pub(crate) fn host_name(&self) -> String {
         url::Url::parse(self.issuer())
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
@@ -143,7 +163,11 @@ impl Sigil {
     }
 
     /// Validates a request to generate an IACA.
-    fn iaca_plan(&self, r: &IacaRequest, now: i64) -> Result<(IacaSubject, i64, i64), Error> {
+    pub(crate) fn iaca_plan(
+        &self,
+        r: &IacaRequest,
+        now: i64,
+    ) -> Result<(IacaSubject, i64, i64), Error> {
         let mut p = Problems::default();
         let country = r.country.clone().unwrap_or_default();
         if r.country.is_none() {
@@ -223,7 +247,7 @@ impl Sigil {
     }
 
     /// Validates an imported IACA: both PEMs, nothing else but `active`, and the Annex B profile.
-    fn iaca_import(
+    pub(crate) fn iaca_import(
         &self,
         r: &IacaRequest,
         now: i64,
@@ -301,7 +325,7 @@ impl Sigil {
     }
 
     /// Records an mdoc certificate whose key `made` made under the record id `id`.
-    async fn store_mdoc_certificate(
+    pub(crate) async fn store_mdoc_certificate(
         &self,
         (id, kind): (String, MdocCertificateKind),
         (iaca_id, replaces): (Option<String>, Option<String>),
@@ -342,7 +366,10 @@ impl Sigil {
     }
 
     /// The key of an mdoc certificate record, through the provider that holds it.
-    async fn mdoc_key(&self, record: &MdocCertificateRecord) -> Result<ProviderKey, Error> {
+    pub(crate) async fn mdoc_key(
+        &self,
+        record: &MdocCertificateRecord,
+    ) -> Result<ProviderKey, Error> {
         self.key_providers
             .load(
                 &record.provider,
@@ -405,7 +432,7 @@ impl Sigil {
         iaca_response(&record)
     }
 
-    async fn mdoc_record(
+    pub(crate) async fn mdoc_record(
         &self,
         kind: MdocCertificateKind,
         id: &str,
@@ -423,7 +450,7 @@ impl Sigil {
             .ok_or(not_found)
     }
 
-    async fn mdoc_page<T>(
+    pub(crate) async fn mdoc_page<T>(
         &self,
         kind: MdocCertificateKind,
         page: &PageRequest,
@@ -537,7 +564,7 @@ impl Sigil {
     }
 
     /// Makes the successor of `newest` (the first DS when `None`) under `iaca`.
-    async fn new_document_signer(
+    pub(crate) async fn new_document_signer(
         &self,
         iaca: &MdocCertificateRecord,
         newest: Option<&MdocCertificateRecord>,

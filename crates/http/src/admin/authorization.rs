@@ -24,11 +24,11 @@ crud! {
     tag = "clients", collection = "/v1/openid/clients", item = "/v1/openid/clients/{id}",
     request = ClientRequest, update_request = ClientRequest,
     response = ClientResponse,
-    create = create_client => create_client,
-    list = list_clients => list_clients,
-    get = get_client => client_response,
-    update = update_client => update_client,
-    delete = delete_client => delete_client,
+    create = create_client => wallet_clients.create_client,
+    list = list_clients => wallet_clients.list_clients,
+    get = get_client => wallet_clients.client_response,
+    update = update_client => wallet_clients.update_client,
+    delete = delete_client => wallet_clients.delete_client,
 }
 
 crud! {
@@ -37,22 +37,22 @@ crud! {
     item = "/v1/users/authentication-providers/{id}",
     request = AuthenticationProviderRequest, update_request = AuthenticationProviderRequest,
     response = AuthenticationProviderResponse,
-    create = create_authentication_provider => create_authentication_provider,
-    list = list_authentication_providers => list_authentication_providers,
-    get = get_authentication_provider => authentication_provider,
-    update = update_authentication_provider => update_authentication_provider,
-    delete = delete_authentication_provider => delete_authentication_provider,
+    create = create_authentication_provider => authentication_providers.create_authentication_provider,
+    list = list_authentication_providers => authentication_providers.list_authentication_providers,
+    get = get_authentication_provider => authentication_providers.authentication_provider,
+    update = update_authentication_provider => authentication_providers.update_authentication_provider,
+    delete = delete_authentication_provider => authentication_providers.delete_authentication_provider,
 }
 
 crud! {
     tag = "claim-sources", collection = "/v1/claim-sources", item = "/v1/claim-sources/{id}",
     request = ClaimSourceRequest, update_request = ClaimSourceRequest,
     response = ClaimSourceResponse,
-    create = create_claim_source => create_claim_source,
-    list = list_claim_sources => list_claim_sources,
-    get = get_claim_source => claim_source,
-    update = update_claim_source => update_claim_source,
-    delete = delete_claim_source => delete_claim_source,
+    create = create_claim_source => claim_sources.create_claim_source,
+    list = list_claim_sources => claim_sources.list_claim_sources,
+    get = get_claim_source => claim_sources.claim_source,
+    update = update_claim_source => claim_sources.update_claim_source,
+    delete = delete_claim_source => claim_sources.delete_claim_source,
 }
 
 /// Creates an authorization-code credential offer: the wallet logs the user in at the
@@ -69,7 +69,12 @@ pub(crate) async fn create_authorization_code_offer(
 ) -> Result<(StatusCode, Json<AuthorizationCodeOfferResponse>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(sigil.create_authorization_code_offer(&request).await?),
+        Json(
+            sigil
+                .authorization()
+                .create_authorization_code_offer(&request)
+                .await?,
+        ),
     ))
 }
 

@@ -30,7 +30,7 @@ pub(crate) fn routes() -> Router<Sigil> {
 pub(crate) async fn get_configuration(
     State(sigil): State<Sigil>,
 ) -> Result<Json<ConfigurationResponse>, ApiError> {
-    Ok(Json(sigil.configuration().await?))
+    Ok(Json(sigil.interaction_hook().configuration().await?))
 }
 
 /// Replaces the OpenID configuration. The hook secret is created on first configuration and
@@ -45,7 +45,9 @@ pub(crate) async fn put_configuration(
     State(sigil): State<Sigil>,
     AdminJson(request): AdminJson<ConfigurationRequest>,
 ) -> Result<Json<ConfigurationResponse>, ApiError> {
-    Ok(Json(sigil.put_configuration(&request).await?))
+    Ok(Json(
+        sigil.interaction_hook().put_configuration(&request).await?,
+    ))
 }
 
 /// Replaces the interaction hook secret with a new random one; the old one stops working.
@@ -57,5 +59,10 @@ pub(crate) async fn put_configuration(
 pub(crate) async fn rotate_hook_secret(
     State(sigil): State<Sigil>,
 ) -> Result<Json<ConfigurationResponse>, ApiError> {
-    Ok(Json(sigil.rotate_interaction_hook_secret().await?))
+    Ok(Json(
+        sigil
+            .interaction_hook()
+            .rotate_interaction_hook_secret()
+            .await?,
+    ))
 }

@@ -46,7 +46,12 @@ pub(crate) async fn create_credential_configuration(
 ) -> Result<(StatusCode, Json<CredentialConfigurationResponse>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(sigil.create_credential_configuration(request).await?),
+        Json(
+            sigil
+                .credential_configurations()
+                .create_credential_configuration(request)
+                .await?,
+        ),
     ))
 }
 
@@ -62,7 +67,12 @@ pub(crate) async fn list_credential_configurations(
     AdminQuery(query): AdminQuery<PageQuery>,
 ) -> Result<Json<Page<CredentialConfigurationResponse>>, ApiError> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(Json(sigil.list_credential_configurations(&page).await?))
+    Ok(Json(
+        sigil
+            .credential_configurations()
+            .list_credential_configurations(&page)
+            .await?,
+    ))
 }
 
 /// Reads one credential configuration.
@@ -77,7 +87,11 @@ pub(crate) async fn get_credential_configuration(
     AdminPath(id): AdminPath,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
     Ok(Json(
-        sigil.credential_configuration(&id).await?.to_response(),
+        sigil
+            .credential_configurations()
+            .credential_configuration(&id)
+            .await?
+            .to_response(),
     ))
 }
 
@@ -97,7 +111,10 @@ pub(crate) async fn update_credential_configuration(
     AdminJson(request): AdminJson<CredentialConfigurationRequest>,
 ) -> Result<Json<CredentialConfigurationResponse>, ApiError> {
     Ok(Json(
-        sigil.update_credential_configuration(&id, request).await?,
+        sigil
+            .credential_configurations()
+            .update_credential_configuration(&id, request)
+            .await?,
     ))
 }
 
@@ -112,6 +129,9 @@ pub(crate) async fn delete_credential_configuration(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
-    sigil.delete_credential_configuration(&id).await?;
+    sigil
+        .credential_configurations()
+        .delete_credential_configuration(&id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

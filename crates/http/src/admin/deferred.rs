@@ -34,7 +34,7 @@ pub(crate) fn routes() -> Router<Sigil> {
 pub(crate) async fn list_deferred_issuances(
     State(sigil): State<Sigil>,
 ) -> Result<Json<DeferredIssuanceList>, ApiError> {
-    Ok(Json(sigil.deferred_issuances().await?))
+    Ok(Json(sigil.issuance().deferred_issuances().await?))
 }
 
 /// Reads one deferred issuance.
@@ -48,7 +48,7 @@ pub(crate) async fn get_deferred_issuance(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
-    Ok(Json(sigil.deferred_issuance(&id).await?))
+    Ok(Json(sigil.issuance().deferred_issuance(&id).await?))
 }
 
 /// Approves a pending issuance: the wallet's next deferred credential request receives the
@@ -67,7 +67,12 @@ pub(crate) async fn approve_deferred_issuance(
     AdminPath(id): AdminPath,
     AdminJson(approval): AdminJson<DeferredApproval>,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
-    Ok(Json(sigil.approve_deferred_issuance(&id, approval).await?))
+    Ok(Json(
+        sigil
+            .issuance()
+            .approve_deferred_issuance(&id, approval)
+            .await?,
+    ))
 }
 
 /// Rejects a pending issuance: the wallet's next deferred credential request gets
@@ -86,5 +91,10 @@ pub(crate) async fn reject_deferred_issuance(
     AdminPath(id): AdminPath,
     AdminJson(rejection): AdminJson<DeferredRejection>,
 ) -> Result<Json<DeferredIssuanceResponse>, ApiError> {
-    Ok(Json(sigil.reject_deferred_issuance(&id, rejection).await?))
+    Ok(Json(
+        sigil
+            .issuance()
+            .reject_deferred_issuance(&id, rejection)
+            .await?,
+    ))
 }

@@ -22,11 +22,11 @@ crud! {
     item = "/v1/credentials/mobile/iacas/{id}",
     request = IacaRequest, update_request = IacaUpdateRequest,
     response = IacaResponse,
-    create = create_iaca => create_iaca,
-    list = list_iacas => list_iacas,
-    get = get_iaca => iaca,
-    update = update_iaca => update_iaca,
-    delete = delete_iaca => delete_iaca,
+    create = create_iaca => mdoc_certificates.create_iaca,
+    list = list_iacas => mdoc_certificates.list_iacas,
+    get = get_iaca => mdoc_certificates.iaca,
+    update = update_iaca => mdoc_certificates.update_iaca,
+    delete = delete_iaca => mdoc_certificates.delete_iaca,
 }
 
 /// Makes a Document Signer under the active IACA now; it signs the mdocs issued from then on.
@@ -42,7 +42,12 @@ pub(crate) async fn create_document_signer(
 ) -> Result<(StatusCode, Json<DocumentSignerResponse>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(sigil.create_document_signer(&request).await?),
+        Json(
+            sigil
+                .mdoc_certificates()
+                .create_document_signer(&request)
+                .await?,
+        ),
     ))
 }
 
@@ -58,7 +63,12 @@ pub(crate) async fn list_document_signers(
     AdminQuery(query): AdminQuery<PageQuery>,
 ) -> Result<Json<Page<DocumentSignerResponse>>, ApiError> {
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    Ok(Json(sigil.list_document_signers(&page).await?))
+    Ok(Json(
+        sigil
+            .mdoc_certificates()
+            .list_document_signers(&page)
+            .await?,
+    ))
 }
 
 /// Reads one Document Signer.
@@ -72,7 +82,7 @@ pub(crate) async fn get_document_signer(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<Json<DocumentSignerResponse>, ApiError> {
-    Ok(Json(sigil.document_signer(&id).await?))
+    Ok(Json(sigil.mdoc_certificates().document_signer(&id).await?))
 }
 
 pub(crate) fn routes() -> Router<Sigil> {

@@ -5,11 +5,11 @@ macro_rules! crud {
     (
         tag = $tag:literal, collection = $collection:literal, item = $item:literal,
         request = $request:ty, update_request = $update_request:ty, response = $response:ty,
-        create = $create:ident => $core_create:ident,
-        list = $list:ident => $core_list:ident,
-        get = $get:ident => $core_get:ident,
-        update = $update:ident => $core_update:ident,
-        delete = $delete:ident => $core_delete:ident $(,)?
+        create = $create:ident => $service_create:ident . $core_create:ident,
+        list = $list:ident => $service_list:ident . $core_list:ident,
+        get = $get:ident => $service_get:ident . $core_get:ident,
+        update = $update:ident => $service_update:ident . $core_update:ident,
+        delete = $delete:ident => $service_delete:ident . $core_delete:ident $(,)?
     ) => {
         /// Creates one.
         #[utoipa::path(post, path = $collection, tag = $tag, security(("adminToken" = [])),
@@ -22,7 +22,7 @@ macro_rules! crud {
             State(sigil): State<Sigil>,
             AdminJson(request): AdminJson<$request>,
         ) -> Result<(StatusCode, Json<$response>), ApiError> {
-            Ok((StatusCode::CREATED, Json(sigil.$core_create(&request).await?)))
+            Ok((StatusCode::CREATED, Json(sigil.$service_create().$core_create(&request).await?)))
         }
 
         /// Lists them, oldest first.
@@ -36,7 +36,7 @@ macro_rules! crud {
             AdminQuery(query): AdminQuery<PageQuery>,
         ) -> Result<Json<Page<$response>>, ApiError> {
             let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-            Ok(Json(sigil.$core_list(&page).await?))
+            Ok(Json(sigil.$service_list().$core_list(&page).await?))
         }
 
         /// Reads one.
@@ -49,7 +49,7 @@ macro_rules! crud {
             State(sigil): State<Sigil>,
             AdminPath(id): AdminPath,
         ) -> Result<Json<$response>, ApiError> {
-            Ok(Json(sigil.$core_get(&id).await?))
+            Ok(Json(sigil.$service_get().$core_get(&id).await?))
         }
 
         /// Replaces one.
@@ -66,7 +66,7 @@ macro_rules! crud {
             AdminPath(id): AdminPath,
             AdminJson(request): AdminJson<$update_request>,
         ) -> Result<Json<$response>, ApiError> {
-            Ok(Json(sigil.$core_update(&id, &request).await?))
+            Ok(Json(sigil.$service_update().$core_update(&id, &request).await?))
         }
 
         /// Deletes one.
@@ -80,7 +80,7 @@ macro_rules! crud {
             State(sigil): State<Sigil>,
             AdminPath(id): AdminPath,
         ) -> Result<StatusCode, ApiError> {
-            sigil.$core_delete(&id).await?;
+            sigil.$service_delete().$core_delete(&id).await?;
             Ok(StatusCode::NO_CONTENT)
         }
     };

@@ -36,7 +36,7 @@ pub(crate) async fn create_pre_authorized_offer(
 ) -> Result<(StatusCode, Json<PreAuthorizedOfferResponse>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(sigil.create_pre_authorized_offer(request).await?),
+        Json(sigil.offers().create_pre_authorized_offer(request).await?),
     ))
 }
 
@@ -51,6 +51,6 @@ pub(crate) async fn delete_pre_authorized_offer(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
-    sigil.delete_pre_authorized_offer(&id).await?;
+    sigil.offers().delete_pre_authorized_offer(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

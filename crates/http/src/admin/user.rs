@@ -34,7 +34,10 @@ pub(crate) async fn create_user(
     State(sigil): State<Sigil>,
     AdminJson(request): AdminJson<UserRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
-    Ok((StatusCode::CREATED, Json(sigil.create_user(request).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(sigil.users().create_user(request).await?),
+    ))
 }
 
 /// Lists users, oldest first, optionally filtered by provider URL and subject.
@@ -48,7 +51,7 @@ pub(crate) async fn list_users(
     State(sigil): State<Sigil>,
     AdminQuery(query): AdminQuery<UserListQuery>,
 ) -> Result<Json<Page<UserResponse>>, ApiError> {
-    Ok(Json(sigil.list_users(&query).await?))
+    Ok(Json(sigil.users().list_users(&query).await?))
 }
 
 /// Reads one user.
@@ -62,7 +65,7 @@ pub(crate) async fn get_user(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<Json<UserResponse>, ApiError> {
-    Ok(Json(sigil.user(&id).await?))
+    Ok(Json(sigil.users().user(&id).await?))
 }
 
 /// Replaces a user's provider reference and claims.
@@ -80,7 +83,7 @@ pub(crate) async fn update_user(
     AdminPath(id): AdminPath,
     AdminJson(request): AdminJson<UserRequest>,
 ) -> Result<Json<UserResponse>, ApiError> {
-    Ok(Json(sigil.update_user(&id, request).await?))
+    Ok(Json(sigil.users().update_user(&id, request).await?))
 }
 
 /// Deletes a user.
@@ -94,7 +97,7 @@ pub(crate) async fn delete_user(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<StatusCode, ApiError> {
-    sigil.delete_user(&id).await?;
+    sigil.users().delete_user(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -109,5 +112,5 @@ pub(crate) async fn list_user_credentials(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
 ) -> Result<Json<IssuedCredentialList>, ApiError> {
-    Ok(Json(sigil.issued_credentials(&id).await?))
+    Ok(Json(sigil.users().issued_credentials(&id).await?))
 }

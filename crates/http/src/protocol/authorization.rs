@@ -90,7 +90,7 @@ fn navigate(result: Result<Navigation, Error>) -> Response {
 
 async fn authorize(State(sigil): State<Sigil>, RawQuery(query): RawQuery) -> Response {
     match pairs(query.as_deref()) {
-        Ok(pairs) => navigate(sigil.authorize(pairs).await),
+        Ok(pairs) => navigate(sigil.authorization().authorize(pairs).await),
         Err(page) => page,
     }
 }
@@ -100,7 +100,7 @@ async fn authentication_callback(
     RawQuery(query): RawQuery,
 ) -> Response {
     match pairs(query.as_deref()) {
-        Ok(pairs) => navigate(sigil.authentication_callback(pairs).await),
+        Ok(pairs) => navigate(sigil.authorization().authentication_callback(pairs).await),
         Err(page) => page,
     }
 }
@@ -121,7 +121,12 @@ async fn hook_callback(
         }
     };
     match pairs(query.as_deref()) {
-        Ok(pairs) => navigate(sigil.interaction_hook_callback(&state, pairs).await),
+        Ok(pairs) => navigate(
+            sigil
+                .authorization()
+                .interaction_hook_callback(&state, pairs)
+                .await,
+        ),
         Err(page) => page,
     }
 }
@@ -198,6 +203,7 @@ async fn par(State(sigil): State<Sigil>, request: Request) -> Result<Response, O
         form_secret: pairs.iter().any(|(n, _)| n == "client_secret"),
     };
     let (request_uri, expires_in) = sigil
+        .authorization()
         .push_authorization_request(&credentials, pairs)
         .await?;
     Ok((

@@ -33,7 +33,7 @@ async fn credential(
     let token = authenticate(&sigil, request.headers(), request.uri(), CREDENTIAL_PATH).await?;
     let request: CredentialRequest =
         body(&sigil, request, ProtocolError::InvalidCredentialRequest).await?;
-    let (credentials, encryption) = sigil.issue_credential(&token, &request).await?;
+    let (credentials, encryption) = sigil.issuance().issue_credential(&token, &request).await?;
     answer(&sigil, &credentials, encryption.as_ref())
 }
 
@@ -50,7 +50,10 @@ async fn deferred_credential(
     .await?;
     let request: DeferredCredentialRequest =
         body(&sigil, request, ProtocolError::InvalidCredentialRequest).await?;
-    let (credentials, encryption) = sigil.deferred_credential(&token, &request).await?;
+    let (credentials, encryption) = sigil
+        .issuance()
+        .deferred_credential(&token, &request)
+        .await?;
     answer(&sigil, &credentials, encryption.as_ref())
 }
 
@@ -61,7 +64,7 @@ async fn notification(
     let token = authenticate(&sigil, request.headers(), request.uri(), NOTIFICATION_PATH).await?;
     let request: NotificationRequest =
         body(&sigil, request, ProtocolError::InvalidNotificationRequest).await?;
-    sigil.notify(&token, &request).await?;
+    sigil.issuance().notify(&token, &request).await?;
     // §11.2: 204 is recommended.
     Ok((StatusCode::NO_CONTENT, no_store()).into_response())
 }

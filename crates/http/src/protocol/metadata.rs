@@ -50,7 +50,7 @@ fn not_found() -> OAuthError {
 }
 
 async fn credential_issuer(State(sigil): State<Sigil>) -> Result<Json<Value>, OAuthError> {
-    Ok(Json(sigil.credential_issuer_metadata().await?))
+    Ok(Json(sigil.metadata().credential_issuer_metadata().await?))
 }
 
 async fn credential_issuer_at(
@@ -60,11 +60,11 @@ async fn credential_issuer_at(
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }
-    Ok(Json(sigil.credential_issuer_metadata().await?).into_response())
+    Ok(Json(sigil.metadata().credential_issuer_metadata().await?).into_response())
 }
 
 async fn authorization_server(State(sigil): State<Sigil>) -> Json<Value> {
-    Json(sigil.authorization_server_metadata())
+    Json(sigil.metadata().authorization_server_metadata())
 }
 
 async fn authorization_server_at(
@@ -74,11 +74,11 @@ async fn authorization_server_at(
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }
-    Ok(Json(sigil.authorization_server_metadata()))
+    Ok(Json(sigil.metadata().authorization_server_metadata()))
 }
 
 async fn jwt_vc_issuer(State(sigil): State<Sigil>) -> Json<Value> {
-    Json(sigil.jwt_vc_issuer_metadata())
+    Json(sigil.metadata().jwt_vc_issuer_metadata())
 }
 
 async fn jwt_vc_issuer_at(
@@ -88,5 +88,5 @@ async fn jwt_vc_issuer_at(
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }
-    Ok(Json(sigil.jwt_vc_issuer_metadata()))
+    Ok(Json(sigil.metadata().jwt_vc_issuer_metadata()))
 }

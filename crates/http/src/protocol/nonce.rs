@@ -13,5 +13,5 @@ pub(crate) fn routes() -> Router<Sigil> {
 }
 
 async fn nonce(State(sigil): State<Sigil>) -> Result<Response, OAuthError> {
-    Ok((no_store(), Json(sigil.nonce().await?)).into_response())
+    Ok((no_store(), Json(sigil.nonces().nonce().await?)).into_response())
 }

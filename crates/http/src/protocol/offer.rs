@@ -18,7 +18,7 @@ async fn offer(
 ) -> Result<Response, OAuthError> {
     Ok((
         no_store(),
-        Json(sigil.offer_by_reference(&reference).await?),
+        Json(sigil.offers().offer_by_reference(&reference).await?),
     )
         .into_response())
 }

@@ -45,7 +45,7 @@ pub(crate) async fn dpop_nonce(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    match sigil.dpop_nonce() {
+    match sigil.dpop().dpop_nonce() {
         Ok(Some(nonce)) => {
             if let Ok(value) = HeaderValue::from_str(&nonce) {
                 response.headers_mut().insert(DPOP_NONCE, value);
@@ -186,6 +186,7 @@ pub(crate) async fn authenticate(
         path,
     };
     sigil
+        .dpop()
         .resource_access(scheme, &token, &dpop)
         .await
         .map_err(ResourceError::Denied)
@@ -220,7 +221,7 @@ pub(crate) async fn body<T: DeserializeOwned>(
     let plain = if encrypted {
         let text =
             std::str::from_utf8(&bytes).map_err(|_| protocol(malformed, "the JWE is not text"))?;
-        sigil.decrypt_request(text.trim())?
+        sigil.issuance().decrypt_request(text.trim())?
     } else {
         bytes.to_vec()
     };
@@ -253,7 +254,7 @@ pub(crate) fn answer(
     let body = answer.body();
     Ok(match encryption {
         Some(encryption) => {
-            let jwe = sigil.encrypt_response(&body, encryption)?;
+            let jwe = sigil.issuance().encrypt_response(&body, encryption)?;
             (
                 status,
                 no_store(),

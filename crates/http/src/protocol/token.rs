@@ -43,6 +43,7 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
     // RFC 9449 §5: the proof is checked first, so a bad one never spends the grant.
     let proofs = dpop_headers(&headers);
     let dpop = sigil
+        .dpop()
         .verify_dpop(
             &DpopRequest {
                 proofs: &proofs,
@@ -53,6 +54,7 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
         )
         .await?;
     let response = sigil
+        .tokens()
         .token(&token_request, &credentials, dpop.as_ref())
         .await?;
     Ok((no_store(), Json(response)).into_response())
