@@ -2,6 +2,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use time::OffsetDateTime;
+use time::macros::format_description;
+
 /// The source of "now", in seconds since the Unix epoch.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Seconds since the Unix epoch.
@@ -51,4 +54,31 @@ impl Clock for FixedClock {
     fn now(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+pub fn timestamp(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// A date (`YYYY-MM-DD`, midnight UTC) or RFC 3339 date-time as Unix seconds.
+pub fn instant(value: &serde_json::Value) -> Option<i64> {
+    let text = value.as_str()?;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    {
+        return Some(t.unix_timestamp());
+    }
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
 }

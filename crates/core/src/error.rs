@@ -99,7 +99,7 @@ pub enum Error {
     Conflict(String),
     /// A required claim could not be mapped (seed 004): the credential cannot be issued.
     #[error(transparent)]
-    ClaimMapping(#[from] crate::catalogue::claim_mapping::ClaimMappingError),
+    ClaimMapping(#[from] ClaimMappingError),
     /// An OAuth 2.0 / OpenID4VCI protocol error, with its registered code.
     #[error("{code}: {description}")]
     Protocol {
@@ -264,4 +264,14 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A required claim could not be mapped: the credential is not issued (seed 004).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("required claim `{claim}` could not be mapped from `{map_from}`")]
+pub struct ClaimMappingError {
+    /// The credential claim.
+    pub claim: String,
+    /// The path that found nothing.
+    pub map_from: String,
 }

@@ -20,9 +20,12 @@ pub mod outbound;
 pub mod outbound_url;
 pub mod page;
 pub mod rate_limit;
+pub mod request_check;
+pub mod settings;
 pub mod store;
 pub mod validation;
 
-pub use app::{MdocSettings, OAuthSettings, Settings, Sigil};
+pub use app::Sigil;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, FieldError, Location, ProtocolError};
+pub use settings::{MdocSettings, OAuthSettings, Settings};

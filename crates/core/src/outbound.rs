@@ -118,3 +118,8 @@ pub trait HttpClient: Send + Sync + std::fmt::Debug {
     /// Sends `request` and reads the whole response.
     async fn send(&self, request: Request) -> Result<Response, OutboundError>;
 }
+
+/// RFC 6749 §2.3.1: client credentials are form-encoded before Basic encoding.
+pub fn form_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

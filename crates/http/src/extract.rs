@@ -6,7 +6,8 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sigil_core::validation::{RequestCheck, backticked, dotted, from_value};
+use sigil_core::request_check::RequestCheck;
+use sigil_core::validation::{backticked, dotted, from_value};
 use sigil_core::{FieldError, Location, Sigil};
 
 use crate::edge::{Refusal, read_body};

@@ -9,8 +9,6 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::authorization::dpop::Dpop;
 #[allow(unused_imports)]
 use crate::authorization::provider_login::ProviderLogins;
@@ -24,6 +22,8 @@ use crate::catalogue::credential_configuration::CredentialConfigurations;
 use crate::catalogue::interaction_hook::InteractionHooks;
 #[allow(unused_imports)]
 use crate::catalogue::offer::Offers;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 #[allow(unused_imports)]
@@ -46,7 +46,8 @@ use url::Url;
 use crate::authorization::dpop::DpopProof;
 use crate::authorization::provider_login::s256;
 use crate::authorization::wallet_client::{ClientCredentials, WalletClient, redirect_uri_matches};
-use crate::catalogue::offer::{offer_ttl, timestamp};
+use crate::catalogue::offer::offer_ttl;
+use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::store::{

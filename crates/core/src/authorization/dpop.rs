@@ -11,7 +11,7 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 use serde_json::Value;

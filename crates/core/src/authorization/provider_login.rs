@@ -6,13 +6,13 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::caches::Caches;
 #[allow(unused_imports)]
 use crate::catalogue::authentication_provider::AuthenticationProviders;
 #[allow(unused_imports)]
 use crate::outbound::HttpClient;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sigil_crypto::{ID_TOKEN, ProviderJwks, b64, b64url, sha256, verify_with_jwks};
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use url::Url;
 
 use crate::catalogue::authentication_provider::{AuthenticationProvider, ProviderAuthMethod};
-use crate::catalogue::claim_source::form_encode;
+use crate::outbound::form_encode;
 use crate::outbound::{Body, Request};
 
 /// Clock skew tolerated on ID token times, seconds.

@@ -3,8 +3,6 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::authorization::authorize::Authorization;
 #[allow(unused_imports)]
 use crate::authorization::dpop::Dpop;
@@ -12,6 +10,8 @@ use crate::authorization::dpop::Dpop;
 use crate::authorization::wallet_client::WalletClients;
 #[allow(unused_imports)]
 use crate::catalogue::offer::Offers;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 #[allow(unused_imports)]

@@ -4,9 +4,9 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::document::Documents;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 use serde::{Deserialize, Serialize};

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use sigil_formats::mso_mdoc::{ElementType, iso_mdl_type, to_cbor};
 use sigil_proto::admin::credential_configuration::ClaimMapping as ClaimMappingDto;
 
-use crate::error::FieldError;
+use crate::error::{ClaimMappingError, FieldError};
 use crate::validation::{Problems, from_value, lookup};
 
 /// The user-object roots a `mapFrom` path may start at.
@@ -59,16 +59,6 @@ pub enum Typing<'a> {
 /// An ordered set of claim mappings (order is the configuration's, and the credential's).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClaimMappings(pub Vec<ClaimMapping>);
-
-/// A required claim could not be mapped: the credential is not issued (seed 004).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("required claim `{claim}` could not be mapped from `{map_from}`")]
-pub struct ClaimMappingError {
-    /// The credential claim.
-    pub claim: String,
-    /// The path that found nothing.
-    pub map_from: String,
-}
 
 /// Applies `mappings` to `user` (the user object: `{id, authenticationProvider, claims}`).
 pub fn map_claims(

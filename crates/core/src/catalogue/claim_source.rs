@@ -34,6 +34,7 @@ use crate::catalogue::credential_configuration::CredentialConfiguration;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::new_id;
+use crate::outbound::form_encode;
 use crate::outbound::{Body, Request};
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
@@ -399,19 +400,6 @@ impl ClaimSources {
             .await
     }
 
-    /// Whether `id` names a claims source (for configuration validation).
-    pub(crate) async fn claim_source_exists(&self, id: &str) -> Result<bool, Error> {
-        match self
-            .documents
-            .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(Error::NotFound(_)) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Queries the configuration's claims source with `claims` and returns its claims; `None`
     /// when it answers 202 Accepted (the data is not ready: the issuance is deferred). Any
     /// failure (unreachable, other non-2xx, not a JSON object) is an error: nothing may be issued.
@@ -557,9 +545,4 @@ impl ClaimSources {
             .store_client_credentials(&source.id, &token, now + (expires_in - 10).max(0));
         Ok(token)
     }
-}
-
-/// RFC 6749 §2.3.1: client credentials are form-encoded before Basic encoding.
-pub(crate) fn form_encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }

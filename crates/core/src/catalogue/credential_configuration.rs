@@ -4,9 +4,7 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
-use crate::catalogue::claim_source::ClaimSources;
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 #[allow(unused_imports)]
@@ -24,12 +22,17 @@ use sigil_proto::admin::credential_configuration::{
 use sigil_proto::admin::page::Page;
 
 use crate::catalogue::claim_mapping::{
-    ClaimMappingError, ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
+    ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
 };
+use crate::clock::instant;
+use crate::document::Documents;
+use crate::error::ClaimMappingError;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
+use crate::keys::did::IssuerDidMethod;
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
+use crate::store::DocumentKind;
 use crate::store::{CredentialConfigurationRecord, StoreError};
 use crate::validation::{Problems, text};
 
@@ -113,7 +116,7 @@ impl Format {
     pub fn proof_algorithms(self) -> &'static [&'static str] {
         match self {
             Format::MsoMdoc | Format::CwtVc | Format::Cwt => &["ES256"],
-            _ => &crate::issuance::proof::PROOF_ALGS,
+            _ => &PROOF_ALGS,
         }
     }
 
@@ -138,22 +141,6 @@ pub enum Claims {
     Flat(ClaimMappings),
     /// `namespace → element → mapping` (mso_mdoc).
     Namespaced(Vec<(String, ClaimMappings)>),
-}
-
-/// The DID an `ldp_vc` names its issuer by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssuerDidMethod {
-    /// `did:web` derived from the public URL.
-    Web,
-    /// `did:key` of the issuer's Ed25519 key.
-    Key,
-}
-
-impl IssuerDidMethod {
-    const NAMES: [(&'static str, IssuerDidMethod); 2] = [
-        ("did:web", IssuerDidMethod::Web),
-        ("did:key", IssuerDidMethod::Key),
-    ];
 }
 
 /// ldp_vc settings of a configuration.
@@ -737,21 +724,6 @@ fn validity(
     mappings
 }
 
-/// A date (`YYYY-MM-DD`, midnight UTC) or RFC 3339 date-time as Unix seconds.
-pub fn instant(value: &Value) -> Option<i64> {
-    let text = value.as_str()?;
-    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-    {
-        return Some(t.unix_timestamp());
-    }
-    let date = time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
-}
-
 fn branding(p: &mut Problems, b: &Branding) {
     for (param, color) in [
         ("branding.backgroundColor", &b.background_color),
@@ -836,6 +808,9 @@ fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
     Some(total)
 }
 
+/// The key proof algorithms wallets may sign with (`proof_signing_alg_values_supported`).
+pub const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
+
 /// Every credential configuration in `store`, in id order (claims sources read it to refuse
 /// deleting one in use, without depending on this service).
 pub(crate) async fn all_configurations(
@@ -864,7 +839,7 @@ pub struct CredentialConfigurations {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn SecureRandom>,
-    pub(crate) claim_sources: Arc<ClaimSources>,
+    pub(crate) documents: Arc<Documents>,
     pub(crate) settings: Arc<Settings>,
 }
 
@@ -885,13 +860,27 @@ impl CredentialConfigurations {
         Ok(config.to_response())
     }
 
+    /// Whether claims source `id` exists (read through the stored documents, so this service
+    /// needs nothing of the claims sources' own).
+    async fn claim_source_exists(&self, id: &str) -> Result<bool, Error> {
+        match self
+            .documents
+            .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(crate) async fn check_claim_source_of(
         &self,
         config: &CredentialConfiguration,
     ) -> Result<(), Error> {
         match &config.request.claim_source_id {
             // An id that names nothing is a 404, like any other.
-            Some(id) if !self.claim_sources.claim_source_exists(id).await? => {
+            Some(id) if !self.claim_source_exists(id).await? => {
                 Err(Error::NotFound(Resource::ClaimSource))
             }
             _ => Ok(()),

@@ -4,11 +4,11 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::catalogue::credential_configuration::CredentialConfigurations;
 #[allow(unused_imports)]
 use crate::catalogue::user::Users;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -23,10 +23,9 @@ use sigil_proto::admin::offer::{
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
 use std::sync::Arc;
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use crate::FieldError;
+use crate::clock::timestamp;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::store::{OfferRecord, StoreError, UserRecord, UserWrite};
@@ -86,18 +85,6 @@ pub(crate) fn offer_ttl(
         );
     }
     total
-}
-
-pub(crate) fn timestamp(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// A transaction code to make.

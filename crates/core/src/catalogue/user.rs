@@ -177,14 +177,14 @@ impl Users {
                     offer_id: r.offer_id,
                     format: r.format,
                     holder_key_thumbprint: r.holder_key_thumbprint,
-                    issued_at: crate::catalogue::offer::timestamp(r.issued_at),
+                    issued_at: crate::clock::timestamp(r.issued_at),
                     mso_digest: r
                         .mso_digest
                         .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
                     notification: r.notification.map(|n| CredentialNotification {
                         event: n.event,
                         description: n.description,
-                        received_at: crate::catalogue::offer::timestamp(n.at),
+                        received_at: crate::clock::timestamp(n.at),
                     }),
                 })
                 .collect(),

@@ -3,26 +3,6 @@
 
 #[allow(unused_imports)]
 use crate::Clock;
-#[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
-use crate::authorization::dpop::Dpop;
-#[allow(unused_imports)]
-use crate::catalogue::claim_source::ClaimSources;
-#[allow(unused_imports)]
-use crate::catalogue::credential_configuration::CredentialConfigurations;
-#[allow(unused_imports)]
-use crate::catalogue::user::Users;
-#[allow(unused_imports)]
-use crate::issuance::nonce::Nonces;
-#[allow(unused_imports)]
-use crate::keys::IssuerKeys;
-#[allow(unused_imports)]
-use crate::keys::did::Dids;
-#[allow(unused_imports)]
-use crate::keys::iaca::MdocCertificates;
-#[allow(unused_imports)]
-use crate::store::Store;
 use serde_json::{Map, Value};
 #[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
@@ -30,10 +10,7 @@ use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance as FormatInput, cwt, jwt_vc_json, sd_jwt_vc};
-use sigil_proto::oid4vci::credential::{
-    CredentialRequest, CredentialResponse, DeferredResponse, IssuedCredential,
-};
-use std::sync::Arc;
+use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
 
 use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
 use crate::catalogue::user::user_object;
@@ -41,69 +18,10 @@ use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::issuance::deferred::Awaiting;
 use crate::issuance::encryption::ResponseEncryption;
+use crate::issuance::{CredentialAnswer, PendingIssuance, Subject, denied};
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
 
-pub(crate) fn denied(description: impl Into<String>) -> Error {
-    Error::protocol(ProtocolError::CredentialRequestDenied, description)
-}
-
-/// What the credential and deferred credential endpoints answer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CredentialAnswer {
-    /// 200: the credentials.
-    Issued(CredentialResponse),
-    /// 202: come back to the deferred credential endpoint.
-    Deferred(DeferredResponse),
-}
-
-impl CredentialAnswer {
-    /// The JSON body.
-    pub fn body(&self) -> Value {
-        match self {
-            CredentialAnswer::Issued(r) => serde_json::to_value(r),
-            CredentialAnswer::Deferred(r) => serde_json::to_value(r),
-        }
-        .unwrap_or(Value::Null)
-    }
-}
-
-/// A credential request whose proofs were accepted: everything issuance needs but the claims.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingIssuance {
-    pub user_id: String,
-    pub offer_id: Option<String>,
-    /// SHA-256 of the access token (notifications and deferred redemption check it).
-    pub token_hash: Vec<u8>,
-    /// One per credential, distinct.
-    pub holders: Vec<HolderKey>,
-    /// The offer's or the login's claims.
-    pub grant_claims: Option<Map<String, Value>>,
-}
-
-/// Whom a credential is issued to: the user's id and the object the claim mappings read.
-#[derive(Debug, Clone)]
-pub(crate) struct Subject {
-    pub id: String,
-    pub object: Value,
-}
-
-/// The credential endpoint with its key proofs, deferred issuance, notifications and encryption.
-#[derive(Debug, Clone)]
-pub struct Issuance {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) rng: Arc<dyn SecureRandom>,
-    pub(crate) settings: Arc<Settings>,
-    pub(crate) issuer_keys: Arc<IssuerKeys>,
-    pub(crate) configurations: Arc<CredentialConfigurations>,
-    pub(crate) users: Arc<Users>,
-    pub(crate) claim_sources: Arc<ClaimSources>,
-    pub(crate) dids: Arc<Dids>,
-    pub(crate) mdoc: Arc<MdocCertificates>,
-    pub(crate) nonces: Arc<Nonces>,
-}
-
-impl Issuance {
+impl super::Issuance {
     /// `POST /v1/openid/credential`.
     /// `token` comes from [`Sigil::resource_access`], checked before the body is read. Returns
     /// the answer and, when the wallet asked for it, how to encrypt it.

@@ -16,11 +16,11 @@ use sigil_proto::admin::deferred::{
 use sigil_proto::oid4vci::credential::{DeferredCredentialRequest, DeferredResponse};
 
 use crate::catalogue::credential_configuration::CredentialConfiguration;
-use crate::catalogue::offer::timestamp;
+use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
-use crate::issuance::credential::{CredentialAnswer, PendingIssuance, denied};
 use crate::issuance::encryption::ResponseEncryption;
+use crate::issuance::{CredentialAnswer, PendingIssuance, denied};
 use crate::store::{AccessTokenRecord, DeferredIssuanceRecord, StoreError};
 
 /// What a deferred issuance waits for.
@@ -89,7 +89,7 @@ fn invalid_transaction() -> Error {
     )
 }
 
-impl crate::issuance::credential::Issuance {
+impl super::Issuance {
     /// Stores an accepted request and answers 202 with its transaction id.
     pub(crate) async fn defer(
         &self,

@@ -3,11 +3,11 @@
 //! issuer identifier.
 
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::catalogue::credential_configuration::CredentialConfigurations;
 #[allow(unused_imports)]
 use crate::keys::IssuerKeys;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -15,7 +15,6 @@ use crate::authorization::dpop::DPOP_ALGS;
 use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
 use crate::error::Error;
-use crate::issuance::encryption;
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
 use crate::authorization::token::AUTHORIZATION_CODE_GRANT;
@@ -197,8 +196,14 @@ impl Metadata {
             .map(|c| (c.id.clone(), configuration_metadata(c)))
             .collect();
         let oauth = &self.settings().oauth;
-        let algs: Vec<&str> = encryption::ALGS.iter().map(|a| a.as_str()).collect();
-        let encs: Vec<&str> = encryption::ENCS.iter().map(|e| e.as_str()).collect();
+        let algs: Vec<&str> = crate::keys::request_keys::ALGS
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        let encs: Vec<&str> = crate::keys::request_keys::ENCS
+            .iter()
+            .map(|e| e.as_str())
+            .collect();
         let mut metadata = json!({
             "credential_issuer": issuer,
             "credential_endpoint": format!("{issuer}{CREDENTIAL_PATH}"),

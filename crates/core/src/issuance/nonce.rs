@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 use sigil_crypto::{MasterKey, SealedBox, SecureRandom, b64url, random_array, sha256};

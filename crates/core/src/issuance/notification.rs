@@ -20,7 +20,7 @@ fn malformed(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidNotificationRequest, description)
 }
 
-impl crate::issuance::credential::Issuance {
+impl super::Issuance {
     /// `POST /v1/openid/notification`; the HTTP answer is 204.
     pub async fn notify(
         &self,

@@ -10,7 +10,7 @@ use crate::store::AccessTokenRecord;
 /// The `typ` a JWT proof must carry (Appendix F.1).
 pub const PROOF_TYP: &str = "openid4vci-proof+jwt";
 /// Proof algorithms Sigil verifies (advertised in `proof_signing_alg_values_supported`).
-pub const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
+pub use crate::catalogue::credential_configuration::PROOF_ALGS;
 /// The rules a key proof JWT is accepted under (F.1, F.4; RFC 8725 §3.11).
 const KEY_PROOF: Acceptance<'static> = Acceptance {
     max_bytes: 16 * 1024,
@@ -22,7 +22,7 @@ fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidProof, description)
 }
 
-impl crate::issuance::credential::Issuance {
+impl super::Issuance {
     /// Validates a request's JWT proofs (one per credential, §8.2) and spends their c_nonces;
     /// returns the holder keys in order. The proofs of a batch may share one c_nonce (it is
     /// spent once); the same key twice is refused, so each credential has its own key.

@@ -3,19 +3,34 @@
 //! the Ed25519 credential key. Both resolve to the same key as a `Multikey` verification method.
 
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::keys::IssuerKeys;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 use serde_json::{Value, json};
 use sigil_crypto::base58::ed25519_multikey;
 use sigil_crypto::{PublicJwk, SigningAlgorithm, b64url};
 use sigil_formats::json_ld::{DID_V1, MULTIKEY_V1};
 use std::sync::Arc;
 
-use crate::catalogue::credential_configuration::IssuerDidMethod;
 use crate::error::{Error, ProtocolError};
 use crate::keys::provider::ProviderKey;
 use crate::store::StoreError;
+
+/// The DID an `ldp_vc` names its issuer by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerDidMethod {
+    /// `did:web` derived from the public URL.
+    Web,
+    /// `did:key` of the issuer's Ed25519 key.
+    Key,
+}
+
+impl IssuerDidMethod {
+    pub(crate) const NAMES: [(&'static str, IssuerDidMethod); 2] = [
+        ("did:web", IssuerDidMethod::Web),
+        ("did:key", IssuerDidMethod::Key),
+    ];
+}
 
 /// Where a `did:web` without a path is resolved.
 pub const DID_DOCUMENT_PATH: &str = "/.well-known/did.json";

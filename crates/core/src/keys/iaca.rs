@@ -9,9 +9,9 @@
 #[allow(unused_imports)]
 use crate::Clock;
 #[allow(unused_imports)]
-use crate::app::Settings;
-#[allow(unused_imports)]
 use crate::keys::provider::KeyProviders;
+#[allow(unused_imports)]
+use crate::settings::Settings;
 #[allow(unused_imports)]
 use crate::store::Store;
 use serde_json::Value;
@@ -30,13 +30,13 @@ use sigil_proto::admin::iaca::{
 use sigil_proto::admin::page::Page;
 use std::sync::Arc;
 
-use crate::app::MdocSettings;
-use crate::catalogue::credential_configuration::instant;
-use crate::catalogue::offer::timestamp;
+use crate::clock::instant;
+use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
 use crate::keys::provider::{KeyUse, ProvidedKey, ProviderKey};
 use crate::page::PageRequest;
+use crate::settings::MdocSettings;
 use crate::store::{MdocCertificateKind, MdocCertificateRecord, StoreError};
 use crate::validation::{Problems, text};
 

@@ -13,6 +13,7 @@
 pub mod did;
 pub mod iaca;
 pub mod provider;
+pub mod request_keys;
 
 use std::sync::{Arc, RwLock};
 
@@ -26,11 +27,9 @@ use sigil_proto::admin::keys::{KeyKind, KeyList, KeyResponse, KeyState};
 
 use crate::Clock;
 use crate::error::Error;
-use crate::issuance::encryption::{
-    ALGS, PURPOSE_REQUEST_ENCRYPTION, RequestKeys, request_key_context,
-};
 use crate::store::{SigningKeyRecord, SigningKeysVersion, Store, StoreError};
 use provider::{KeyProviders, KeyUse, ProviderKey};
+use request_keys::{ALGS, PURPOSE_REQUEST_ENCRYPTION, RequestKeys, request_key_context};
 
 /// Keys that sign credentials (published in the JWKS).
 pub const PURPOSE_CREDENTIAL: &str = "credential";
@@ -591,11 +590,11 @@ impl IssuerKeys {
                         algorithm: r.algorithm.clone(),
                         state: state(r, now, self.overlap),
                         provider: r.provider.clone(),
-                        created_at: crate::catalogue::offer::timestamp(r.created_at),
-                        retired_at: r.retired_at.map(crate::catalogue::offer::timestamp),
+                        created_at: crate::clock::timestamp(r.created_at),
+                        retired_at: r.retired_at.map(crate::clock::timestamp),
                         published_until: r
                             .retired_at
-                            .map(|at| crate::catalogue::offer::timestamp(at + self.overlap)),
+                            .map(|at| crate::clock::timestamp(at + self.overlap)),
                     })
                 })
                 .collect(),

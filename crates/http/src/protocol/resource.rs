@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use sigil_core::authorization::dpop::{
     Challenge, DPOP_ALGS, DpopRequest, ResourceDenied, TokenScheme,
 };
-use sigil_core::issuance::credential::CredentialAnswer;
+use sigil_core::issuance::CredentialAnswer;
 use sigil_core::issuance::encryption::ResponseEncryption;
 use sigil_core::store::AccessTokenRecord;
 use sigil_core::{Error, ProtocolError, Sigil};
