@@ -667,6 +667,8 @@ macro_rules! impl_store {
                 Ok(row.map($crate::sql::access_token_record))
             }
 
+            // A c_nonce (or DPoP nonce) is spent by inserting its hash: the primary key lets one
+            // insert win, on every node.
             async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
                 let _writer = self.writer().await;
                 let done = sqlx::query(

@@ -21,6 +21,8 @@ pub(crate) fn routes() -> Router<Sigil> {
     Router::new().route(TOKEN_PATH, post(token))
 }
 
+/// Both grants through `Tokens::token`: a pre-authorized code with its `tx_code`, or an
+/// authorization code with its PKCE verifier; DPoP-bound when a `DPoP` proof comes with it.
 async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response, OAuthError> {
     let (headers, pairs) = form_pairs(request).await?;
     let token_request = TokenRequest::from_pairs(&pairs);
