@@ -431,7 +431,8 @@ impl ClaimSources {
         root.insert("claims".into(), Value::Object(claims.clone()));
         root.insert(
             "credentialConfiguration".into(),
-            serde_json::to_value(config.to_response()).unwrap_or(Value::Null),
+            serde_json::to_value(config.to_response())
+                .map_err(|e| StoreError::Corrupt(format!("configuration {}: {e}", config.id)))?,
         );
         let root = Value::Object(root);
         let mut params = Map::new();

@@ -81,9 +81,50 @@ fn to_response(record: &UserRecord) -> Result<UserResponse, Error> {
     })
 }
 
-/// The user object claim mappings read: `{id, authenticationProvider, claims}`.
-pub fn user_object(user: &UserResponse) -> Value {
-    serde_json::to_value(user).unwrap_or(Value::Null)
+/// A user as claim mappings see it (seed 004): built from the stored user, not from a
+/// management API body, so the two can change apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserObject {
+    /// The user's id.
+    pub id: String,
+    /// The provider's issuer URL and the user's subject there, when known.
+    pub provider: Option<(String, String)>,
+    /// The user's claims, with the grant's, an administrator's and the claims source's merged in
+    /// by issuance.
+    pub claims: Map<String, Value>,
+}
+
+impl UserObject {
+    fn from_record(record: &UserRecord) -> Result<Self, Error> {
+        let claims = match serde_json::from_str::<Value>(&record.claims) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(StoreError::Corrupt(format!("claims of user {}", record.id)).into()),
+        };
+        let provider = match (&record.provider_url, &record.subject_id) {
+            (Some(url), Some(subject)) => Some((url.clone(), subject.clone())),
+            _ => None,
+        };
+        Ok(Self {
+            id: record.id.clone(),
+            provider,
+            claims,
+        })
+    }
+
+    /// The JSON claim mappings read: `{id, authenticationProvider: {url, subjectId}, claims}`
+    /// (`authenticationProvider` only when known).
+    pub fn to_value(&self) -> Value {
+        let mut object = Map::new();
+        object.insert("id".into(), Value::from(self.id.as_str()));
+        if let Some((url, subject)) = &self.provider {
+            let mut provider = Map::new();
+            provider.insert("url".into(), Value::from(url.as_str()));
+            provider.insert("subjectId".into(), Value::from(subject.as_str()));
+            object.insert("authenticationProvider".into(), Value::Object(provider));
+        }
+        object.insert("claims".into(), Value::Object(self.claims.clone()));
+        Value::Object(object)
+    }
 }
 
 fn duplicate(error: StoreError) -> Error {
@@ -122,6 +163,16 @@ impl Users {
         }
         let record = self.store.get_user(id).await?.ok_or(not_found)?;
         to_response(&record)
+    }
+
+    /// The user `id` as claim mappings see it.
+    pub(crate) async fn user_object(&self, id: &str) -> Result<UserObject, Error> {
+        let not_found = Error::NotFound(Resource::User);
+        if !is_id(id) {
+            return Err(not_found);
+        }
+        let record = self.store.get_user(id).await?.ok_or(not_found)?;
+        UserObject::from_record(&record)
     }
 
     /// `GET /v1/users`, filtered by provider URL and/or subject.

@@ -13,7 +13,6 @@ use sigil_formats::{Issuance as FormatInput, cwt, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
 
 use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
-use crate::catalogue::user::user_object;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::issuance::deferred::Awaiting;
@@ -186,7 +185,7 @@ impl super::Issuance {
         pending: &PendingIssuance,
         extra: Option<Map<String, Value>>,
     ) -> Result<Option<Subject>, Error> {
-        let mut user = match self.users.user(&pending.user_id).await {
+        let mut user = match self.users.user_object(&pending.user_id).await {
             Ok(user) => user,
             Err(Error::NotFound(_)) => {
                 return Err(denied("the user this offer was made for no longer exists"));
@@ -210,7 +209,7 @@ impl super::Issuance {
         user.claims.extend(sourced);
         Ok(Some(Subject {
             id: user.id.clone(),
-            object: user_object(&user),
+            object: user.to_value(),
         }))
     }
 

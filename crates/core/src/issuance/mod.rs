@@ -43,12 +43,12 @@ pub enum CredentialAnswer {
 
 impl CredentialAnswer {
     /// The JSON body.
-    pub fn body(&self) -> Value {
+    pub fn body(&self) -> Result<Value, Error> {
         match self {
             CredentialAnswer::Issued(r) => serde_json::to_value(r),
             CredentialAnswer::Deferred(r) => serde_json::to_value(r),
         }
-        .unwrap_or(Value::Null)
+        .map_err(|e| crate::store::StoreError::Corrupt(format!("credential response: {e}")).into())
     }
 }
 

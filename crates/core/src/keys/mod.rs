@@ -448,18 +448,21 @@ impl IssuerKeys {
                       purpose: &str,
                       algorithm: &str,
                       provider: &str,
-                      certificate: Option<String>| SigningKeyRecord {
-            kid: jwk.kid.clone(),
-            algorithm: algorithm.into(),
-            public_jwk: serde_json::to_string(jwk).unwrap_or_default(),
-            private_key_key_id: reference.key_id.to_string(),
-            private_key_ciphertext: reference.bytes,
-            status: "active".into(),
-            purpose: purpose.into(),
-            certificate,
-            created_at: now,
-            provider: provider.into(),
-            retired_at: None,
+                      certificate: Option<String>|
+         -> Result<SigningKeyRecord, Error> {
+            Ok(SigningKeyRecord {
+                kid: jwk.kid.clone(),
+                algorithm: algorithm.into(),
+                public_jwk: serde_json::to_string(jwk).map_err(corrupt)?,
+                private_key_key_id: reference.key_id.to_string(),
+                private_key_ciphertext: reference.bytes,
+                status: "active".into(),
+                purpose: purpose.into(),
+                certificate,
+                created_at: now,
+                provider: provider.into(),
+                retired_at: None,
+            })
         };
         match kind {
             KeyKind::CredentialEs256 | KeyKind::CredentialEddsa => {
@@ -488,7 +491,7 @@ impl IssuerKeys {
                     alg.jose_name(),
                     provider.name(),
                     certificate,
-                )])
+                )?])
             }
             KeyKind::IssuerCa => {
                 let made = provider
@@ -518,7 +521,7 @@ impl IssuerKeys {
                     SigningAlgorithm::Es256.jose_name(),
                     provider.name(),
                     Some(serde_json::to_string(&info).map_err(corrupt)?),
-                )])
+                )?])
             }
             KeyKind::RequestEncryption => {
                 // Decryption keys stay in software (ECDH and HPKE need the private scalar here).

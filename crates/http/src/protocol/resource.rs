@@ -251,7 +251,7 @@ pub(crate) fn answer(
         CredentialAnswer::Issued(_) => StatusCode::OK,
         CredentialAnswer::Deferred(_) => StatusCode::ACCEPTED,
     };
-    let body = answer.body();
+    let body = answer.body()?;
     Ok(match encryption {
         Some(encryption) => {
             let jwe = sigil.issuance().encrypt_response(&body, encryption)?;
