@@ -1,11 +1,11 @@
 //! `authorization_query`: the query strings and form bodies of the OAuth flow, from the raw
 //! bytes to the domain's answer, through `sigil_core::Sigil` on a real (SQLite) store with one
 //! registered public wallet client and one credential configuration. The bytes go through
-//! `sigil_http::form::parse` as the edge does; the pairs then go to `Sigil::authorize` (the
+//! `sigil_http::form::parse` as the edge does; the pairs then go to `Authorization::authorize` (the
 //! authorization endpoint: client and redirect URI resolution, `request_uri`, PKCE,
 //! `response_type`, `scope`, the `authorization_details` JSON, `issuer_state`, `dpop_jkt`),
-//! `Sigil::authentication_callback` and `Sigil::interaction_hook_callback` (the provider's and
-//! the hook's returns), and, read as a token request body, `Sigil::token`.
+//! `Authorization::authentication_callback` and `Authorization::interaction_hook_callback` (the provider's and
+//! the hook's returns), and, read as a token request body, `Tokens::token`.
 //!
 //! No authentication provider is configured, so `authorize` stops after validating the request
 //! and answers with an error redirect or page. PAR (`push_authorization_request`) runs the same

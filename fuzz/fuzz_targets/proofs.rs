@@ -1,6 +1,6 @@
 //! `proofs`: key proofs and DPoP proofs as the server checks them, through `sigil_core::Sigil`
-//! itself on a real (SQLite) store: `Sigil::issue_credential` with the input as `proofs.jwt`
-//! (one proof per line, so batches too), and `Sigil::verify_dpop` with each line as the `DPoP`
+//! itself on a real (SQLite) store: `Issuance::issue_credential` with the input as `proofs.jwt`
+//! (one proof per line, so batches too), and `Dpop::verify_dpop` with each line as the `DPoP`
 //! header at the token endpoint and at the credential endpoint (with `ath`). DPoP nonces are
 //! required, so the server's sealed nonces are parsed as well.
 //!

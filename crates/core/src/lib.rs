@@ -29,3 +29,7 @@ pub use app::Sigil;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, FieldError, Location, ProtocolError};
 pub use settings::{MdocSettings, OAuthSettings, Settings};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod import_graph;

@@ -3,7 +3,8 @@
 //!
 //! The SQL is written once: both engines accept `$n` placeholders, `ON CONFLICT … DO UPDATE`
 //! and `RETURNING`, so one macro expands the same statements for each pool type. Only
-//! connection setup differs. Depends on `sigil-core` for the trait and records, nothing else.
+//! connection setup differs. Depends on `sigil-core` for the trait and records and on `sigil-crypto`
+//! for hashing.
 
 use std::path::Path;
 use std::str::FromStr;

@@ -54,7 +54,7 @@ pub struct DpopRequest<'a> {
 }
 
 /// A verified DPoP proof whose `jti` is not spent yet: the caller spends it with
-/// [`Sigil::spend_dpop_proof`] once the rest of the request has shown it is valid, so a proof
+/// [`Dpop::spend_dpop_proof`] once the rest of the request has shown it is valid, so a proof
 /// sent with a made-up code or token leaves no row behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DpopProof {
@@ -154,7 +154,7 @@ impl Dpop {
 
     /// Checks the DPoP proof of a request (RFC 9449 §4.3); `None` when none was sent.
     /// `access_token` is given at protected resources, where the proof must carry its hash
-    /// (`ath`). The proof's `jti` is not spent here: see [`Sigil::spend_dpop_proof`].
+    /// (`ath`). The proof's `jti` is not spent here: see [`Dpop::spend_dpop_proof`].
     pub async fn verify_dpop(
         &self,
         request: &DpopRequest<'_>,

@@ -49,7 +49,7 @@ pub struct Tokens {
 impl Tokens {
     /// `POST /v1/oauth/token`.
     /// `credentials` carries HTTP Basic client authentication, if sent.
-    /// `dpop` is the request's verified DPoP proof ([`Sigil::verify_dpop`]), checked before the
+    /// `dpop` is the request's verified DPoP proof ([`Dpop::verify_dpop`](crate::authorization::dpop::Dpop::verify_dpop)), checked before the
     /// grant so a bad proof never spends a code.
     pub async fn token(
         &self,

@@ -22,7 +22,7 @@ use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
 
 impl super::Issuance {
     /// `POST /v1/openid/credential`.
-    /// `token` comes from [`Sigil::resource_access`], checked before the body is read. Returns
+    /// `token` comes from [`Dpop::resource_access`](crate::authorization::dpop::Dpop::resource_access), checked before the body is read. Returns
     /// the answer and, when the wallet asked for it, how to encrypt it.
     pub async fn issue_credential(
         &self,

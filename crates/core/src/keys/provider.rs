@@ -157,6 +157,13 @@ impl KeyProviders {
         }
     }
 
+    /// Also uses `provider` for the stored keys that name it (keys made before a deployment
+    /// moved to another default provider keep working through the one that holds them).
+    pub fn with(mut self, provider: Arc<dyn KeyProvider>) -> Self {
+        self.others.push(provider);
+        self
+    }
+
     /// The provider new keys are made in.
     pub fn default_provider(&self) -> &Arc<dyn KeyProvider> {
         &self.default
