@@ -95,6 +95,8 @@ pub type WrapKeyProvider = Arc<dyn Fn(Arc<dyn KeyProvider>) -> Arc<dyn KeyProvid
 pub struct Ports {
     /// The clock; the system clock when `None`.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Randomness; the operating system's when `None`.
+    pub rng: Option<Arc<dyn SecureRandom>>,
     /// Wraps (or replaces) the software key provider, which it is given.
     pub key_provider: Option<WrapKeyProvider>,
 }
@@ -103,6 +105,7 @@ impl std::fmt::Debug for Ports {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ports")
             .field("clock", &self.clock)
+            .field("rng", &self.rng)
             .field("key_provider", &self.key_provider.is_some())
             .finish()
     }
@@ -205,7 +208,10 @@ async fn build_with(
     ports: Ports,
 ) -> Result<sigil_core::app::Started, StartError> {
     let store = open_store(config).await?;
-    let rng: Arc<dyn SecureRandom> = Arc::new(SystemRandom::new());
+    let rng: Arc<dyn SecureRandom> = ports
+        .rng
+        .clone()
+        .unwrap_or_else(|| Arc::new(SystemRandom::new()));
     let master_key = Arc::new(master_key(config, rng.as_ref())?);
     let software: Arc<dyn KeyProvider> =
         Arc::new(SoftwareKeyProvider::new(master_key.clone(), rng.clone()));

@@ -399,7 +399,13 @@ async fn a_wallet_obtains_a_jwt_vc_json_with_a_tx_code(engine: Engine) {
 }
 
 async fn token_endpoint_refusals(engine: Engine) {
-    let app = spawn_app(engine).await;
+    // A clock the test moves, so the expired offer below needs no sleep.
+    let clock = std::sync::Arc::new(sigil_core::FixedClock::new(crate::wallet::now()));
+    let ports = sigil::Ports {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    };
+    let app = crate::helpers::spawn_app_with_ports(engine, &[], ports).await;
     let config = app.configuration(jwt_vc_config()).await;
     let created = app.offer(json!({"credentials": [config]})).await;
     let code = pre_authorized_code(created.body["uri"].as_str().unwrap());
@@ -500,7 +506,7 @@ async fn token_endpoint_refusals(engine: Engine) {
     let short = app
         .offer(json!({"credentials": [config], "expiresIn": {"seconds": 1}}))
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    clock.advance(2);
     assert_oauth(
         &app.redeem(
             &pre_authorized_code(short.body["uri"].as_str().unwrap()),

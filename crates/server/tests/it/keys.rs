@@ -86,13 +86,13 @@ impl KeyProvider for Recording {
 fn recording_ports(calls: &Calls) -> sigil::Ports {
     let calls = calls.clone();
     sigil::Ports {
-        clock: None,
         key_provider: Some(Arc::new(move |inner| {
             Arc::new(Recording {
                 inner,
                 calls: calls.clone(),
             }) as Arc<dyn KeyProvider>
         })),
+        ..Default::default()
     }
 }
 
@@ -476,7 +476,7 @@ async fn keys_rotate_with_overlap_and_old_credentials_keep_verifying(engine: Eng
     let clock = Arc::new(FixedClock::new(crate::wallet::now()));
     let ports = sigil::Ports {
         clock: Some(clock.clone() as Arc<dyn Clock>),
-        key_provider: None,
+        ..Default::default()
     };
     let app = spawn_app_with_ports(engine, &[("keys.overlap_days", "30")], ports).await;
     let ids = configurations(&app).await;
