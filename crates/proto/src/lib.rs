@@ -10,4 +10,5 @@ pub mod error;
 pub mod health;
 pub mod integer;
 pub mod oid4vci;
+pub mod secret;
 pub mod syntax;

@@ -20,7 +20,8 @@ use sigil_crypto::MasterKey;
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{random_token, sha256};
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
-use sigil_proto::oid4vci::token::{TokenRequest, TokenResponse};
+use sigil_proto::oid4vci::token::{GrantType, GrantTypeError, TokenRequest, TokenResponse};
+use sigil_proto::secret::Secret;
 use std::sync::Arc;
 
 use crate::authorization::dpop::DpopProof;
@@ -30,8 +31,7 @@ use crate::catalogue::offer::tx_code_mac;
 use crate::error::{Error, ProtocolError};
 use crate::store::{NewAccessToken, Redemption};
 
-/// The authorization code grant type.
-pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
+pub use sigil_proto::oid4vci::token::AUTHORIZATION_CODE_GRANT;
 
 /// The token endpoint: both grants, client authentication, sender-constrained tokens.
 #[derive(Debug, Clone)]
@@ -58,15 +58,17 @@ impl Tokens {
         dpop: Option<&DpopProof>,
     ) -> Result<TokenResponse, Error> {
         use ProtocolError::{InvalidGrant, InvalidRequest, UnsupportedGrantType};
-        match request.grant_type.as_deref() {
-            None => return Err(Error::protocol(InvalidRequest, "grant_type is required")),
-            Some(PRE_AUTHORIZED_CODE_GRANT) => {}
-            Some(AUTHORIZATION_CODE_GRANT) => {
+        match request.grant() {
+            Err(GrantTypeError::Missing) => {
+                return Err(Error::protocol(InvalidRequest, "grant_type is required"));
+            }
+            Ok(GrantType::PreAuthorizedCode) => {}
+            Ok(GrantType::AuthorizationCode) => {
                 return self
                     .authorization_code_token(request, credentials, dpop)
                     .await;
             }
-            Some(_) => {
+            Err(GrantTypeError::Unsupported) => {
                 return Err(Error::protocol(
                     UnsupportedGrantType,
                     format!(
@@ -79,7 +81,8 @@ impl Tokens {
         let client_id = self.pre_authorized_client(request, credentials).await?;
         let code = request
             .pre_authorized_code
-            .as_deref()
+            .as_ref()
+            .map(|c| c.expose())
             .filter(|c| !c.is_empty())
             .ok_or_else(|| Error::protocol(InvalidRequest, "pre-authorized_code is required"))?;
         let refused = || {
@@ -102,7 +105,7 @@ impl Tokens {
                     && o.tx_code_failures < self.settings().oauth.tx_code_max_failures
             })
             .ok_or_else(refused)?;
-        let tx_code = request.tx_code.as_deref();
+        let tx_code = request.tx_code.as_ref().map(|t| t.expose());
         // OID4VCI 1.0 §6.1: tx_code MUST be sent iff the offer asked for one.
         let mac = match (&offer.tx_code_mac, tx_code) {
             (Some(_), None) => {
@@ -147,7 +150,7 @@ impl Tokens {
             .await?
         {
             Redemption::Redeemed(_) => Ok(TokenResponse {
-                access_token: token,
+                access_token: Secret::new(token),
                 token_type: token_type(dpop_jkt.as_deref()).into(),
                 expires_in: ttl,
                 authorization_details: None,
@@ -223,7 +226,8 @@ impl Tokens {
             .await?;
         let code = request
             .code
-            .as_deref()
+            .as_ref()
+            .map(|c| c.expose())
             .ok_or_else(|| Error::protocol(InvalidRequest, "code is required"))?;
         let redeemed = self
             .authorization
@@ -231,12 +235,12 @@ impl Tokens {
                 &client,
                 code,
                 request.redirect_uri.as_deref(),
-                request.code_verifier.as_deref(),
+                request.code_verifier.as_ref().map(|v| v.expose()),
                 dpop,
             )
             .await?;
         Ok(TokenResponse {
-            access_token: redeemed.access_token,
+            access_token: Secret::new(redeemed.access_token),
             token_type: token_type(redeemed.dpop_jkt.as_deref()).into(),
             expires_in: redeemed.expires_in,
             authorization_details: redeemed.authorization_details,

@@ -22,6 +22,7 @@ use sigil_proto::admin::offer::{
     OfferExpiresIn, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
+use sigil_proto::secret::Secret;
 use std::sync::Arc;
 
 use crate::FieldError;
@@ -260,7 +261,7 @@ impl Offers {
             credential_configuration_ids: request.credentials.clone(),
             grants: Grants {
                 pre_authorized_code: Some(PreAuthorizedCodeGrant {
-                    pre_authorized_code: code.clone(),
+                    pre_authorized_code: Secret::new(code.clone()),
                     tx_code: tx.as_ref().map(|plan| TxCode {
                         input_mode: if plan.numeric { "numeric" } else { "text" }.into(),
                         length: plan.length,

@@ -10,7 +10,10 @@ use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::{Issuance as FormatInput, cwt, jwt_vc_json, sd_jwt_vc};
-use sigil_proto::oid4vci::credential::{CredentialRequest, CredentialResponse, IssuedCredential};
+use sigil_proto::oid4vci::credential::{
+    CredentialRequest, CredentialResponse, CredentialTarget, CredentialTargetError,
+    IssuedCredential, KeyProofs, KeyProofsError,
+};
 
 use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
 use crate::error::{Error, ProtocolError};
@@ -39,14 +42,11 @@ impl super::Issuance {
             .map(serde_json::from_str)
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("access token identifiers: {e}")))?;
-        let configuration_id = match (
-            &request.credential_configuration_id,
-            &request.credential_identifier,
-        ) {
-            (Some(id), None) => id,
+        let configuration_id = match request.target() {
+            Ok(CredentialTarget::ConfigurationId(id)) => id,
             // §6.2: each identifier names one credential dataset; Sigil's are the configuration ids.
-            (None, Some(identifier)) => match &identifiers {
-                Some(list) if list.contains(identifier) => identifier,
+            Ok(CredentialTarget::Identifier(identifier)) => match &identifiers {
+                Some(list) if list.iter().any(|i| i == identifier) => identifier,
                 _ => {
                     return Err(Error::protocol(
                         UnknownCredentialIdentifier,
@@ -54,13 +54,13 @@ impl super::Issuance {
                     ));
                 }
             },
-            (Some(_), Some(_)) => {
+            Err(CredentialTargetError::Both) => {
                 return Err(Error::protocol(
                     InvalidCredentialRequest,
                     "send exactly one of credential_configuration_id and credential_identifier",
                 ));
             }
-            (None, None) => {
+            Err(CredentialTargetError::Neither) => {
                 return Err(Error::protocol(
                     InvalidCredentialRequest,
                     "credential_configuration_id is required",
@@ -78,7 +78,7 @@ impl super::Issuance {
                 "the credential configuration is unknown or not covered by this access token",
             )
         };
-        if !granted.contains(configuration_id) {
+        if !granted.iter().any(|g| g == configuration_id) {
             return Err(unknown());
         }
         let config = match self
@@ -90,27 +90,24 @@ impl super::Issuance {
             Err(Error::NotFound(_)) => return Err(unknown()),
             Err(e) => return Err(e),
         };
-        let jwts: Vec<&str> = match (&request.proofs, &request.proof) {
-            (Some(proofs), None) => {
-                if !proofs.other.is_empty() {
-                    return Err(Error::protocol(
-                        InvalidProof,
-                        "only jwt proofs are supported (proofs.jwt)",
-                    ));
-                }
-                proofs.jwt.iter().flatten().map(String::as_str).collect()
+        let jwts: Vec<&str> = match request.key_proofs() {
+            Ok(KeyProofs::Jwt(jwts)) => jwts,
+            Err(KeyProofsError::UnsupportedType) => {
+                return Err(Error::protocol(
+                    InvalidProof,
+                    "only jwt proofs are supported (proofs.jwt)",
+                ));
             }
-            (None, Some(proof)) if proof.proof_type.as_deref() == Some("jwt") => {
-                proof.jwt.iter().map(String::as_str).collect()
+            Err(KeyProofsError::SingularNotJwt) => {
+                return Err(Error::protocol(InvalidProof, "proof_type must be jwt"));
             }
-            (None, Some(_)) => return Err(Error::protocol(InvalidProof, "proof_type must be jwt")),
-            (Some(_), Some(_)) => {
+            Err(KeyProofsError::Both) => {
                 return Err(Error::protocol(
                     InvalidCredentialRequest,
                     "send proofs, not both proofs and proof",
                 ));
             }
-            (None, None) => {
+            Err(KeyProofsError::Missing) => {
                 return Err(Error::protocol(
                     InvalidProof,
                     "a key proof is required (proofs.jwt)",

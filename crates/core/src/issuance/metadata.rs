@@ -8,13 +8,20 @@ use crate::catalogue::credential_configuration::CredentialConfigurations;
 use crate::keys::IssuerKeys;
 #[allow(unused_imports)]
 use crate::settings::Settings;
-use serde_json::{Map, Value, json};
+use sigil_crypto::Jwks;
+use sigil_proto::oid4vci::metadata::{
+    AuthorizationServerMetadata, BatchIssuance, ClaimMetadata, CredentialConfigurationMetadata,
+    CredentialDefinition, CredentialDisplay, CredentialIssuerMetadata, CredentialMetadata, Image,
+    IssuerDisplay, JwtProofType, JwtVcIssuerMetadata, Logo, ProofTypesSupported,
+    RequestEncryptionMetadata, ResponseEncryptionMetadata, SigningAlgValue,
+};
 use std::sync::Arc;
 
 use crate::authorization::dpop::DPOP_ALGS;
 use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
 use crate::error::Error;
+use crate::keys::request_keys::{ALGS, ENCS};
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
 use crate::authorization::token::AUTHORIZATION_CODE_GRANT;
@@ -32,148 +39,141 @@ pub const DEFERRED_CREDENTIAL_PATH: &str = "/v1/openid/deferred-credential";
 /// The notification endpoint.
 pub const NOTIFICATION_PATH: &str = "/v1/openid/notification";
 
-fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<Value> {
+fn claims_metadata(mappings: &ClaimMappings, prefix: &[&str]) -> Vec<ClaimMetadata> {
     mappings
         .0
         .iter()
         .map(|m| {
-            let mut path: Vec<Value> = prefix.iter().map(|p| Value::from(*p)).collect();
-            path.push(Value::from(m.name.clone()));
+            let mut path: Vec<String> = prefix.iter().map(|p| p.to_string()).collect();
+            path.push(m.name.clone());
             // Present in every credential: required, defaulted, or static.
             let mandatory = match &m.source {
                 ClaimSource::Static(_) => true,
                 ClaimSource::Mapped { default, .. } => m.required || default.is_some(),
             };
-            json!({ "path": path, "mandatory": mandatory })
+            ClaimMetadata { path, mandatory }
         })
         .collect()
 }
 
-fn configuration_metadata(config: &CredentialConfiguration) -> Value {
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn configuration_metadata(config: &CredentialConfiguration) -> CredentialConfigurationMetadata {
     let r = &config.request;
-    let mut entry = Map::new();
-    entry.insert("format".into(), config.format.as_str().into());
-    // Seed 002 repeats the configuration id inside each entry.
-    entry.insert("id".into(), config.id.clone().into());
-    entry.insert("scope".into(), config.scope.clone().into());
-    let claims = match (&config.claims, config.format) {
+    let vc_types = || {
+        let mut types = vec!["VerifiableCredential".to_string()];
+        types.extend(config.types());
+        types
+    };
+    let mut entry = CredentialConfigurationMetadata {
+        format: config.format.as_str().into(),
+        id: config.id.clone(),
+        scope: config.scope.clone(),
+        vct: None,
+        types: None,
+        type_: None,
+        credential_definition: None,
+        doctype: None,
+        cryptographic_binding_methods_supported: Vec::new(),
+        credential_signing_alg_values_supported: Vec::new(),
+        proof_types_supported: ProofTypesSupported {
+            jwt: JwtProofType {
+                proof_signing_alg_values_supported: strings(config.format.proof_algorithms()),
+            },
+        },
+        credential_metadata: CredentialMetadata {
+            display: Vec::new(),
+            claims: Vec::new(),
+        },
+    };
+    let (binding, claims): (&[&str], Vec<ClaimMetadata>) = match (&config.claims, config.format) {
         (Claims::Flat(m), Format::DcSdJwt) => {
-            entry.insert("vct".into(), r.vct.clone().unwrap_or_default().into());
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["jwk"]),
-            );
-            claims_metadata(m, &[])
+            entry.vct = r.vct.clone();
+            (&["jwk"], claims_metadata(m, &[]))
         }
         (Claims::Flat(m), Format::CwtVc) => {
-            let mut types = vec![Value::from("VerifiableCredential")];
-            types.extend(config.types().into_iter().map(Value::from));
-            entry.insert("types".into(), Value::Array(types));
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["cose_key"]),
-            );
-            claims_metadata(m, &["vc", "credentialSubject"])
+            entry.types = Some(vc_types());
+            (
+                &["cose_key"],
+                claims_metadata(m, &["vc", "credentialSubject"]),
+            )
         }
         (Claims::Flat(m), Format::Cwt) => {
-            entry.insert("type".into(), r.type_.clone().unwrap_or_default().into());
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["cose_key"]),
-            );
-            claims_metadata(m, &[])
+            entry.type_ = r.type_.clone();
+            (&["cose_key"], claims_metadata(m, &[]))
         }
         (Claims::Flat(m), Format::LdpVc) => {
             let types = config.types();
-            if let Some(t) = config.ldp_template(&types) {
-                entry.insert(
-                    "credential_definition".into(),
-                    json!({ "@context": t.context(), "type": t.type_() }),
-                );
-            }
+            entry.credential_definition =
+                config.ldp_template(&types).map(|t| CredentialDefinition {
+                    context: Some(t.context()),
+                    types: t.type_(),
+                });
             // credentialSubject.id is the holder's DID.
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["did:key", "did:jwk"]),
-            );
-            claims_metadata(m, &["credentialSubject"])
+            (
+                &["did:key", "did:jwk"],
+                claims_metadata(m, &["credentialSubject"]),
+            )
         }
         (Claims::Flat(m), _) => {
-            let mut types = vec![Value::from("VerifiableCredential")];
-            types.extend(config.types().into_iter().map(Value::from));
-            entry.insert("credential_definition".into(), json!({ "type": types }));
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["jwk", "did:jwk", "did:key"]),
-            );
-            claims_metadata(m, &["credentialSubject"])
+            entry.credential_definition = Some(CredentialDefinition {
+                context: None,
+                types: vc_types(),
+            });
+            (
+                &["jwk", "did:jwk", "did:key"],
+                claims_metadata(m, &["credentialSubject"]),
+            )
         }
         (Claims::Namespaced(namespaces), _) => {
-            entry.insert(
-                "doctype".into(),
-                r.doctype.clone().unwrap_or_default().into(),
-            );
-            entry.insert(
-                "cryptographic_binding_methods_supported".into(),
-                json!(["cose_key"]),
-            );
-            namespaces
-                .iter()
-                .flat_map(|(ns, m)| claims_metadata(m, &[ns]))
-                .collect()
+            entry.doctype = r.doctype.clone();
+            (
+                &["cose_key"],
+                namespaces
+                    .iter()
+                    .flat_map(|(ns, m)| claims_metadata(m, &[ns]))
+                    .collect(),
+            )
         }
     };
+    entry.cryptographic_binding_methods_supported = strings(binding);
     // COSE formats name algorithms by COSE identifier (Appendix A.2.2, seed 002), JOSE ones by name.
     // ldp_vc names its proof suite (Appendix A.1.2.2).
     let cose = matches!(config.format, Format::MsoMdoc | Format::CwtVc | Format::Cwt);
-    let algorithms = match config.ldp {
-        Some(ldp) => json!([ldp.suite.as_str()]),
-        None if cose => json!([-7]),
-        None => json!(["ES256"]),
-    };
-    entry.insert("credential_signing_alg_values_supported".into(), algorithms);
-    entry.insert(
-        "proof_types_supported".into(),
-        json!({ "jwt": { "proof_signing_alg_values_supported": config.format.proof_algorithms() } }),
-    );
-    let mut display = Map::new();
-    display.insert("name".into(), r.name.clone().into());
+    entry.credential_signing_alg_values_supported = vec![match config.ldp {
+        Some(ldp) => SigningAlgValue::Name(ldp.suite.as_str().into()),
+        None if cose => SigningAlgValue::Cose(-7),
+        None => SigningAlgValue::Name("ES256".into()),
+    }];
     let branding = r.branding.clone();
-    display.insert(
-        "locale".into(),
-        branding
+    let mut display = CredentialDisplay {
+        name: r.name.clone(),
+        locale: branding
             .as_ref()
             .and_then(|b| b.locale.clone())
-            .unwrap_or_else(|| "en-US".into())
-            .into(),
-    );
-    if let Some(d) = &r.description {
-        display.insert("description".into(), d.clone().into());
-    }
+            .unwrap_or_else(|| "en-US".into()),
+        description: r.description.clone(),
+        logo: None,
+        background_color: None,
+        text_color: None,
+        background_image: None,
+    };
     if let Some(b) = branding {
-        if let Some(logo) = b.logo {
-            let mut l = Map::new();
-            l.insert("uri".into(), logo.url.into());
-            if let Some(alt) = logo.alt_text {
-                l.insert("alt_text".into(), alt.into());
-            }
-            display.insert("logo".into(), Value::Object(l));
-        }
-        if let Some(c) = b.background_color {
-            display.insert("background_color".into(), c.into());
-        }
-        if let Some(c) = b.text_color {
-            display.insert("text_color".into(), c.into());
-        }
-        if let Some(w) = b.watermark_image {
-            display.insert("background_image".into(), json!({ "uri": w }));
-        }
+        display.logo = b.logo.map(|logo| Logo {
+            uri: logo.url,
+            alt_text: logo.alt_text,
+        });
+        display.background_color = b.background_color;
+        display.text_color = b.text_color;
+        display.background_image = b.watermark_image.map(|uri| Image { uri });
     }
-    entry.insert(
-        "credential_metadata".into(),
-        json!({ "display": [Value::Object(display)], "claims": claims }),
-    );
-    Value::Object(entry)
+    entry.credential_metadata = CredentialMetadata {
+        display: vec![display],
+        claims,
+    };
+    entry
 }
 
 /// The metadata documents: credential issuer, authorization server, SD-JWT VC issuer.
@@ -186,9 +186,9 @@ pub struct Metadata {
 
 impl Metadata {
     /// `GET /.well-known/openid-credential-issuer`: only configurations Sigil can issue.
-    pub async fn credential_issuer_metadata(&self) -> Result<Value, Error> {
+    pub async fn credential_issuer_metadata(&self) -> Result<CredentialIssuerMetadata, Error> {
         let issuer = self.issuer();
-        let configurations: Map<String, Value> = self
+        let configurations = self
             .configurations
             .all_credential_configurations()
             .await?
@@ -196,71 +196,64 @@ impl Metadata {
             .map(|c| (c.id.clone(), configuration_metadata(c)))
             .collect();
         let oauth = &self.settings().oauth;
-        let algs: Vec<&str> = crate::keys::request_keys::ALGS
-            .iter()
-            .map(|a| a.as_str())
-            .collect();
-        let encs: Vec<&str> = crate::keys::request_keys::ENCS
-            .iter()
-            .map(|e| e.as_str())
-            .collect();
-        let mut metadata = json!({
-            "credential_issuer": issuer,
-            "credential_endpoint": format!("{issuer}{CREDENTIAL_PATH}"),
-            "nonce_endpoint": format!("{issuer}{NONCE_PATH}"),
-            "deferred_credential_endpoint": format!("{issuer}{DEFERRED_CREDENTIAL_PATH}"),
-            "notification_endpoint": format!("{issuer}{NOTIFICATION_PATH}"),
-            // §12.2.4: no zip_values_supported, so no compression.
-            "credential_request_encryption": {
-                "jwks": self.keys().request_keys().jwks(),
-                "enc_values_supported": encs,
-                "encryption_required": oauth.require_encryption,
+        let algs: Vec<String> = ALGS.iter().map(|a| a.as_str().to_string()).collect();
+        let encs: Vec<String> = ENCS.iter().map(|e| e.as_str().to_string()).collect();
+        Ok(CredentialIssuerMetadata {
+            credential_issuer: issuer.to_string(),
+            credential_endpoint: format!("{issuer}{CREDENTIAL_PATH}"),
+            nonce_endpoint: format!("{issuer}{NONCE_PATH}"),
+            deferred_credential_endpoint: format!("{issuer}{DEFERRED_CREDENTIAL_PATH}"),
+            notification_endpoint: format!("{issuer}{NOTIFICATION_PATH}"),
+            credential_request_encryption: RequestEncryptionMetadata {
+                jwks: self.keys().request_keys().jwks().clone(),
+                enc_values_supported: encs.clone(),
+                encryption_required: oauth.require_encryption,
             },
-            "credential_response_encryption": {
-                "alg_values_supported": algs,
-                "enc_values_supported": encs,
-                "encryption_required": oauth.require_encryption,
+            credential_response_encryption: ResponseEncryptionMetadata {
+                alg_values_supported: algs,
+                enc_values_supported: encs,
+                encryption_required: oauth.require_encryption,
             },
-            "display": [{ "name": self.settings().issuer_name, "locale": "en-US" }],
-            "credential_configurations_supported": configurations,
-            "mdoc_iacas_uri": format!("{issuer}{MDOC_IACAS_PATH}"),
-        });
-        // §12.2.4: present only when batches are supported (batch_size ≥ 2).
-        if oauth.batch_size >= 2
-            && let Some(m) = metadata.as_object_mut()
-        {
-            m.insert(
-                "batch_credential_issuance".into(),
-                json!({ "batch_size": oauth.batch_size }),
-            );
-        }
-        Ok(metadata)
-    }
-
-    /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §2; OID4VCI 1.0 §12.3).
-    pub fn authorization_server_metadata(&self) -> Value {
-        let issuer = self.issuer();
-        json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/v1/oauth/authorize"),
-            "pushed_authorization_request_endpoint": format!("{issuer}/v1/oauth/par"),
-            "require_pushed_authorization_requests": false,
-            "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
-            "jwks_uri": format!("{issuer}/v1/oauth/jwks"),
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTHORIZED_CODE_GRANT],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
-            "authorization_response_iss_parameter_supported": true,
-            "authorization_details_types_supported": ["openid_credential"],
-            "pre-authorized_grant_anonymous_access_supported": true,
-            "dpop_signing_alg_values_supported": DPOP_ALGS,
+            display: vec![IssuerDisplay {
+                name: self.settings().issuer_name.clone(),
+                locale: "en-US".into(),
+            }],
+            credential_configurations_supported: configurations,
+            mdoc_iacas_uri: format!("{issuer}{MDOC_IACAS_PATH}"),
+            // §12.2.4: present only when batches are supported (batch_size ≥ 2).
+            batch_credential_issuance: (oauth.batch_size >= 2).then_some(BatchIssuance {
+                batch_size: oauth.batch_size,
+            }),
         })
     }
 
+    /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §2; OID4VCI 1.0 §12.3).
+    pub fn authorization_server_metadata(&self) -> AuthorizationServerMetadata {
+        let issuer = self.issuer();
+        AuthorizationServerMetadata {
+            issuer: issuer.to_string(),
+            authorization_endpoint: format!("{issuer}/v1/oauth/authorize"),
+            pushed_authorization_request_endpoint: format!("{issuer}/v1/oauth/par"),
+            require_pushed_authorization_requests: false,
+            token_endpoint: format!("{issuer}{TOKEN_PATH}"),
+            jwks_uri: format!("{issuer}/v1/oauth/jwks"),
+            response_types_supported: strings(&["code"]),
+            response_modes_supported: strings(&["query"]),
+            grant_types_supported: strings(&[AUTHORIZATION_CODE_GRANT, PRE_AUTHORIZED_CODE_GRANT]),
+            code_challenge_methods_supported: strings(&["S256"]),
+            token_endpoint_auth_methods_supported: strings(&["none", "client_secret_basic"]),
+            authorization_response_iss_parameter_supported: true,
+            authorization_details_types_supported: strings(&["openid_credential"]),
+            pre_authorized_grant_anonymous_access_supported: true,
+            dpop_signing_alg_values_supported: strings(&DPOP_ALGS),
+        }
+    }
+
     /// `GET /.well-known/jwt-vc-issuer` (SD-JWT VC §5): the keys that sign SD-JWT VCs.
-    pub fn jwt_vc_issuer_metadata(&self) -> Value {
-        json!({ "issuer": self.issuer(), "jwks": self.keys().jwks() })
+    pub fn jwt_vc_issuer_metadata(&self) -> JwtVcIssuerMetadata<Jwks> {
+        JwtVcIssuerMetadata {
+            issuer: self.issuer().to_string(),
+            jwks: self.keys().jwks().clone(),
+        }
     }
 }

@@ -7,8 +7,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
 use sigil_core::{Error, Sigil};
+use sigil_crypto::Jwks;
+use sigil_proto::oid4vci::metadata::{
+    AuthorizationServerMetadata, CredentialIssuerMetadata, JwtVcIssuerMetadata,
+};
 
 use super::OAuthError;
 
@@ -49,7 +52,9 @@ fn not_found() -> OAuthError {
     OAuthError::Domain(Error::NotFound(sigil_core::error::Resource::Metadata))
 }
 
-async fn credential_issuer(State(sigil): State<Sigil>) -> Result<Json<Value>, OAuthError> {
+async fn credential_issuer(
+    State(sigil): State<Sigil>,
+) -> Result<Json<CredentialIssuerMetadata>, OAuthError> {
     Ok(Json(sigil.metadata().credential_issuer_metadata().await?))
 }
 
@@ -63,28 +68,28 @@ async fn credential_issuer_at(
     Ok(Json(sigil.metadata().credential_issuer_metadata().await?).into_response())
 }
 
-async fn authorization_server(State(sigil): State<Sigil>) -> Json<Value> {
+async fn authorization_server(State(sigil): State<Sigil>) -> Json<AuthorizationServerMetadata> {
     Json(sigil.metadata().authorization_server_metadata())
 }
 
 async fn authorization_server_at(
     State(sigil): State<Sigil>,
     Path(path): Path<String>,
-) -> Result<Json<Value>, OAuthError> {
+) -> Result<Json<AuthorizationServerMetadata>, OAuthError> {
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }
     Ok(Json(sigil.metadata().authorization_server_metadata()))
 }
 
-async fn jwt_vc_issuer(State(sigil): State<Sigil>) -> Json<Value> {
+async fn jwt_vc_issuer(State(sigil): State<Sigil>) -> Json<JwtVcIssuerMetadata<Jwks>> {
     Json(sigil.metadata().jwt_vc_issuer_metadata())
 }
 
 async fn jwt_vc_issuer_at(
     State(sigil): State<Sigil>,
     Path(path): Path<String>,
-) -> Result<Json<Value>, OAuthError> {
+) -> Result<Json<JwtVcIssuerMetadata<Jwks>>, OAuthError> {
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }

@@ -34,7 +34,7 @@ async fn token(State(sigil): State<Sigil>, request: Request) -> Result<Response,
         .flatten()
     {
         limiter
-            .check(Scope::TokenByCode, code.as_bytes())
+            .check(Scope::TokenByCode, code.expose().as_bytes())
             .map_err(|limited| OAuthError::Edge(too_many(limited)))?;
     }
     let credentials = ClientCredentials {

@@ -25,6 +25,78 @@ pub struct CredentialRequest {
     pub credential_response_encryption: Option<Value>,
 }
 
+/// What a credential request asks for: exactly one of `credential_configuration_id` and
+/// `credential_identifier` (§8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialTarget<'a> {
+    /// `credential_configuration_id`.
+    ConfigurationId(&'a str),
+    /// `credential_identifier`, from the token response's `authorization_details`.
+    Identifier(&'a str),
+}
+
+/// Why a credential request names no single credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialTargetError {
+    /// Both members were sent.
+    Both,
+    /// Neither was sent.
+    Neither,
+}
+
+/// The key proofs of a credential request: `proofs` (or the pre-final singular `proof`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyProofs<'a> {
+    /// `proofs.jwt` (or `proof` with `proof_type` `jwt`), possibly empty.
+    Jwt(Vec<&'a str>),
+}
+
+/// Why a credential request's proofs cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyProofsError {
+    /// `proofs` names a proof type other than `jwt`.
+    UnsupportedType,
+    /// `proof` has a `proof_type` other than `jwt`.
+    SingularNotJwt,
+    /// Both `proofs` and `proof` were sent.
+    Both,
+    /// Neither was sent.
+    Missing,
+}
+
+impl CredentialRequest {
+    /// The credential asked for.
+    pub fn target(&self) -> Result<CredentialTarget<'_>, CredentialTargetError> {
+        match (
+            &self.credential_configuration_id,
+            &self.credential_identifier,
+        ) {
+            (Some(id), None) => Ok(CredentialTarget::ConfigurationId(id)),
+            (None, Some(identifier)) => Ok(CredentialTarget::Identifier(identifier)),
+            (Some(_), Some(_)) => Err(CredentialTargetError::Both),
+            (None, None) => Err(CredentialTargetError::Neither),
+        }
+    }
+
+    /// The key proofs.
+    pub fn key_proofs(&self) -> Result<KeyProofs<'_>, KeyProofsError> {
+        match (&self.proofs, &self.proof) {
+            (Some(proofs), None) if !proofs.other.is_empty() => {
+                Err(KeyProofsError::UnsupportedType)
+            }
+            (Some(proofs), None) => Ok(KeyProofs::Jwt(
+                proofs.jwt.iter().flatten().map(String::as_str).collect(),
+            )),
+            (None, Some(proof)) if proof.proof_type.as_deref() == Some("jwt") => Ok(
+                KeyProofs::Jwt(proof.jwt.iter().map(String::as_str).collect()),
+            ),
+            (None, Some(_)) => Err(KeyProofsError::SingularNotJwt),
+            (Some(_), Some(_)) => Err(KeyProofsError::Both),
+            (None, None) => Err(KeyProofsError::Missing),
+        }
+    }
+}
+
 /// `proofs`: one proof type with a non-empty array.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Proofs {

@@ -3,5 +3,6 @@
 
 pub mod credential;
 pub mod error;
+pub mod metadata;
 pub mod offer;
 pub mod token;

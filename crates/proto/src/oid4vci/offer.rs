@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// Grant type of the pre-authorized code flow.
 pub const PRE_AUTHORIZED_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
 
@@ -42,7 +44,7 @@ pub struct AuthorizationCodeGrant {
 pub struct PreAuthorizedCodeGrant {
     /// The code (short-lived, single use).
     #[serde(rename = "pre-authorized_code")]
-    pub pre_authorized_code: String,
+    pub pre_authorized_code: Secret,
     /// Present when a transaction code is required.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tx_code: Option<TxCode>,
