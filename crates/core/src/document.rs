@@ -1,20 +1,18 @@
 //! The storage pattern shared by wallet clients, the authentication provider and claims sources:
 //! a validated request kept as JSON, with its secrets hashed or sealed beside it.
 
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-#[allow(unused_imports)]
 use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox};
-use std::sync::Arc;
 
 use crate::error::{Error, Resource};
 use crate::ids::is_id;
 use crate::page::PageRequest;
+use crate::store::Store;
 use crate::store::{DocumentKind, DocumentRecord, StoreError};
 
 /// Serialises a document for storage.

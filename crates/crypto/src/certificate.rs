@@ -370,6 +370,17 @@ mod tests {
             url_host("http://127.0.0.1:8080/x").as_deref(),
             Some("127.0.0.1")
         );
+        let signer = key(SigningAlgorithm::Es256);
+        assert!(
+            prepare_signer_certificate(
+                ca.public_jwk(),
+                signer.public_jwk(),
+                "http://127.0.0.1:8080",
+                1_800_000_000,
+                &rng
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -6,35 +6,13 @@
 //! (no redirect: no open redirector, RFC 9700 §4.11.2); later ones go back to the exactly
 //! registered redirect URI with `state` and `iss`.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::authorization::dpop::Dpop;
-#[allow(unused_imports)]
-use crate::authorization::provider_login::ProviderLogins;
-#[allow(unused_imports)]
-use crate::authorization::wallet_client::WalletClients;
-#[allow(unused_imports)]
-use crate::catalogue::authentication_provider::AuthenticationProviders;
-#[allow(unused_imports)]
-use crate::catalogue::credential_configuration::CredentialConfigurations;
-#[allow(unused_imports)]
-use crate::catalogue::interaction_hook::InteractionHooks;
-#[allow(unused_imports)]
-use crate::catalogue::offer::Offers;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
-#[allow(unused_imports)]
-use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
-use sigil_crypto::SecureRandom;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sigil_crypto::MasterKey;
+use sigil_crypto::SecureRandom;
 use sigil_crypto::{
     MasterKeyId, SealedBox, b64url, random_token, sha256, sign_hs256, verify_hs256,
 };
@@ -43,13 +21,23 @@ use sigil_proto::oid4vci::error::description_text;
 use sigil_proto::oid4vci::offer::{AuthorizationCodeGrant, CredentialOffer, Grants};
 use url::Url;
 
+use crate::Clock;
+use crate::authorization::dpop::Dpop;
 use crate::authorization::dpop::DpopProof;
+use crate::authorization::provider_login::ProviderLogins;
 use crate::authorization::provider_login::s256;
+use crate::authorization::wallet_client::WalletClients;
 use crate::authorization::wallet_client::{ClientCredentials, WalletClient, redirect_uri_matches};
+use crate::catalogue::authentication_provider::AuthenticationProviders;
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+use crate::catalogue::interaction_hook::InteractionHooks;
+use crate::catalogue::offer::Offers;
 use crate::catalogue::offer::offer_ttl;
 use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
+use crate::settings::Settings;
+use crate::store::Store;
 use crate::store::{
     AuthorizationCodeRecord, AuthorizationOfferRecord, AuthorizationSessionRecord,
     PushedRequestRecord, StoreError, UserFilter, UserRecord,

@@ -8,24 +8,20 @@
 //! under the master key. When the deployment requires them, every DPoP-protected response carries
 //! a fresh `DPoP-Nonce`, and a proof without a valid one is answered with `use_dpop_nonce`.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde_json::Value;
-#[allow(unused_imports)]
 use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{Acceptance, HolderKey, JwsRefusal, b64url, sha256};
-use std::sync::Arc;
 use url::Url;
 
+use crate::Clock;
 use crate::error::{Error, ProtocolError};
 use crate::issuance::nonce::{open_sealed_expiry, seal_expiry};
+use crate::settings::Settings;
 use crate::store::AccessTokenRecord;
+use crate::store::Store;
 
 /// The `typ` of a DPoP proof (§4.2).
 pub const DPOP_TYP: &str = "dpop+jwt";

@@ -3,25 +3,21 @@
 //! validation (§3.1.3.7: signature from the provider's JWKS, iss, aud, azp, exp, iat, nonce) and
 //! userinfo (§5.3, whose `sub` must match).
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::caches::Caches;
-#[allow(unused_imports)]
-use crate::catalogue::authentication_provider::AuthenticationProviders;
-#[allow(unused_imports)]
-use crate::outbound::HttpClient;
-#[allow(unused_imports)]
-use crate::settings::Settings;
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sigil_crypto::{ID_TOKEN, ProviderJwks, b64, b64url, sha256, verify_with_jwks};
-use std::sync::Arc;
 use url::Url;
 
+use crate::Clock;
+use crate::caches::Caches;
+use crate::catalogue::authentication_provider::AuthenticationProviders;
 use crate::catalogue::authentication_provider::{AuthenticationProvider, ProviderAuthMethod};
+use crate::outbound::HttpClient;
 use crate::outbound::form_encode;
 use crate::outbound::{Body, Request};
+use crate::settings::Settings;
 
 /// Clock skew tolerated on ID token times, seconds.
 const LEEWAY: i64 = 60;

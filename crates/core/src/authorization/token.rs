@@ -1,37 +1,26 @@
 //! The token endpoint's pre-authorized code grant (OID4VCI 1.0 §6; RFC 6749 §5).
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::authorization::authorize::Authorization;
-#[allow(unused_imports)]
-use crate::authorization::dpop::Dpop;
-#[allow(unused_imports)]
-use crate::authorization::wallet_client::WalletClients;
-#[allow(unused_imports)]
-use crate::catalogue::offer::Offers;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
-#[allow(unused_imports)]
+use std::sync::Arc;
+
 use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{random_token, sha256};
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
+pub use sigil_proto::oid4vci::token::AUTHORIZATION_CODE_GRANT;
 use sigil_proto::oid4vci::token::{GrantType, GrantTypeError, TokenRequest, TokenResponse};
 use sigil_proto::secret::Secret;
-use std::sync::Arc;
 
+use crate::Clock;
+use crate::authorization::authorize::Authorization;
+use crate::authorization::dpop::Dpop;
 use crate::authorization::dpop::DpopProof;
-
 use crate::authorization::wallet_client::ClientCredentials;
+use crate::authorization::wallet_client::WalletClients;
 use crate::catalogue::offer::tx_code_mac;
 use crate::error::{Error, ProtocolError};
+use crate::settings::Settings;
+use crate::store::Store;
 use crate::store::{NewAccessToken, Redemption};
-
-pub use sigil_proto::oid4vci::token::AUTHORIZATION_CODE_GRANT;
 
 /// The token endpoint: both grants, client authentication, sender-constrained tokens.
 #[derive(Debug, Clone)]

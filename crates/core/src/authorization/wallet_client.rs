@@ -2,27 +2,24 @@
 //! management API, exact redirect URI matching (RFC 9700 §4.1.3, with the loopback port exception
 //! of RFC 8252 §7.3 for native apps), and client authentication at the token endpoint.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::document::Documents;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{constant_time_eq, random_token, sha256};
 use sigil_proto::admin::client::{ClientRequest, ClientResponse};
 use sigil_proto::admin::page::Page;
-use std::sync::Arc;
 use url::{Host, Url};
 
+use crate::Clock;
+use crate::document::Documents;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::new_id;
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
+use crate::store::Store;
 use crate::store::{DocumentKind, DocumentRecord};
 use crate::validation::{Problems, text};
 

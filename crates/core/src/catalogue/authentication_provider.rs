@@ -1,29 +1,25 @@
 //! The authentication provider: the external OpenID Connect provider users log in at (seed 003).
 //! One per deployment; its client secret is sealed under the master key and never returned.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::document::Documents;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_proto::admin::authentication_provider::{
     AuthenticationProviderRequest, AuthenticationProviderResponse,
 };
 use sigil_proto::admin::page::Page;
-use std::sync::Arc;
 
+use crate::Clock;
+use crate::document::Documents;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, Resource};
 use crate::ids::new_id;
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
+use crate::settings::Settings;
+use crate::store::Store;
 use crate::store::{DocumentKind, DocumentRecord, StoreError};
 use crate::validation::{Problems, text};
 
@@ -286,15 +282,19 @@ impl AuthenticationProviders {
         &self,
         id: &str,
     ) -> Result<AuthenticationProviderResponse, Error> {
-        let record = self
-            .documents
+        let record = self.stored(id).await?;
+        Ok(self.provider_response(&AuthenticationProvider::from_record(&record)?))
+    }
+
+    /// The stored document of provider `id` (404 when there is none).
+    async fn stored(&self, id: &str) -> Result<crate::store::DocumentRecord, Error> {
+        self.documents
             .document(
                 DocumentKind::AuthenticationProvider,
                 Resource::AuthenticationProvider,
                 id,
             )
-            .await?;
-        Ok(self.provider_response(&AuthenticationProvider::from_record(&record)?))
+            .await
     }
 
     /// `PUT /v1/users/authentication-providers/{id}`; `clientSecret: "****"` keeps the secret.
@@ -303,14 +303,7 @@ impl AuthenticationProviders {
         id: &str,
         request: &AuthenticationProviderRequest,
     ) -> Result<AuthenticationProviderResponse, Error> {
-        let mut record = self
-            .documents
-            .document(
-                DocumentKind::AuthenticationProvider,
-                Resource::AuthenticationProvider,
-                id,
-            )
-            .await?;
+        let mut record = self.stored(id).await?;
         let mut provider = AuthenticationProvider::parse(request)?;
         provider.id = record.id.clone();
         if request.client_secret != MASK {

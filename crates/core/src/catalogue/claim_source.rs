@@ -3,25 +3,12 @@
 //! object) is merged into the claims before the claim mappings run. Secrets are sealed at rest
 //! and masked in responses.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::caches::Caches;
-#[allow(unused_imports)]
-use crate::document::Documents;
-#[allow(unused_imports)]
-use crate::outbound::HttpClient;
-#[allow(unused_imports)]
-use crate::store::Store;
-#[allow(unused_imports)]
-use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
-use sigil_crypto::SecureRandom;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sigil_crypto::SecureRandom;
 use sigil_crypto::b64;
 use sigil_proto::admin::claim_source::{
     ClaimSourceAuthorization, ClaimSourceRequest, ClaimSourceResponse, RequestParameter,
@@ -29,15 +16,20 @@ use sigil_proto::admin::claim_source::{
 use sigil_proto::admin::page::Page;
 use url::Url;
 
+use crate::Clock;
+use crate::caches::Caches;
 use crate::catalogue::authentication_provider::MASK;
 use crate::catalogue::credential_configuration::CredentialConfiguration;
+use crate::document::Documents;
 use crate::document::{from_json, to_json};
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::new_id;
+use crate::outbound::HttpClient;
 use crate::outbound::form_encode;
 use crate::outbound::{Body, Request};
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
+use crate::store::Store;
 use crate::store::{DocumentKind, DocumentRecord, StoreError};
 use crate::validation::{Problems, lookup, text};
 

@@ -1,18 +1,11 @@
 //! Credential configurations: the template each issued credential is built from (format, type,
 //! claim mappings per seed 004, display, validity).
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
-#[allow(unused_imports)]
-use sigil_crypto::SecureRandom;
 use std::fmt;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use sigil_crypto::SecureRandom;
 use sigil_formats::json_ld;
 use sigil_formats::ldp_vc::{self, Suite, Template};
 use sigil_formats::mso_mdoc::{Element, ElementType, Validity, to_cbor};
@@ -21,6 +14,7 @@ use sigil_proto::admin::credential_configuration::{
 };
 use sigil_proto::admin::page::Page;
 
+use crate::Clock;
 use crate::catalogue::claim_mapping::{
     ClaimMappings, ClaimSource, Typing, map_claims, parse_claim_mappings,
 };
@@ -32,7 +26,9 @@ use crate::ids::{is_id, new_id};
 use crate::keys::did::IssuerDidMethod;
 use crate::outbound_url::OutboundUrl;
 use crate::page::PageRequest;
+use crate::settings::Settings;
 use crate::store::DocumentKind;
+use crate::store::Store;
 use crate::store::{CredentialConfigurationRecord, StoreError};
 use crate::validation::{Problems, text};
 

@@ -1,23 +1,20 @@
 //! The interaction hook configuration (seeds 000 and 001): one per deployment, with a 32-byte
 //! shared secret that signs HS256 session tokens in both directions.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde_json::Value;
-#[allow(unused_imports)]
 use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64, random_array};
 use sigil_proto::admin::configuration::{
     ConfigurationRequest, ConfigurationResponse, InteractionHookRequest, InteractionHookResponse,
 };
-use std::sync::Arc;
 
+use crate::Clock;
 use crate::error::{Error, FieldError, Resource};
 use crate::outbound_url::OutboundUrl;
+use crate::store::Store;
 use crate::store::{InteractionHookRecord, StoreError};
 use crate::validation::Problems;
 

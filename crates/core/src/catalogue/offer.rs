@@ -1,21 +1,11 @@
 //! Pre-authorized credential offers (OID4VCI 1.0 §4.1; seed 002): created by the issuer's
 //! backend, redeemed once at the token endpoint.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::catalogue::credential_configuration::CredentialConfigurations;
-#[allow(unused_imports)]
-use crate::catalogue::user::Users;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
-#[allow(unused_imports)]
 use sigil_crypto::MasterKey;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
 use sigil_proto::admin::offer::{
@@ -23,12 +13,16 @@ use sigil_proto::admin::offer::{
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
 use sigil_proto::secret::Secret;
-use std::sync::Arc;
 
+use crate::Clock;
 use crate::FieldError;
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+use crate::catalogue::user::Users;
 use crate::clock::timestamp;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
+use crate::settings::Settings;
+use crate::store::Store;
 use crate::store::{OfferRecord, StoreError, UserRecord, UserWrite};
 use crate::validation::Problems;
 

@@ -1,23 +1,21 @@
 //! Users: the object claim mappings read (seed 004): `{authenticationProvider {url, subjectId},
 //! claims}`. Unique by (provider url, subject).
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_proto::admin::page::Page;
 use sigil_proto::admin::user::{
     AuthenticationProviderRef, CredentialNotification, IssuedCredentialList,
     IssuedCredentialResponse, UserListQuery, UserRequest, UserResponse,
 };
-use std::sync::Arc;
 
+use crate::Clock;
 use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::page::PageRequest;
+use crate::store::Store;
 use crate::store::{StoreError, UserFilter, UserRecord};
 use crate::validation::{Problems, text};
 

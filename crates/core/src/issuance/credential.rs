@@ -1,11 +1,7 @@
 //! The credential endpoint (OID4VCI 1.0 §8): access token → configuration → key proof → claims
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
-#[allow(unused_imports)]
-use crate::Clock;
 use serde_json::{Map, Value};
-#[allow(unused_imports)]
-use sigil_crypto::SecureRandom;
 use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};

@@ -2,12 +2,8 @@
 //! Metadata (RFC 8414) and JWT VC Issuer Metadata (SD-JWT VC §5). Every URL derives from the
 //! issuer identifier.
 
-#[allow(unused_imports)]
-use crate::catalogue::credential_configuration::CredentialConfigurations;
-#[allow(unused_imports)]
-use crate::keys::IssuerKeys;
-#[allow(unused_imports)]
-use crate::settings::Settings;
+use std::sync::Arc;
+
 use sigil_crypto::Jwks;
 use sigil_proto::oid4vci::metadata::{
     AuthorizationServerMetadata, BatchIssuance, ClaimMetadata, CredentialConfigurationMetadata,
@@ -15,16 +11,17 @@ use sigil_proto::oid4vci::metadata::{
     IssuerDisplay, JwtProofType, JwtVcIssuerMetadata, Logo, ProofTypesSupported,
     RequestEncryptionMetadata, ResponseEncryptionMetadata, SigningAlgValue,
 };
-use std::sync::Arc;
-
-use crate::authorization::dpop::DPOP_ALGS;
-use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
-use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
-use crate::error::Error;
-use crate::keys::request_keys::{ALGS, ENCS};
 use sigil_proto::oid4vci::offer::PRE_AUTHORIZED_CODE_GRANT;
 
+use crate::authorization::dpop::DPOP_ALGS;
 use crate::authorization::token::AUTHORIZATION_CODE_GRANT;
+use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
+use crate::catalogue::credential_configuration::CredentialConfigurations;
+use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
+use crate::error::Error;
+use crate::keys::IssuerKeys;
+use crate::keys::request_keys::{ALGS, ENCS};
+use crate::settings::Settings;
 
 /// Where the IACAs that verifiers should trust are published (`mdoc_iacas_uri`).
 pub const MDOC_IACAS_PATH: &str = "/v1/openid/mdoc-iacas";

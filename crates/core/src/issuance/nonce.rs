@@ -3,17 +3,15 @@
 //! nonce requests cannot grow the database (SECURITY.md G3), and expiry is judged on server time
 //! alone (G4). Only *using* a nonce is recorded, once, by its hash: a second use is a replay.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
-use sigil_crypto::{MasterKey, SealedBox, SecureRandom, b64url, random_array, sha256};
-use sigil_proto::oid4vci::credential::NonceResponse;
 use std::sync::Arc;
 
+use sigil_crypto::{MasterKey, SealedBox, SecureRandom, b64url, random_array, sha256};
+use sigil_proto::oid4vci::credential::NonceResponse;
+
+use crate::Clock;
 use crate::error::Error;
+use crate::settings::Settings;
+use crate::store::Store;
 
 const CONTEXT: &str = "c-nonce";
 

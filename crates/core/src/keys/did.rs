@@ -2,18 +2,17 @@
 //! DID document Sigil serves at `/.well-known/did.json` (W3C did:web §3.2), and the `did:key` of
 //! the Ed25519 credential key. Both resolve to the same key as a `Multikey` verification method.
 
-#[allow(unused_imports)]
-use crate::keys::IssuerKeys;
-#[allow(unused_imports)]
-use crate::settings::Settings;
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use sigil_crypto::base58::ed25519_multikey;
 use sigil_crypto::{PublicJwk, SigningAlgorithm, b64url};
 use sigil_formats::json_ld::{DID_V1, MULTIKEY_V1};
-use std::sync::Arc;
 
 use crate::error::{Error, ProtocolError};
+use crate::keys::IssuerKeys;
 use crate::keys::provider::ProviderKey;
+use crate::settings::Settings;
 use crate::store::StoreError;
 
 /// The DID an `ldp_vc` names its issuer by.

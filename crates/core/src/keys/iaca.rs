@@ -6,16 +6,9 @@
 //! `mdoc.document_signer_rotation_days` and its certificate outlives the mdoc; otherwise a new DS
 //! is made first. So no DS signs past its rotation period, and no mdoc outlives its DS.
 
-#[allow(unused_imports)]
-use crate::Clock;
-#[allow(unused_imports)]
-use crate::keys::provider::KeyProviders;
-#[allow(unused_imports)]
-use crate::settings::Settings;
-#[allow(unused_imports)]
-use crate::store::Store;
+use std::sync::Arc;
+
 use serde_json::Value;
-#[allow(unused_imports)]
 use sigil_crypto::SecureRandom;
 use sigil_crypto::certificate::pem;
 use sigil_crypto::mdoc_certificate::{
@@ -28,15 +21,18 @@ use sigil_proto::admin::iaca::{
     MdocIaca, MdocIacas,
 };
 use sigil_proto::admin::page::Page;
-use std::sync::Arc;
 
+use crate::Clock;
 use crate::clock::instant;
 use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
+use crate::keys::provider::KeyProviders;
 use crate::keys::provider::{KeyUse, ProvidedKey, ProviderKey};
 use crate::page::PageRequest;
 use crate::settings::MdocSettings;
+use crate::settings::Settings;
+use crate::store::Store;
 use crate::store::{MdocCertificateKind, MdocCertificateRecord, StoreError};
 use crate::validation::{Problems, text};
 

@@ -133,7 +133,7 @@ fn get<'a>(map: &'a Cbor, key: &Cbor) -> &'a Cbor {
 }
 
 /// Verifies the CWT with the JWKS key its protected `kid` names; returns the claims.
-fn verify(credential: &str, jwks: &Value) -> Cbor {
+pub(crate) fn verify(credential: &str, jwks: &Value) -> Cbor {
     use coset::TaggedCborSerializable;
     let bytes = b64url::decode(credential).unwrap();
     let sign1 = coset::CoseSign1::from_tagged_slice(&bytes).expect("a COSE_Sign1 with tag 18");
