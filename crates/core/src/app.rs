@@ -35,9 +35,23 @@ use crate::store::Store;
 /// Sigil's services, built once at start and shared by every request. The HTTP edge holds this
 /// and calls one service per route; each service holds only the ports (its part of the store,
 /// the clock, randomness, keys, outbound HTTP) and the other services it uses. Everything is
-/// behind an `Arc`: the edge clones `Sigil` for every request, so a clone copies pointers.
+/// behind one `Arc`: the edge clones `Sigil` for every request (and per extractor), so a clone
+/// is one reference count.
 #[derive(Debug, Clone)]
 pub struct Sigil {
+    services: Arc<Services>,
+}
+
+impl std::ops::Deref for Sigil {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+/// What [`Sigil`] holds; reached through its accessors.
+#[derive(Debug)]
+pub struct Services {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
@@ -237,27 +251,29 @@ impl Sigil {
         });
         Ok(Started {
             sigil: Self {
-                store,
-                clock,
-                settings,
-                admin_token_hash,
-                rate_limiter,
-                keys,
-                dids,
-                mdoc,
-                users,
-                claim_sources,
-                configurations,
-                hook,
-                providers,
-                offers,
-                clients,
-                dpop,
-                authorization,
-                tokens,
-                nonces,
-                issuance,
-                metadata,
+                services: Arc::new(Services {
+                    store,
+                    clock,
+                    settings,
+                    admin_token_hash,
+                    rate_limiter,
+                    keys,
+                    dids,
+                    mdoc,
+                    users,
+                    claim_sources,
+                    configurations,
+                    hook,
+                    providers,
+                    offers,
+                    clients,
+                    dpop,
+                    authorization,
+                    tokens,
+                    nonces,
+                    issuance,
+                    metadata,
+                }),
             },
             initial_admin_token,
         })

@@ -53,9 +53,101 @@ struct Args {
     /// in production, instead of throttling the whole run as one client.
     #[arg(long)]
     same_address: bool,
+    /// The Sigil process: report its CPU time (user + system, from /proc/PID/stat) per flow,
+    /// and afterwards run a lock-step pass that measures its CPU per endpoint.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// A database process (PostgreSQL's postmaster): its CPU and that of all its children
+    /// (the backends serving Sigil, the WAL writer, the checkpointer) is reported beside Sigil's.
+    #[arg(long)]
+    database_pid: Option<u32>,
+    /// Rounds of the per-endpoint pass (each round: every wallet makes one flow, step by step,
+    /// all wallets together, with the server's CPU read between steps). 0 skips it.
+    #[arg(long, default_value_t = 100)]
+    endpoint_rounds: usize,
 }
 
 const STEPS: [&str; 5] = ["offer", "token", "nonce", "credential", "flow"];
+
+/// CPU time (user + system) of a process, in seconds, from /proc/PID/stat.
+fn process_cpu(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command (which may hold spaces), counted from field 3.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // /proc counts in USER_HZ, which Linux fixes at 100 (`getconf CLK_TCK`) on x86 and ARM.
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU seconds of a process and every process whose parent it is.
+fn tree_cpu(pid: u32) -> f64 {
+    let mut total = process_cpu(pid).unwrap_or(0.0);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let parent = std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit_once(')')
+                        .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                });
+            if parent == Some(pid) {
+                total += process_cpu(child).unwrap_or(0.0);
+            }
+        }
+    }
+    total
+}
+
+/// CPU nanoseconds of every thread of a process (/proc/PID/task/*/schedstat): finer than
+/// clock ticks, for the per-endpoint pass.
+fn threads_cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// The lock-step pass: every wallet waits at each step until all have arrived; one of them
+/// reads the server's CPU, which is charged to the step just ended.
+struct Phases {
+    pid: u32,
+    barrier: tokio::sync::Barrier,
+    state: std::sync::Mutex<PhaseState>,
+}
+
+#[derive(Default)]
+struct PhaseState {
+    current: Option<(&'static str, u64)>,
+    cpu_ns: BTreeMap<&'static str, u64>,
+    requests: BTreeMap<&'static str, u64>,
+}
+
+impl Phases {
+    async fn enter(&self, step: Option<&'static str>, wallets: u64) {
+        if self.barrier.wait().await.is_leader() {
+            let now = threads_cpu_ns(self.pid);
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((previous, since)) = state.current.take() {
+                *state.cpu_ns.entry(previous).or_default() += now.saturating_sub(since);
+                *state.requests.entry(previous).or_default() += wallets;
+            }
+            state.current = step.map(|s| (s, now));
+        }
+        self.barrier.wait().await;
+    }
+}
 
 #[derive(Default)]
 struct Samples {
@@ -176,7 +268,15 @@ async fn one_flow(
     config_id: &str,
     wallet: &Wallet,
     samples: &mut Samples,
+    phases: Option<&Phases>,
 ) -> Result<(), String> {
+    let wallets = args.concurrency as u64;
+    let enter = |step: Option<&'static str>| async move {
+        if let Some(p) = phases {
+            p.enter(step, wallets).await;
+        }
+    };
+    enter(Some("offer")).await;
     let flow_start = Instant::now();
     let mut offer_body = json!({"credentials": [config_id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
     if args.tx_code {
@@ -224,6 +324,7 @@ async fn one_flow(
                 .unwrap_or_else(|| tx.to_string()),
         ));
     }
+    enter(Some("token")).await;
     let t = Instant::now();
     let token_url = format!("{}/v1/oauth/token", args.url);
     let mut request = client.post(&token_url).form(&form);
@@ -245,6 +346,7 @@ async fn one_flow(
         .as_str()
         .ok_or("no access_token")?
         .to_string();
+    enter(Some("nonce")).await;
     let t = Instant::now();
     let nonce: Value = client
         .post(format!("{}/v1/openid/nonce", args.url))
@@ -272,6 +374,7 @@ async fn one_flow(
         jwk.insert("alg".into(), json!(alg.as_str()));
         body["credential_response_encryption"] = json!({"jwk": jwk, "enc": "A256GCM"});
     }
+    enter(Some("credential")).await;
     let t = Instant::now();
     let credential_url = format!("{}/v1/openid/credential", args.url);
     let mut request = client.post(&credential_url).json(&body);
@@ -301,6 +404,7 @@ async fn one_flow(
         }
         None => serde_json::from_str(&text).map_err(|e| e.to_string())?,
     };
+    enter(None).await;
     samples
         .latencies
         .entry("credential")
@@ -401,6 +505,8 @@ async fn main() {
         .into();
 
     let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let server_before = args.server_pid.and_then(process_cpu);
+    let database_before = args.database_pid.map(tree_cpu);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for index in 0..args.concurrency {
@@ -410,7 +516,9 @@ async fn main() {
             let wallet = Wallet::new();
             let mut samples = Samples::default();
             while Instant::now() < deadline {
-                if let Err(e) = one_flow(&client, &args, &config_id, &wallet, &mut samples).await {
+                if let Err(e) =
+                    one_flow(&client, &args, &config_id, &wallet, &mut samples, None).await
+                {
                     *samples.errors.entry(e).or_default() += 1;
                 }
             }
@@ -429,6 +537,16 @@ async fn main() {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let server_cpu = args
+        .server_pid
+        .and_then(process_cpu)
+        .zip(server_before)
+        .map(|(after, before)| after - before);
+    let database_cpu = args
+        .database_pid
+        .map(tree_cpu)
+        .zip(database_before)
+        .map(|(after, before)| after - before);
     println!(
         "sigil-loadgen: {} wallets, {:.1} s, format {}, tx_code {}: {} flows, {:.1} flows/s, {} errors",
         args.concurrency,
@@ -464,4 +582,69 @@ async fn main() {
     if all.flows == 0 {
         std::process::exit(1);
     }
+    let per_flow = |seconds: f64| seconds * 1000.0 / all.flows as f64;
+    if let Some(cpu) = server_cpu {
+        println!(
+            "\nserver CPU: {cpu:.2} s over {} flows = {:.3} ms per flow",
+            all.flows,
+            per_flow(cpu)
+        );
+    }
+    if let Some(cpu) = database_cpu {
+        println!(
+            "database CPU: {cpu:.2} s = {:.3} ms per flow; server + database: {:.3} ms per flow",
+            per_flow(cpu),
+            per_flow(cpu + server_cpu.unwrap_or(0.0))
+        );
+    }
+    if let Some(pid) = args.server_pid.filter(|_| args.endpoint_rounds > 0) {
+        endpoint_pass(&args, &client, &config_id, pid).await;
+    }
+}
+
+/// Server CPU per request of each endpoint, from the lock-step pass.
+async fn endpoint_pass(args: &Arc<Args>, client: &reqwest::Client, config_id: &Arc<str>, pid: u32) {
+    let phases = Arc::new(Phases {
+        pid,
+        barrier: tokio::sync::Barrier::new(args.concurrency),
+        state: std::sync::Mutex::new(PhaseState::default()),
+    });
+    let mut tasks = Vec::new();
+    for index in 0..args.concurrency {
+        let client = wallet_client(args, client, index);
+        let (args, config_id, phases) = (args.clone(), config_id.clone(), phases.clone());
+        tasks.push(tokio::spawn(async move {
+            let wallet = Wallet::new();
+            let mut samples = Samples::default();
+            for _ in 0..args.endpoint_rounds {
+                // A wallet that stopped would leave the others waiting at the barrier.
+                one_flow(
+                    &client,
+                    &args,
+                    &config_id,
+                    &wallet,
+                    &mut samples,
+                    Some(&phases),
+                )
+                .await
+                .unwrap_or_else(|e| fail(format!("per-endpoint pass: {e}")));
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap_or_else(|e| fail(e));
+    }
+    let state = phases.state.lock().unwrap_or_else(|e| e.into_inner());
+    println!(
+        "\nserver CPU per request, lock-step pass ({} rounds of {} wallets):\n\n| step | requests | server CPU µs per request |\n|---|---:|---:|",
+        args.endpoint_rounds, args.concurrency
+    );
+    let mut total = 0.0;
+    for step in &STEPS[..4] {
+        let requests = state.requests.get(step).copied().unwrap_or(0).max(1);
+        let micros = state.cpu_ns.get(step).copied().unwrap_or(0) as f64 / 1000.0 / requests as f64;
+        total += micros;
+        println!("| {step} | {requests} | {micros:.1} |");
+    }
+    println!("| flow (sum) | | {total:.1} |");
 }

@@ -13,10 +13,9 @@ use std::time::Duration;
 
 use sigil_core::store::{Engine, Store, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+mod lite;
 mod sql;
 
 /// Migrations for SQLite.
@@ -24,14 +23,10 @@ pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrat
 /// Migrations for PostgreSQL.
 pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// A store on embedded SQLite.
+/// A store on embedded SQLite: statements run in place, writes commit in groups (see [`lite`]).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
-    // SQLite has one writer at a time; colliding writers wait in SQLite's busy handler, which
-    // sleeps in steps of up to 100 ms. Queueing this process's writers here instead keeps tail
-    // latency low (other processes on the same file still meet busy_timeout).
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    engine: Arc<lite::Engine>,
 }
 
 /// A store on PostgreSQL.
@@ -138,12 +133,14 @@ macro_rules! hash_clear_offer_references {
 
 impl SqliteStore {
     /// Opens (creating if needed) the SQLite file in WAL mode with a busy timeout, and migrates.
+    /// `max_connections` bounds the connections used for migrating only: afterwards reads use
+    /// one connection per thread reading at once and writes the one writer.
     pub async fn open(path: &Path, max_connections: u32) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         // sqlx takes no lock for SQLite migrations; a file lock keeps two processes on one file
@@ -169,21 +166,52 @@ impl SqliteStore {
             Ok(()) => hash_clear_offer_references!(&pool),
             Err(e) => Err(e),
         };
+        pool.close().await;
         drop(lock);
         hashed?;
         Ok(Self {
-            pool,
-            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            engine: Arc::new(lite::Engine::open(path)?),
         })
     }
 
-    /// The pool, for tests that inspect raw rows.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    fn reader(&self) -> Result<lite::ReadGuard<'_>, StoreError> {
+        self.engine.reader()
     }
 
-    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        Some(self.writer.lock().await)
+    async fn writer(&self) -> Result<lite::WriteGuard<'_>, StoreError> {
+        self.engine.writer().await
+    }
+
+    async fn finish<T>(
+        &self,
+        guard: lite::WriteGuard<'_>,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.engine.finish(guard, result).await
+    }
+
+    /// Adds rate-limit hits, one upsert per bucket (the writer runs them back to back in place).
+    async fn upsert_rate_limits(
+        &self,
+        db: &lite::Db,
+        hits: &[sigil_core::store::RateLimitHits],
+    ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
+        let mut rows = Vec::with_capacity(hits.len());
+        for h in hits {
+            let row = lite::query_as::<lite::Lite, (Vec<u8>, i64, i64)>(
+                "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, $3) \
+                 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits \
+                 RETURNING bucket, window_start, hits",
+            )
+            .bind(&h.bucket)
+            .bind(h.window)
+            .bind(h.hits)
+            .fetch_one(db)
+            .await
+            .map_err(sql::map_err)?;
+            rows.push(row);
+        }
+        Ok(rows)
     }
 }
 
@@ -208,11 +236,43 @@ impl PgStore {
         &self.pool
     }
 
+    fn reader(&self) -> Result<&PgPool, StoreError> {
+        Ok(&self.pool)
+    }
+
     /// PostgreSQL takes concurrent writers; nothing to queue.
-    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        None
+    async fn writer(&self) -> Result<&PgPool, StoreError> {
+        Ok(&self.pool)
+    }
+
+    async fn finish<T>(&self, _: &PgPool, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        result
+    }
+
+    /// Adds rate-limit hits in one statement.
+    async fn upsert_rate_limits(
+        &self,
+        db: &PgPool,
+        hits: &[sigil_core::store::RateLimitHits],
+    ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
+        let mut query =
+            sqlx::QueryBuilder::new("INSERT INTO rate_limits (bucket, window_start, hits) ");
+        query.push_values(hits, |mut row, h| {
+            row.push_bind(&h.bucket)
+                .push_bind(h.window)
+                .push_bind(h.hits);
+        });
+        query.push(
+            " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits \
+             RETURNING bucket, window_start, hits",
+        );
+        query
+            .build_query_as()
+            .fetch_all(db)
+            .await
+            .map_err(sql::map_err)
     }
 }
 
-sql::impl_store!(SqliteStore, Engine::Sqlite);
-sql::impl_store!(PgStore, Engine::Postgres);
+sql::impl_store!(SqliteStore, Engine::Sqlite, lite, lite::Lite);
+sql::impl_store!(PgStore, Engine::Postgres, sqlx, sqlx::Postgres);

@@ -2,24 +2,48 @@
 
 use sigil_core::store::StoreError;
 
-/// Maps a sqlx error, turning unique violations into [`StoreError::Conflict`].
-pub(crate) fn map_err(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+/// An engine's error, as the store reports it.
+pub(crate) trait EngineError {
+    fn into_store_error(self) -> StoreError;
+}
+
+/// Maps an engine error, turning unique violations into [`StoreError::Conflict`].
+pub(crate) fn map_err(error: impl EngineError) -> StoreError {
+    error.into_store_error()
+}
+
+impl EngineError for rusqlite::Error {
+    fn into_store_error(self) -> StoreError {
+        crate::lite::map_err(self)
+    }
+}
+
+impl EngineError for sqlx::Error {
+    fn into_store_error(self) -> StoreError {
+        match &self {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.constraint().unwrap_or("unique").to_string())
+            }
+            // Two transactions that locked rows in opposite orders (one aborted to free the
+            // other) or failed to serialise: a concurrent writer won, as with a unique violation.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("40P01") | Some("40001")) =>
+            {
+                StoreError::Conflict("concurrent update".into())
+            }
+            // PostgreSQL refuses U+0000 in text (22021) and `\u0000` in JSON (22P05).
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) =>
+            {
+                StoreError::Unstorable(db.message().to_string())
+            }
+            _ => StoreError::Backend(self.to_string()),
         }
-        // PostgreSQL refuses U+0000 in text (22021) and `\u0000` in JSON (22P05).
-        sqlx::Error::Database(db)
-            if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) =>
-        {
-            StoreError::Unstorable(db.message().to_string())
-        }
-        _ => StoreError::Backend(error.to_string()),
     }
 }
 
 macro_rules! impl_store {
-    ($store:ty, $engine:expr) => {
+    ($store:ty, $engine:expr, $db:ident, $dbt:ty) => {
         #[async_trait::async_trait]
         impl sigil_core::store::Store for $store {
             fn engine(&self) -> sigil_core::store::Engine {
@@ -27,33 +51,42 @@ macro_rules! impl_store {
             }
 
             async fn ping(&self) -> Result<(), StoreError> {
-                sqlx::query("SELECT 1")
-                    .execute(&self.pool)
+                let guard = self.reader()?;
+                let db = &*guard;
+                $db::query("SELECT 1")
+                    .execute(db)
                     .await
                     .map(|_| ())
                     .map_err($crate::sql::map_err)
             }
 
             async fn claim_bootstrap(&self, name: &str, at: i64) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "INSERT INTO bootstrap_steps (name, completed_at) VALUES ($1, $2) \
                      ON CONFLICT (name) DO NOTHING",
                 )
                 .bind(name)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_admin_token(
                 &self,
                 t: &sigil_core::store::AdminTokenRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO admin_tokens (id, name, token_hash, created_at, revoked_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
@@ -62,22 +95,27 @@ macro_rules! impl_store {
                 .bind(&t.token_hash)
                 .bind(t.created_at)
                 .bind(t.revoked_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_admin_token_by_hash(
                 &self,
                 hash: &[u8],
             ) -> Result<Option<sigil_core::store::AdminTokenRecord>, StoreError> {
-                let row = sqlx::query_as::<_, (String, String, Vec<u8>, i64, Option<i64>)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
                     "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
                      WHERE token_hash = $1 AND revoked_at IS NULL",
                 )
                 .bind(hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(id, name, token_hash, created_at, revoked_at)| {
@@ -88,11 +126,13 @@ macro_rules! impl_store {
             async fn list_admin_tokens(
                 &self,
             ) -> Result<Vec<sigil_core::store::AdminTokenRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, (String, String, Vec<u8>, i64, Option<i64>)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
                     "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
                      ORDER BY created_at, id",
                 )
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows
@@ -104,25 +144,32 @@ macro_rules! impl_store {
             }
 
             async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                 )
                 .bind(id)
                 .bind(at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn get_interaction_hook(
                 &self,
             ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
                     "SELECT ", $crate::sql::hook_columns!(), " FROM interaction_hooks WHERE tenant = 'default'"
                 ))
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::hook_record))
@@ -132,8 +179,10 @@ macro_rules! impl_store {
                 &self,
                 h: &sigil_core::store::InteractionHookRecord,
             ) -> Result<sigil_core::store::InteractionHookRecord, StoreError> {
-                let _writer = self.writer().await;
-                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
                     "INSERT INTO interaction_hooks (tenant, url, claims, session_timeout_secs, disabled, \
                      secret_key_id, secret_ciphertext, created_at, updated_at) \
                      VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $8) \
@@ -150,10 +199,13 @@ macro_rules! impl_store {
                 .bind(&h.secret_ciphertext)
                 .bind(h.created_at)
                 .bind(h.updated_at)
-                .fetch_one(&self.pool)
+                .fetch_one(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok($crate::sql::hook_record(row))
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn rotate_interaction_hook_secret(
@@ -162,8 +214,10 @@ macro_rules! impl_store {
                 secret_ciphertext: &[u8],
                 at: i64,
             ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
-                let _writer = self.writer().await;
-                let row = sqlx::query_as::<_, $crate::sql::HookRow>(concat!(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
                     "UPDATE interaction_hooks SET secret_key_id = $1, secret_ciphertext = $2, \
                      updated_at = $3 WHERE tenant = 'default' RETURNING ",
                     $crate::sql::hook_columns!()
@@ -171,27 +225,37 @@ macro_rules! impl_store {
                 .bind(secret_key_id)
                 .bind(secret_ciphertext)
                 .bind(at)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::hook_record))
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn delete_interaction_hook(&self) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
-                    .execute(&self.pool)
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
+                    .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_credential_configuration(
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO credential_configurations \
                      (id, format, scope, document, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -202,22 +266,27 @@ macro_rules! impl_store {
                 .bind(&c.document)
                 .bind(c.created_at)
                 .bind(c.updated_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn get_credential_configuration(
                 &self,
                 id: &str,
             ) -> Result<Option<sigil_core::store::CredentialConfigurationRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::ConfigRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::ConfigRow>(
                     "SELECT id, format, scope, document, created_at, updated_at \
                      FROM credential_configurations WHERE id = $1",
                 )
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::config_record))
@@ -228,14 +297,16 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<sigil_core::store::CredentialConfigurationRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::ConfigRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::ConfigRow>(
                     "SELECT id, format, scope, document, created_at, updated_at \
                      FROM credential_configurations WHERE ($1 IS NULL OR id > $1) \
                      ORDER BY id LIMIT $2",
                 )
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::config_record).collect())
@@ -245,8 +316,10 @@ macro_rules! impl_store {
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE credential_configurations SET format = $2, scope = $3, document = $4, \
                      updated_at = $5 WHERE id = $1",
                 )
@@ -255,25 +328,35 @@ macro_rules! impl_store {
                 .bind(&c.scope)
                 .bind(&c.document)
                 .bind(c.updated_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM credential_configurations WHERE id = $1")
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query("DELETE FROM credential_configurations WHERE id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_user(&self, u: &sigil_core::store::UserRecord) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -283,22 +366,27 @@ macro_rules! impl_store {
                 .bind(&u.claims)
                 .bind(u.created_at)
                 .bind(u.updated_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn get_user(
                 &self,
                 id: &str,
             ) -> Result<Option<sigil_core::store::UserRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::UserRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::UserRow>(
                     "SELECT id, provider_url, subject_id, claims, created_at, updated_at \
                      FROM users WHERE id = $1",
                 )
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::user_record))
@@ -310,7 +398,9 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<sigil_core::store::UserRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::UserRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::UserRow>(
                     "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
                      WHERE ($1 IS NULL OR provider_url = $1) AND ($2 IS NULL OR subject_id = $2) \
                      AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4",
@@ -319,15 +409,17 @@ macro_rules! impl_store {
                 .bind(&filter.subject_id)
                 .bind(after)
                 .bind(i64::from(limit))
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::user_record).collect())
             }
 
             async fn update_user(&self, u: &sigil_core::store::UserRecord) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE users SET provider_url = $2, subject_id = $3, claims = $4, updated_at = $5 \
                      WHERE id = $1",
                 )
@@ -336,28 +428,38 @@ macro_rules! impl_store {
                 .bind(&u.subject_id)
                 .bind(&u.claims)
                 .bind(u.updated_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query("DELETE FROM users WHERE id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_signing_key_if_absent(
                 &self,
                 k: &sigil_core::store::SigningKeyRecord,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
                      private_key_ciphertext, status, purpose, certificate, created_at, provider, \
                      retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -374,21 +476,26 @@ macro_rules! impl_store {
                 .bind(k.created_at)
                 .bind(&k.provider)
                 .bind(k.retired_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn list_signing_keys(
                 &self,
             ) -> Result<Vec<sigil_core::store::SigningKeyRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::KeyRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::KeyRow>(
                     "SELECT kid, algorithm, public_jwk, private_key_key_id, private_key_ciphertext, \
                      status, purpose, certificate, created_at, provider, retired_at \
                      FROM signing_keys ORDER BY created_at, kid",
                 )
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::key_record).collect())
@@ -397,11 +504,13 @@ macro_rules! impl_store {
             async fn signing_keys_version(
                 &self,
             ) -> Result<sigil_core::store::SigningKeysVersion, StoreError> {
-                let (keys, created, retired) = sqlx::query_as::<_, (i64, i64, i64)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let (keys, created, retired) = $db::query_as::<$dbt, (i64, i64, i64)>(
                     "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(retired_at), 0) \
                      FROM signing_keys",
                 )
-                .fetch_one(&self.pool)
+                .fetch_one(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(sigil_core::store::SigningKeysVersion {
@@ -416,15 +525,17 @@ macro_rules! impl_store {
                 k: &sigil_core::store::SigningKeyRecord,
                 now: i64,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
                 // Concurrent rotations on PostgreSQL (READ COMMITTED): the later one's UPDATE
                 // does not see the key the earlier one inserted, and its INSERT then meets the
                 // one-active index. It retries in a new transaction, which retires that key.
                 let mut attempts = 0;
                 loop {
                     attempts += 1;
-                    let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
-                    sqlx::query(
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    $db::query(
                         "UPDATE signing_keys SET status = 'retired', retired_at = $3 \
                          WHERE purpose = $1 AND algorithm = $2 AND status = 'active'",
                     )
@@ -434,7 +545,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
-                    let inserted = sqlx::query(
+                    let inserted = $db::query(
                         "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
                          private_key_ciphertext, status, purpose, certificate, created_at, provider, \
                          retired_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, NULL)",
@@ -457,6 +568,9 @@ macro_rules! impl_store {
                         Ok(_) => return tx.commit().await.map_err($crate::sql::map_err),
                     }
                 }
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn set_signing_key_certificate(
@@ -465,18 +579,23 @@ macro_rules! impl_store {
                 expected: Option<&str>,
                 certificate: &str,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE signing_keys SET certificate = $3 WHERE kid = $1 \
                      AND ((certificate IS NULL AND $2 IS NULL) OR certificate = $2)",
                 )
                 .bind(kid)
                 .bind(expected)
                 .bind(certificate)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_offer(
@@ -484,13 +603,15 @@ macro_rules! impl_store {
                 o: &sigil_core::store::OfferRecord,
                 user: &sigil_core::store::UserWrite,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
                 use sigil_core::store::UserWrite;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 match user {
                     UserWrite::Keep => {}
                     UserWrite::Insert(u) => {
-                        sqlx::query(
+                        $db::query(
                             "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
                              VALUES ($1, $2, $3, $4, $5, $6)",
                         )
@@ -505,7 +626,7 @@ macro_rules! impl_store {
                         .map_err($crate::sql::map_err)?;
                     }
                     UserWrite::UpdateClaims { id, claims, at } => {
-                        let done = sqlx::query("UPDATE users SET claims = $2, updated_at = $3 WHERE id = $1")
+                        let done = $db::query("UPDATE users SET claims = $2, updated_at = $3 WHERE id = $1")
                             .bind(id)
                             .bind(claims)
                             .bind(at)
@@ -517,7 +638,7 @@ macro_rules! impl_store {
                         }
                     }
                 }
-                sqlx::query(
+                $db::query(
                     "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
                      tx_code_failures, reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -539,17 +660,22 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 tx.commit().await.map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_offer_by_code_hash(
                 &self,
                 code_hash: &[u8],
             ) -> Result<Option<sigil_core::store::OfferRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::OfferRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::OfferRow>(concat!(
                     "SELECT ", $crate::sql::offer_columns!(), " FROM offers WHERE code_hash = $1"
                 ))
                 .bind(code_hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::offer_record))
@@ -560,26 +686,33 @@ macro_rules! impl_store {
                 reference_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::OfferRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::OfferRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::OfferRow>(concat!(
                     "SELECT ", $crate::sql::offer_columns!(),
                     " FROM offers WHERE reference_hash = $1 AND expires_at > $2 AND consumed_at IS NULL"
                 ))
                 .bind(reference_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::offer_record))
             }
 
             async fn delete_offer(&self, id: &str) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM offers WHERE id = $1")
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query("DELETE FROM offers WHERE id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn redeem_pre_authorized_code(
@@ -590,11 +723,13 @@ macro_rules! impl_store {
                 max_failures: i64,
                 token: &sigil_core::store::NewAccessToken,
             ) -> Result<sigil_core::store::Redemption, StoreError> {
-                let _writer = self.writer().await;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
                 use sigil_core::store::{AccessTokenRecord, Redemption};
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 // One statement decides: exactly one request can flip consumed_at.
-                let won = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+                let won = $db::query_as::<$dbt, (String, String, String, Option<String>)>(
                     "UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL \
                      AND expires_at > $2 AND tx_code_failures < $3 \
                      AND ((tx_code_mac IS NULL AND $4 IS NULL) OR tx_code_mac = $4) \
@@ -621,7 +756,7 @@ macro_rules! impl_store {
                         expires_at: token.expires_at,
                         created_at: token.created_at,
                     };
-                    $crate::sql::insert_access_token!(&mut *tx, &record);
+                    $crate::sql::insert_access_token!($db, &mut *tx, &record);
                     tx.commit().await.map_err($crate::sql::map_err)?;
                     return Ok(Redemption::Redeemed(Box::new(record)));
                 }
@@ -631,7 +766,7 @@ macro_rules! impl_store {
                 };
                 // A wrong transaction code is judged only while under the cap: the increment and
                 // the check are one statement, so concurrent guesses never exceed it.
-                let counted = sqlx::query_as::<_, (i64,)>(
+                let counted = $db::query_as::<$dbt, (i64,)>(
                     "UPDATE offers SET tx_code_failures = tx_code_failures + 1 WHERE code_hash = $1 \
                      AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
                      AND tx_code_mac IS NOT NULL AND tx_code_mac <> $4 RETURNING tx_code_failures",
@@ -640,13 +775,16 @@ macro_rules! impl_store {
                 .bind(now)
                 .bind(max_failures)
                 .bind(mac)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(match counted {
                     Some((failures,)) => Redemption::WrongTxCode { failures },
                     None => Redemption::Refused,
                 })
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_access_token(
@@ -654,14 +792,16 @@ macro_rules! impl_store {
                 token_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::AccessTokenRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::AccessTokenRow>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::AccessTokenRow>(
                     "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, \
                      authorization_code_hash, credential_identifiers, dpop_jkt, expires_at, created_at \
                      FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::access_token_record))
@@ -670,41 +810,56 @@ macro_rules! impl_store {
             // A c_nonce (or DPoP nonce) is spent by inserting its hash: the primary key lets one
             // insert win, on every node.
             async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
                 .bind(nonce_hash)
                 .bind(expires_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
                 .bind(proof_hash)
                 .bind(expires_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_issued_credentials(
                 &self,
                 records: &[sigil_core::store::IssuedCredentialRecord],
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 for r in records {
-                    $crate::sql::insert_issued_credential!(&mut *tx, r);
+                    $crate::sql::insert_issued_credential!($db, &mut *tx, r);
                 }
                 tx.commit().await.map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn record_notification(
@@ -713,8 +868,10 @@ macro_rules! impl_store {
                 token_hash: &[u8],
                 n: &sigil_core::store::NotificationRecord,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE issued_credentials SET notification_event = $3, notification_description = $4, \
                      notified_at = $5 WHERE notification_id = $1 AND token_hash = $2",
                 )
@@ -723,22 +880,27 @@ macro_rules! impl_store {
                 .bind(&n.event)
                 .bind(&n.description)
                 .bind(n.at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() > 0)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn list_issued_credentials(
                 &self,
                 user_id: &str,
             ) -> Result<Vec<sigil_core::store::IssuedCredentialRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::IssuedCredentialRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::IssuedCredentialRow>(concat!(
                     "SELECT ", $crate::sql::issued_credential_columns!(),
                     " FROM issued_credentials WHERE user_id = $1 ORDER BY id"
                 ))
                 .bind(user_id)
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::issued_credential_record).collect())
@@ -748,8 +910,10 @@ macro_rules! impl_store {
                 &self,
                 r: &sigil_core::store::DeferredIssuanceRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(concat!(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(concat!(
                     "INSERT INTO deferred_issuances (", $crate::sql::deferred_columns!(),
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                 ))
@@ -767,10 +931,13 @@ macro_rules! impl_store {
                 .bind(r.delivered_at)
                 .bind(r.created_at)
                 .bind(r.updated_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_deferred_issuance(
@@ -778,13 +945,15 @@ macro_rules! impl_store {
                 transaction_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::DeferredRow>(concat!(
                     "SELECT ", $crate::sql::deferred_columns!(),
                     " FROM deferred_issuances WHERE transaction_hash = $1 AND expires_at > $2 AND delivered_at IS NULL"
                 ))
                 .bind(transaction_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::deferred_record))
@@ -794,11 +963,13 @@ macro_rules! impl_store {
                 &self,
                 id: &str,
             ) -> Result<Option<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::DeferredRow>(concat!(
                     "SELECT ", $crate::sql::deferred_columns!(), " FROM deferred_issuances WHERE id = $1"
                 ))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::deferred_record))
@@ -808,12 +979,14 @@ macro_rules! impl_store {
                 &self,
                 now: i64,
             ) -> Result<Vec<sigil_core::store::DeferredIssuanceRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::DeferredRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::DeferredRow>(concat!(
                     "SELECT ", $crate::sql::deferred_columns!(),
                     " FROM deferred_issuances WHERE expires_at > $1 AND delivered_at IS NULL ORDER BY id"
                 ))
                 .bind(now)
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::deferred_record).collect())
@@ -827,8 +1000,10 @@ macro_rules! impl_store {
                 claims: Option<&str>,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE deferred_issuances SET status = $2, reason = $3, claims = $4, updated_at = $5 \
                      WHERE id = $1 AND status = 'pending' AND delivered_at IS NULL AND expires_at > $5",
                 )
@@ -837,10 +1012,13 @@ macro_rules! impl_store {
                 .bind(reason)
                 .bind(claims)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn deliver_deferred_issuance(
@@ -849,9 +1027,11 @@ macro_rules! impl_store {
                 now: i64,
                 credentials: &[sigil_core::store::IssuedCredentialRecord],
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
-                let won = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                let won = $db::query(
                     "UPDATE deferred_issuances SET delivered_at = $2, updated_at = $2 \
                      WHERE id = $1 AND delivered_at IS NULL AND expires_at > $2",
                 )
@@ -867,10 +1047,13 @@ macro_rules! impl_store {
                     return Ok(false);
                 }
                 for r in credentials {
-                    $crate::sql::insert_issued_credential!(&mut *tx, r);
+                    $crate::sql::insert_issued_credential!($db, &mut *tx, r);
                 }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(true)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_document(
@@ -878,8 +1061,10 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO admin_documents (id, unique_key, document, secret_hash, sealed_key_id, \
                      sealed, created_at, updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
@@ -892,10 +1077,13 @@ macro_rules! impl_store {
                 .bind(r.created_at)
                 .bind(r.updated_at)
                 .bind(kind.as_str())
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn get_document(
@@ -903,14 +1091,16 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 id: &str,
             ) -> Result<Option<sigil_core::store::DocumentRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::DocumentRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::DocumentRow>(concat!(
                     "SELECT ",
                     $crate::sql::document_columns!(),
                     " FROM admin_documents WHERE id = $1 AND kind = $2"
                 ))
                 .bind(id)
                 .bind(kind.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map($crate::sql::document_record))
@@ -922,7 +1112,9 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<sigil_core::store::DocumentRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::DocumentRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::DocumentRow>(concat!(
                     "SELECT ",
                     $crate::sql::document_columns!(),
                     " FROM admin_documents WHERE kind = $3 AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
@@ -930,7 +1122,7 @@ macro_rules! impl_store {
                 .bind(after)
                 .bind(i64::from(limit))
                 .bind(kind.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(rows.into_iter().map($crate::sql::document_record).collect())
@@ -941,8 +1133,10 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE admin_documents SET unique_key = $2, document = $3, secret_hash = $4, \
                      sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1 AND kind = $8",
                 )
@@ -954,10 +1148,13 @@ macro_rules! impl_store {
                 .bind(&r.sealed)
                 .bind(r.updated_at)
                 .bind(kind.as_str())
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn delete_document(
@@ -965,29 +1162,36 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 id: &str,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query("DELETE FROM admin_documents WHERE id = $1 AND kind = $2")
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query("DELETE FROM admin_documents WHERE id = $1 AND kind = $2")
                     .bind(id)
                     .bind(kind.as_str())
-                    .execute(&self.pool)
+                    .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_mdoc_certificate(
                 &self,
                 r: &sigil_core::store::MdocCertificateRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 if r.active && r.kind == sigil_core::store::MdocCertificateKind::Iaca {
-                    sqlx::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active")
+                    $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active")
                         .execute(&mut *tx)
                         .await
                         .map_err($crate::sql::map_err)?;
                 }
-                sqlx::query(concat!(
+                $db::query(concat!(
                     "INSERT INTO mdoc_certificates (",
                     $crate::sql::mdoc_columns!(),
                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
@@ -1009,6 +1213,9 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 tx.commit().await.map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn get_mdoc_certificate(
@@ -1016,14 +1223,16 @@ macro_rules! impl_store {
                 kind: sigil_core::store::MdocCertificateKind,
                 id: &str,
             ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::MdocRow>(concat!(
                     "SELECT ",
                     $crate::sql::mdoc_columns!(),
                     " FROM mdoc_certificates WHERE id = $1 AND kind = $2"
                 ))
                 .bind(id)
                 .bind(kind.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 row.map($crate::sql::mdoc_record).transpose()
@@ -1035,7 +1244,9 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> Result<Vec<sigil_core::store::MdocCertificateRecord>, StoreError> {
-                let rows = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::MdocRow>(concat!(
                     "SELECT ",
                     $crate::sql::mdoc_columns!(),
                     " FROM mdoc_certificates WHERE kind = $3 AND ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2"
@@ -1043,7 +1254,7 @@ macro_rules! impl_store {
                 .bind(after)
                 .bind(i64::from(limit))
                 .bind(kind.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 rows.into_iter().map($crate::sql::mdoc_record).collect()
@@ -1052,12 +1263,14 @@ macro_rules! impl_store {
             async fn active_iaca(
                 &self,
             ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::MdocRow>(concat!(
                     "SELECT ",
                     $crate::sql::mdoc_columns!(),
                     " FROM mdoc_certificates WHERE kind = 'iaca' AND active"
                 ))
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 row.map($crate::sql::mdoc_record).transpose()
@@ -1067,30 +1280,34 @@ macro_rules! impl_store {
                 &self,
                 iaca_id: &str,
             ) -> Result<Option<sigil_core::store::MdocCertificateRecord>, StoreError> {
-                let row = sqlx::query_as::<_, $crate::sql::MdocRow>(concat!(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::MdocRow>(concat!(
                     "SELECT ",
                     $crate::sql::mdoc_columns!(),
                     " FROM mdoc_certificates WHERE kind = 'document-signer' AND iaca_id = $1 \
                      ORDER BY id DESC LIMIT 1"
                 ))
                 .bind(iaca_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 row.map($crate::sql::mdoc_record).transpose()
             }
 
             async fn set_iaca_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 if active {
-                    sqlx::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active AND id <> $1")
+                    $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active AND id <> $1")
                         .bind(id)
                         .execute(&mut *tx)
                         .await
                         .map_err($crate::sql::map_err)?;
                 }
-                let done = sqlx::query("UPDATE mdoc_certificates SET active = $2 WHERE id = $1 AND kind = 'iaca'")
+                let done = $db::query("UPDATE mdoc_certificates SET active = $2 WHERE id = $1 AND kind = 'iaca'")
                     .bind(id)
                     .bind(active)
                     .execute(&mut *tx)
@@ -1101,6 +1318,9 @@ macro_rules! impl_store {
                 }
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(true)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn delete_mdoc_certificate(
@@ -1108,15 +1328,17 @@ macro_rules! impl_store {
                 kind: sigil_core::store::MdocCertificateKind,
                 id: &str,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
-                sqlx::query("DELETE FROM mdoc_certificates WHERE iaca_id = $1 AND $2 = 'iaca'")
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                $db::query("DELETE FROM mdoc_certificates WHERE iaca_id = $1 AND $2 = 'iaca'")
                     .bind(id)
                     .bind(kind.as_str())
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
-                let done = sqlx::query("DELETE FROM mdoc_certificates WHERE id = $1 AND kind = $2")
+                let done = $db::query("DELETE FROM mdoc_certificates WHERE id = $1 AND kind = $2")
                     .bind(id)
                     .bind(kind.as_str())
                     .execute(&mut *tx)
@@ -1124,14 +1346,19 @@ macro_rules! impl_store {
                     .map_err($crate::sql::map_err)?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_authorization_offer(
                 &self,
                 o: &sigil_core::store::AuthorizationOfferRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO authorization_offers (id, issuer_state_hash, configuration_ids, \
                      expires_at, consumed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -1141,10 +1368,13 @@ macro_rules! impl_store {
                 .bind(o.expires_at)
                 .bind(o.consumed_at)
                 .bind(o.created_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_authorization_offer(
@@ -1152,14 +1382,16 @@ macro_rules! impl_store {
                 issuer_state_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::AuthorizationOfferRecord>, StoreError> {
-                let row = sqlx::query_as::<_, (String, Vec<u8>, String, i64, Option<i64>, i64)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (String, Vec<u8>, String, i64, Option<i64>, i64)>(
                     "SELECT id, issuer_state_hash, configuration_ids, expires_at, consumed_at, created_at \
                      FROM authorization_offers WHERE issuer_state_hash = $1 AND consumed_at IS NULL \
                      AND expires_at > $2",
                 )
                 .bind(issuer_state_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(id, issuer_state_hash, configuration_ids, expires_at, consumed_at, created_at)| {
@@ -1173,8 +1405,10 @@ macro_rules! impl_store {
                 &self,
                 r: &sigil_core::store::PushedRequestRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO pushed_authorization_requests (request_uri_hash, client_id, request, \
                      expires_at) VALUES ($1, $2, $3, $4)",
                 )
@@ -1182,10 +1416,13 @@ macro_rules! impl_store {
                 .bind(&r.client_id)
                 .bind(&r.request)
                 .bind(r.expires_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn take_pushed_request(
@@ -1194,26 +1431,33 @@ macro_rules! impl_store {
                 client_id: &str,
                 now: i64,
             ) -> Result<Option<String>, StoreError> {
-                let _writer = self.writer().await;
-                let row = sqlx::query_as::<_, (String,)>(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let row = $db::query_as::<$dbt, (String,)>(
                     "UPDATE pushed_authorization_requests SET used_at = $3 WHERE request_uri_hash = $1 \
                      AND client_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING request",
                 )
                 .bind(request_uri_hash)
                 .bind(client_id)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(r,)| r))
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_authorization_session(
                 &self,
                 r: &sigil_core::store::AuthorizationSessionRecord,
             ) -> Result<(), StoreError> {
-                let _writer = self.writer().await;
-                sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                $db::query(
                     "INSERT INTO authorization_sessions (state_hash, stage, sealed_key_id, sealed, \
                      expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -1223,22 +1467,27 @@ macro_rules! impl_store {
                 .bind(&r.sealed)
                 .bind(r.expires_at)
                 .bind(r.created_at)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map(|_| ())
                 .map_err($crate::sql::map_err)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_authorization_session(
                 &self,
                 state_hash: &[u8],
             ) -> Result<Option<sigil_core::store::AuthorizationSessionRecord>, StoreError> {
-                let row = sqlx::query_as::<_, (Vec<u8>, String, String, Vec<u8>, i64, i64)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (Vec<u8>, String, String, Vec<u8>, i64, i64)>(
                     "SELECT state_hash, stage, sealed_key_id, sealed, expires_at, created_at \
                      FROM authorization_sessions WHERE state_hash = $1",
                 )
                 .bind(state_hash)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(state_hash, stage, sealed_key_id, sealed, expires_at, created_at)| {
@@ -1255,8 +1504,10 @@ macro_rules! impl_store {
                 to: &sigil_core::store::AuthorizationSessionRecord,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let done = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let done = $db::query(
                     "UPDATE authorization_sessions SET stage = $3, sealed_key_id = $4, sealed = $5, \
                      expires_at = $6 WHERE state_hash = $1 AND stage = $2 AND expires_at > $7",
                 )
@@ -1267,10 +1518,13 @@ macro_rules! impl_store {
                 .bind(&to.sealed)
                 .bind(to.expires_at)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(done.rows_affected() == 1)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn insert_authorization_code(
@@ -1279,10 +1533,12 @@ macro_rules! impl_store {
                 offer_id: Option<&str>,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                 if let Some(offer_id) = offer_id {
-                    let won = sqlx::query(
+                    let won = $db::query(
                         "UPDATE authorization_offers SET consumed_at = $2 WHERE id = $1 \
                          AND consumed_at IS NULL AND expires_at > $2",
                     )
@@ -1296,7 +1552,7 @@ macro_rules! impl_store {
                         return Ok(false);
                     }
                 }
-                sqlx::query(
+                $db::query(
                     "INSERT INTO authorization_codes (code_hash, client_id, grant_data, expires_at, \
                      used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -1311,6 +1567,9 @@ macro_rules! impl_store {
                 .map_err($crate::sql::map_err)?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(true)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn find_authorization_code(
@@ -1318,13 +1577,15 @@ macro_rules! impl_store {
                 code_hash: &[u8],
                 now: i64,
             ) -> Result<Option<sigil_core::store::AuthorizationCodeRecord>, StoreError> {
-                let row = sqlx::query_as::<_, (Vec<u8>, String, String, i64, Option<i64>, i64)>(
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (Vec<u8>, String, String, i64, Option<i64>, i64)>(
                     "SELECT code_hash, client_id, grant_data, expires_at, used_at, created_at \
                      FROM authorization_codes WHERE code_hash = $1 AND expires_at > $2",
                 )
                 .bind(code_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
+                .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(code_hash, client_id, grant_data, expires_at, used_at, created_at)| {
@@ -1341,9 +1602,11 @@ macro_rules! impl_store {
                 token: &sigil_core::store::AccessTokenRecord,
             ) -> Result<sigil_core::store::CodeRedemption, StoreError> {
                 use sigil_core::store::CodeRedemption;
-                let _writer = self.writer().await;
-                let mut tx = self.pool.begin().await.map_err($crate::sql::map_err)?;
-                let won = sqlx::query(
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                let won = $db::query(
                     "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 \
                      AND used_at IS NULL AND expires_at > $2",
                 )
@@ -1353,11 +1616,11 @@ macro_rules! impl_store {
                 .await
                 .map_err($crate::sql::map_err)?;
                 if won.rows_affected() == 1 {
-                    $crate::sql::insert_access_token!(&mut *tx, token);
+                    $crate::sql::insert_access_token!($db, &mut *tx, token);
                     tx.commit().await.map_err($crate::sql::map_err)?;
                     return Ok(CodeRedemption::Redeemed);
                 }
-                let used = sqlx::query_as::<_, (i64,)>(
+                let used = $db::query_as::<$dbt, (i64,)>(
                     "SELECT used_at FROM authorization_codes WHERE code_hash = $1 AND used_at IS NOT NULL",
                 )
                 .bind(code_hash)
@@ -1368,17 +1631,22 @@ macro_rules! impl_store {
                     tx.rollback().await.map_err($crate::sql::map_err)?;
                     return Ok(CodeRedemption::Refused);
                 }
-                sqlx::query("DELETE FROM access_tokens WHERE authorization_code_hash = $1")
+                $db::query("DELETE FROM access_tokens WHERE authorization_code_hash = $1")
                     .bind(code_hash)
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
                 tx.commit().await.map_err($crate::sql::map_err)?;
                 Ok(CodeRedemption::Replayed)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
-                let _writer = self.writer().await;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
                 let mut total = 0;
                 for statement in [
                     "DELETE FROM nonces WHERE expires_at <= $1",
@@ -1394,14 +1662,17 @@ macro_rules! impl_store {
                     // Two windows back: the sliding estimate reads the previous one.
                     "DELETE FROM rate_limits WHERE window_start < $1 - 120",
                 ] {
-                    total += sqlx::query(statement)
+                    total += $db::query(statement)
                         .bind(now)
-                        .execute(&self.pool)
+                        .execute(db)
                         .await
                         .map_err($crate::sql::map_err)?
                         .rows_affected();
                 }
                 Ok(total)
+                }
+                .await;
+                self.finish(guard, result).await
             }
 
             async fn add_rate_limit_hits(
@@ -1411,22 +1682,10 @@ macro_rules! impl_store {
                 if hits.is_empty() {
                     return Ok(Vec::new());
                 }
-                let _writer = self.writer().await;
-                let mut query = sqlx::QueryBuilder::new(
-                    "INSERT INTO rate_limits (bucket, window_start, hits) ",
-                );
-                query.push_values(hits, |mut row, h| {
-                    row.push_bind(&h.bucket).push_bind(h.window).push_bind(h.hits);
-                });
-                query.push(
-                    " ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits \
-                     RETURNING bucket, window_start, hits",
-                );
-                let rows: Vec<(Vec<u8>, i64, i64)> = query
-                    .build_query_as()
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err($crate::sql::map_err)?;
+                let guard = self.writer().await?;
+                let db = &*guard;
+                let result: Result<_, StoreError> = async {
+                let rows: Vec<(Vec<u8>, i64, i64)> = self.upsert_rate_limits(db, hits).await?;
                 let totals: std::collections::HashMap<(Vec<u8>, i64), i64> = rows
                     .into_iter()
                     .map(|(bucket, window, total)| ((bucket, window), total))
@@ -1435,6 +1694,9 @@ macro_rules! impl_store {
                     .iter()
                     .map(|h| totals.get(&(h.bucket.clone(), h.window)).copied().unwrap_or(h.hits))
                     .collect())
+                }
+                .await;
+                self.finish(guard, result).await
             }
         }
     };
@@ -1603,9 +1865,9 @@ pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
 
 /// Inserts an [`AccessTokenRecord`](sigil_core::store::AccessTokenRecord) on an executor.
 macro_rules! insert_access_token {
-    ($executor:expr, $record:expr) => {{
+    ($db:ident, $executor:expr, $record:expr) => {{
         let r: &sigil_core::store::AccessTokenRecord = $record;
-        sqlx::query(
+        $db::query(
             "INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, claims, \
              client_id, authorization_code_hash, credential_identifiers, dpop_jkt, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -1672,10 +1934,10 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
 }
 
 macro_rules! insert_issued_credential {
-    ($executor:expr, $record:expr) => {{
+    ($db:ident, $executor:expr, $record:expr) => {{
         let r: &sigil_core::store::IssuedCredentialRecord = $record;
         let n = r.notification.as_ref();
-        sqlx::query(concat!(
+        $db::query(concat!(
             "INSERT INTO issued_credentials (",
             $crate::sql::issued_credential_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"

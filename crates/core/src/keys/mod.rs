@@ -189,10 +189,19 @@ impl IssuerKeys {
             reload: tokio::sync::Mutex::new(()),
         };
         let existing = keys.store.list_signing_keys().await?;
-        let has = |kind: KeyKind| {
-            existing
-                .iter()
-                .any(|k| k.status == "active" && kind_of(k) == Some(kind))
+        // A kind is complete when each of its algorithms has an active key: another node may be
+        // between the inserts of a kind with two (request encryption), and this node must not
+        // take half a kind for whole. Inserting the missing one is conditional like the rest.
+        let active = |kind: KeyKind, algorithm: Option<&str>| {
+            existing.iter().any(|k| {
+                k.status == "active"
+                    && kind_of(k) == Some(kind)
+                    && algorithm.is_none_or(|a| k.algorithm == a)
+            })
+        };
+        let has = |kind: KeyKind| match kind {
+            KeyKind::RequestEncryption => ALGS.iter().all(|alg| active(kind, Some(alg.as_str()))),
+            _ => active(kind, None),
         };
         for kind in KeyKind::ALL {
             if !has(kind) {

@@ -13,6 +13,7 @@ mod helpers;
 mod authorization;
 mod binary;
 mod configuration;
+mod crash;
 mod credential_configurations;
 mod cwt;
 mod deferred;
