@@ -42,6 +42,19 @@ impl EngineError for sqlx::Error {
     }
 }
 
+/// A store method's writes: `self.writer()` gives the executor (`db`), the body runs, and
+/// `self.finish` settles it (on SQLite: keeps or undoes its savepoint and waits for the group's
+/// commit; on PostgreSQL: passes the result through).
+macro_rules! writing {
+    ($store:ident, |$db:ident| $body:block) => {{
+        let guard = $store.writer().await?;
+        let $db = &*guard;
+        let result: Result<_, StoreError> = async $body.await;
+        $store.finish(guard, result).await
+    }};
+}
+pub(crate) use writing;
+
 macro_rules! impl_store {
     ($store:ty, $engine:expr, $db:ident, $dbt:ty) => {
         #[async_trait::async_trait]
@@ -61,47 +74,39 @@ macro_rules! impl_store {
             }
 
             async fn claim_bootstrap(&self, name: &str, at: i64) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "INSERT INTO bootstrap_steps (name, completed_at) VALUES ($1, $2) \
-                     ON CONFLICT (name) DO NOTHING",
-                )
-                .bind(name)
-                .bind(at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "INSERT INTO bootstrap_steps (name, completed_at) VALUES ($1, $2) \
+                         ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind(name)
+                    .bind(at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_admin_token(
                 &self,
                 t: &sigil_core::store::AdminTokenRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO admin_tokens (id, name, token_hash, created_at, revoked_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&t.id)
-                .bind(&t.name)
-                .bind(&t.token_hash)
-                .bind(t.created_at)
-                .bind(t.revoked_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO admin_tokens (id, name, token_hash, created_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&t.id)
+                    .bind(&t.name)
+                    .bind(&t.token_hash)
+                    .bind(t.created_at)
+                    .bind(t.revoked_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn find_admin_token_by_hash(
@@ -144,21 +149,17 @@ macro_rules! impl_store {
             }
 
             async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-                )
-                .bind(id)
-                .bind(at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn get_interaction_hook(
@@ -179,33 +180,29 @@ macro_rules! impl_store {
                 &self,
                 h: &sigil_core::store::InteractionHookRecord,
             ) -> Result<sigil_core::store::InteractionHookRecord, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
-                    "INSERT INTO interaction_hooks (tenant, url, claims, session_timeout_secs, disabled, \
-                     secret_key_id, secret_ciphertext, created_at, updated_at) \
-                     VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT (tenant) DO UPDATE SET url = excluded.url, claims = excluded.claims, \
-                     session_timeout_secs = excluded.session_timeout_secs, disabled = excluded.disabled, \
-                     updated_at = excluded.updated_at RETURNING ",
-                    $crate::sql::hook_columns!()
-                ))
-                .bind(&h.url)
-                .bind(&h.claims)
-                .bind(h.session_timeout_secs)
-                .bind(h.disabled)
-                .bind(&h.secret_key_id)
-                .bind(&h.secret_ciphertext)
-                .bind(h.created_at)
-                .bind(h.updated_at)
-                .fetch_one(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok($crate::sql::hook_record(row))
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
+                        "INSERT INTO interaction_hooks (tenant, url, claims, session_timeout_secs, disabled, \
+                         secret_key_id, secret_ciphertext, created_at, updated_at) \
+                         VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (tenant) DO UPDATE SET url = excluded.url, claims = excluded.claims, \
+                         session_timeout_secs = excluded.session_timeout_secs, disabled = excluded.disabled, \
+                         updated_at = excluded.updated_at RETURNING ",
+                        $crate::sql::hook_columns!()
+                    ))
+                    .bind(&h.url)
+                    .bind(&h.claims)
+                    .bind(h.session_timeout_secs)
+                    .bind(h.disabled)
+                    .bind(&h.secret_key_id)
+                    .bind(&h.secret_ciphertext)
+                    .bind(h.created_at)
+                    .bind(h.updated_at)
+                    .fetch_one(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok($crate::sql::hook_record(row))
+                })
             }
 
             async fn rotate_interaction_hook_secret(
@@ -214,65 +211,53 @@ macro_rules! impl_store {
                 secret_ciphertext: &[u8],
                 at: i64,
             ) -> Result<Option<sigil_core::store::InteractionHookRecord>, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
-                    "UPDATE interaction_hooks SET secret_key_id = $1, secret_ciphertext = $2, \
-                     updated_at = $3 WHERE tenant = 'default' RETURNING ",
-                    $crate::sql::hook_columns!()
-                ))
-                .bind(secret_key_id)
-                .bind(secret_ciphertext)
-                .bind(at)
-                .fetch_optional(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(row.map($crate::sql::hook_record))
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let row = $db::query_as::<$dbt, $crate::sql::HookRow>(concat!(
+                        "UPDATE interaction_hooks SET secret_key_id = $1, secret_ciphertext = $2, \
+                         updated_at = $3 WHERE tenant = 'default' RETURNING ",
+                        $crate::sql::hook_columns!()
+                    ))
+                    .bind(secret_key_id)
+                    .bind(secret_ciphertext)
+                    .bind(at)
+                    .fetch_optional(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(row.map($crate::sql::hook_record))
+                })
             }
 
             async fn delete_interaction_hook(&self) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
-                    .execute(db)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query("DELETE FROM interaction_hooks WHERE tenant = 'default'")
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_credential_configuration(
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO credential_configurations \
-                     (id, format, scope, document, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&c.id)
-                .bind(&c.format)
-                .bind(&c.scope)
-                .bind(&c.document)
-                .bind(c.created_at)
-                .bind(c.updated_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO credential_configurations \
+                         (id, format, scope, document, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&c.id)
+                    .bind(&c.format)
+                    .bind(&c.scope)
+                    .bind(&c.document)
+                    .bind(c.created_at)
+                    .bind(c.updated_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn get_credential_configuration(
@@ -316,63 +301,51 @@ macro_rules! impl_store {
                 &self,
                 c: &sigil_core::store::CredentialConfigurationRecord,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE credential_configurations SET format = $2, scope = $3, document = $4, \
-                     updated_at = $5 WHERE id = $1",
-                )
-                .bind(&c.id)
-                .bind(&c.format)
-                .bind(&c.scope)
-                .bind(&c.document)
-                .bind(c.updated_at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
-            }
-
-            async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query("DELETE FROM credential_configurations WHERE id = $1")
-                    .bind(id)
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE credential_configurations SET format = $2, scope = $3, document = $4, \
+                         updated_at = $5 WHERE id = $1",
+                    )
+                    .bind(&c.id)
+                    .bind(&c.format)
+                    .bind(&c.scope)
+                    .bind(&c.document)
+                    .bind(c.updated_at)
                     .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                    Ok(done.rows_affected() == 1)
+                })
+            }
+
+            async fn delete_credential_configuration(&self, id: &str) -> Result<bool, StoreError> {
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query("DELETE FROM credential_configurations WHERE id = $1")
+                        .bind(id)
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_user(&self, u: &sigil_core::store::UserRecord) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&u.id)
-                .bind(&u.provider_url)
-                .bind(&u.subject_id)
-                .bind(&u.claims)
-                .bind(u.created_at)
-                .bind(u.updated_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&u.id)
+                    .bind(&u.provider_url)
+                    .bind(&u.subject_id)
+                    .bind(&u.claims)
+                    .bind(u.created_at)
+                    .bind(u.updated_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn get_user(
@@ -416,73 +389,61 @@ macro_rules! impl_store {
             }
 
             async fn update_user(&self, u: &sigil_core::store::UserRecord) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE users SET provider_url = $2, subject_id = $3, claims = $4, updated_at = $5 \
-                     WHERE id = $1",
-                )
-                .bind(&u.id)
-                .bind(&u.provider_url)
-                .bind(&u.subject_id)
-                .bind(&u.claims)
-                .bind(u.updated_at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
-            }
-
-            async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query("DELETE FROM users WHERE id = $1")
-                    .bind(id)
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE users SET provider_url = $2, subject_id = $3, claims = $4, updated_at = $5 \
+                         WHERE id = $1",
+                    )
+                    .bind(&u.id)
+                    .bind(&u.provider_url)
+                    .bind(&u.subject_id)
+                    .bind(&u.claims)
+                    .bind(u.updated_at)
                     .execute(db)
                     .await
                     .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                    Ok(done.rows_affected() == 1)
+                })
+            }
+
+            async fn delete_user(&self, id: &str) -> Result<bool, StoreError> {
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query("DELETE FROM users WHERE id = $1")
+                        .bind(id)
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_signing_key_if_absent(
                 &self,
                 k: &sigil_core::store::SigningKeyRecord,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
-                     private_key_ciphertext, status, purpose, certificate, created_at, provider, \
-                     retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(&k.kid)
-                .bind(&k.algorithm)
-                .bind(&k.public_jwk)
-                .bind(&k.private_key_key_id)
-                .bind(&k.private_key_ciphertext)
-                .bind(&k.status)
-                .bind(&k.purpose)
-                .bind(&k.certificate)
-                .bind(k.created_at)
-                .bind(&k.provider)
-                .bind(k.retired_at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
+                         private_key_ciphertext, status, purpose, certificate, created_at, provider, \
+                         retired_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&k.kid)
+                    .bind(&k.algorithm)
+                    .bind(&k.public_jwk)
+                    .bind(&k.private_key_key_id)
+                    .bind(&k.private_key_ciphertext)
+                    .bind(&k.status)
+                    .bind(&k.purpose)
+                    .bind(&k.certificate)
+                    .bind(k.created_at)
+                    .bind(&k.provider)
+                    .bind(k.retired_at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn list_signing_keys(
@@ -525,52 +486,48 @@ macro_rules! impl_store {
                 k: &sigil_core::store::SigningKeyRecord,
                 now: i64,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                // Concurrent rotations on PostgreSQL (READ COMMITTED): the later one's UPDATE
-                // does not see the key the earlier one inserted, and its INSERT then meets the
-                // one-active index. It retries in a new transaction, which retires that key.
-                let mut attempts = 0;
-                loop {
-                    attempts += 1;
-                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                    $db::query(
-                        "UPDATE signing_keys SET status = 'retired', retired_at = $3 \
-                         WHERE purpose = $1 AND algorithm = $2 AND status = 'active'",
-                    )
-                    .bind(&k.purpose)
-                    .bind(&k.algorithm)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                    let inserted = $db::query(
-                        "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
-                         private_key_ciphertext, status, purpose, certificate, created_at, provider, \
-                         retired_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, NULL)",
-                    )
-                    .bind(&k.kid)
-                    .bind(&k.algorithm)
-                    .bind(&k.public_jwk)
-                    .bind(&k.private_key_key_id)
-                    .bind(&k.private_key_ciphertext)
-                    .bind(&k.purpose)
-                    .bind(&k.certificate)
-                    .bind(k.created_at)
-                    .bind(&k.provider)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err);
-                    match inserted {
-                        Err(StoreError::Conflict(_)) if attempts < 16 => continue,
-                        Err(e) => return Err(e),
-                        Ok(_) => return tx.commit().await.map_err($crate::sql::map_err),
-                    }
+                $crate::sql::writing!(self, |db| {
+                    // Concurrent rotations on PostgreSQL (READ COMMITTED): the later one's UPDATE
+                    // does not see the key the earlier one inserted, and its INSERT then meets the
+                    // one-active index. It retries in a new transaction, which retires that key.
+                    let mut attempts = 0;
+                    loop {
+                        attempts += 1;
+                        let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                        $db::query(
+                            "UPDATE signing_keys SET status = 'retired', retired_at = $3 \
+                             WHERE purpose = $1 AND algorithm = $2 AND status = 'active'",
+                        )
+                        .bind(&k.purpose)
+                        .bind(&k.algorithm)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                        let inserted = $db::query(
+                            "INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_key_id, \
+                             private_key_ciphertext, status, purpose, certificate, created_at, provider, \
+                             retired_at) VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, NULL)",
+                        )
+                        .bind(&k.kid)
+                        .bind(&k.algorithm)
+                        .bind(&k.public_jwk)
+                        .bind(&k.private_key_key_id)
+                        .bind(&k.private_key_ciphertext)
+                        .bind(&k.purpose)
+                        .bind(&k.certificate)
+                        .bind(k.created_at)
+                        .bind(&k.provider)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err);
+                        match inserted {
+                            Err(StoreError::Conflict(_)) if attempts < 16 => continue,
+                            Err(e) => return Err(e),
+                            Ok(_) => return tx.commit().await.map_err($crate::sql::map_err),
+                        }
                 }
-                }
-                .await;
-                self.finish(guard, result).await
+                })
             }
 
             async fn set_signing_key_certificate(
@@ -579,23 +536,19 @@ macro_rules! impl_store {
                 expected: Option<&str>,
                 certificate: &str,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE signing_keys SET certificate = $3 WHERE kid = $1 \
-                     AND ((certificate IS NULL AND $2 IS NULL) OR certificate = $2)",
-                )
-                .bind(kid)
-                .bind(expected)
-                .bind(certificate)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE signing_keys SET certificate = $3 WHERE kid = $1 \
+                         AND ((certificate IS NULL AND $2 IS NULL) OR certificate = $2)",
+                    )
+                    .bind(kid)
+                    .bind(expected)
+                    .bind(certificate)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_offer(
@@ -603,66 +556,62 @@ macro_rules! impl_store {
                 o: &sigil_core::store::OfferRecord,
                 user: &sigil_core::store::UserWrite,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                use sigil_core::store::UserWrite;
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                match user {
-                    UserWrite::Keep => {}
-                    UserWrite::Insert(u) => {
-                        $db::query(
-                            "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6)",
-                        )
-                        .bind(&u.id)
-                        .bind(&u.provider_url)
-                        .bind(&u.subject_id)
-                        .bind(&u.claims)
-                        .bind(u.created_at)
-                        .bind(u.updated_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::sql::map_err)?;
-                    }
-                    UserWrite::UpdateClaims { id, claims, at } => {
-                        let done = $db::query("UPDATE users SET claims = $2, updated_at = $3 WHERE id = $1")
-                            .bind(id)
-                            .bind(claims)
-                            .bind(at)
+                $crate::sql::writing!(self, |db| {
+                    use sigil_core::store::UserWrite;
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    match user {
+                        UserWrite::Keep => {}
+                        UserWrite::Insert(u) => {
+                            $db::query(
+                                "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6)",
+                            )
+                            .bind(&u.id)
+                            .bind(&u.provider_url)
+                            .bind(&u.subject_id)
+                            .bind(&u.claims)
+                            .bind(u.created_at)
+                            .bind(u.updated_at)
                             .execute(&mut *tx)
                             .await
                             .map_err($crate::sql::map_err)?;
-                        if done.rows_affected() != 1 {
-                            return Err(StoreError::Conflict("users.id".into()));
+                        }
+                        UserWrite::UpdateClaims { id, claims, at } => {
+                            let done = $db::query("UPDATE users SET claims = $2, updated_at = $3 WHERE id = $1")
+                                .bind(id)
+                                .bind(claims)
+                                .bind(at)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err($crate::sql::map_err)?;
+                            if done.rows_affected() != 1 {
+                                return Err(StoreError::Conflict("users.id".into()));
+                            }
                         }
                     }
-                }
-                $db::query(
-                    "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
-                     tx_code_failures, reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(&o.id)
-                .bind(&o.user_id)
-                .bind(&o.configuration_ids)
-                .bind(&o.claims)
-                .bind(&o.code_hash)
-                .bind(&o.tx_code_mac)
-                .bind(o.tx_code_failures)
-                .bind(&o.reference_hash)
-                .bind(&o.sealed_key_id)
-                .bind(&o.sealed_offer)
-                .bind(o.expires_at)
-                .bind(o.consumed_at)
-                .bind(o.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                tx.commit().await.map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                    $db::query(
+                        "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
+                         tx_code_failures, reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(&o.id)
+                    .bind(&o.user_id)
+                    .bind(&o.configuration_ids)
+                    .bind(&o.claims)
+                    .bind(&o.code_hash)
+                    .bind(&o.tx_code_mac)
+                    .bind(o.tx_code_failures)
+                    .bind(&o.reference_hash)
+                    .bind(&o.sealed_key_id)
+                    .bind(&o.sealed_offer)
+                    .bind(o.expires_at)
+                    .bind(o.consumed_at)
+                    .bind(o.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)
+                })
             }
 
             async fn find_offer_by_code_hash(
@@ -701,18 +650,14 @@ macro_rules! impl_store {
             }
 
             async fn delete_offer(&self, id: &str) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query("DELETE FROM offers WHERE id = $1")
-                    .bind(id)
-                    .execute(db)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query("DELETE FROM offers WHERE id = $1")
+                        .bind(id)
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn redeem_pre_authorized_code(
@@ -723,68 +668,64 @@ macro_rules! impl_store {
                 max_failures: i64,
                 token: &sigil_core::store::NewAccessToken,
             ) -> Result<sigil_core::store::Redemption, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                use sigil_core::store::{AccessTokenRecord, Redemption};
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                // One statement decides: exactly one request can flip consumed_at.
-                let won = $db::query_as::<$dbt, (String, String, String, Option<String>)>(
-                    "UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL \
-                     AND expires_at > $2 AND tx_code_failures < $3 \
-                     AND ((tx_code_mac IS NULL AND $4 IS NULL) OR tx_code_mac = $4) \
-                     RETURNING id, user_id, configuration_ids, claims",
-                )
-                .bind(code_hash)
-                .bind(now)
-                .bind(max_failures)
-                .bind(tx_code_mac)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                if let Some((offer_id, user_id, configuration_ids, claims)) = won {
-                    let record = AccessTokenRecord {
-                        token_hash: token.token_hash.clone(),
-                        user_id,
-                        offer_id: Some(offer_id),
-                        configuration_ids,
-                        claims,
-                        client_id: token.client_id.clone(),
-                        authorization_code_hash: None,
-                        credential_identifiers: None,
-                        dpop_jkt: token.dpop_jkt.clone(),
-                        expires_at: token.expires_at,
-                        created_at: token.created_at,
+                $crate::sql::writing!(self, |db| {
+                    use sigil_core::store::{AccessTokenRecord, Redemption};
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    // One statement decides: exactly one request can flip consumed_at.
+                    let won = $db::query_as::<$dbt, (String, String, String, Option<String>)>(
+                        "UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 AND consumed_at IS NULL \
+                         AND expires_at > $2 AND tx_code_failures < $3 \
+                         AND ((tx_code_mac IS NULL AND $4 IS NULL) OR tx_code_mac = $4) \
+                         RETURNING id, user_id, configuration_ids, claims",
+                    )
+                    .bind(code_hash)
+                    .bind(now)
+                    .bind(max_failures)
+                    .bind(tx_code_mac)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    if let Some((offer_id, user_id, configuration_ids, claims)) = won {
+                        let record = AccessTokenRecord {
+                            token_hash: token.token_hash.clone(),
+                            user_id,
+                            offer_id: Some(offer_id),
+                            configuration_ids,
+                            claims,
+                            client_id: token.client_id.clone(),
+                            authorization_code_hash: None,
+                            credential_identifiers: None,
+                            dpop_jkt: token.dpop_jkt.clone(),
+                            expires_at: token.expires_at,
+                            created_at: token.created_at,
+                        };
+                        $crate::sql::insert_access_token!($db, &mut *tx, &record);
+                        tx.commit().await.map_err($crate::sql::map_err)?;
+                        return Ok(Redemption::Redeemed(Box::new(record)));
+                    }
+                    tx.rollback().await.map_err($crate::sql::map_err)?;
+                    let Some(mac) = tx_code_mac else {
+                        return Ok(Redemption::Refused);
                     };
-                    $crate::sql::insert_access_token!($db, &mut *tx, &record);
-                    tx.commit().await.map_err($crate::sql::map_err)?;
-                    return Ok(Redemption::Redeemed(Box::new(record)));
-                }
-                tx.rollback().await.map_err($crate::sql::map_err)?;
-                let Some(mac) = tx_code_mac else {
-                    return Ok(Redemption::Refused);
-                };
-                // A wrong transaction code is judged only while under the cap: the increment and
-                // the check are one statement, so concurrent guesses never exceed it.
-                let counted = $db::query_as::<$dbt, (i64,)>(
-                    "UPDATE offers SET tx_code_failures = tx_code_failures + 1 WHERE code_hash = $1 \
-                     AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
-                     AND tx_code_mac IS NOT NULL AND tx_code_mac <> $4 RETURNING tx_code_failures",
-                )
-                .bind(code_hash)
-                .bind(now)
-                .bind(max_failures)
-                .bind(mac)
-                .fetch_optional(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(match counted {
-                    Some((failures,)) => Redemption::WrongTxCode { failures },
-                    None => Redemption::Refused,
+                    // A wrong transaction code is judged only while under the cap: the increment and
+                    // the check are one statement, so concurrent guesses never exceed it.
+                    let counted = $db::query_as::<$dbt, (i64,)>(
+                        "UPDATE offers SET tx_code_failures = tx_code_failures + 1 WHERE code_hash = $1 \
+                         AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
+                         AND tx_code_mac IS NOT NULL AND tx_code_mac <> $4 RETURNING tx_code_failures",
+                    )
+                    .bind(code_hash)
+                    .bind(now)
+                    .bind(max_failures)
+                    .bind(mac)
+                    .fetch_optional(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(match counted {
+                        Some((failures,)) => Redemption::WrongTxCode { failures },
+                        None => Redemption::Refused,
+                    })
                 })
-                }
-                .await;
-                self.finish(guard, result).await
             }
 
             async fn find_access_token(
@@ -810,56 +751,44 @@ macro_rules! impl_store {
             // A c_nonce (or DPoP nonce) is spent by inserting its hash: the primary key lets one
             // insert win, on every node.
             async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(nonce_hash)
-                .bind(expires_at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(nonce_hash)
+                    .bind(expires_at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(proof_hash)
-                .bind(expires_at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(proof_hash)
+                    .bind(expires_at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_issued_credentials(
                 &self,
                 records: &[sigil_core::store::IssuedCredentialRecord],
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                for r in records {
-                    $crate::sql::insert_issued_credential!($db, &mut *tx, r);
-                }
-                tx.commit().await.map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    for r in records {
+                        $crate::sql::insert_issued_credential!($db, &mut *tx, r);
+                    }
+                    tx.commit().await.map_err($crate::sql::map_err)
+                })
             }
 
             async fn record_notification(
@@ -868,25 +797,21 @@ macro_rules! impl_store {
                 token_hash: &[u8],
                 n: &sigil_core::store::NotificationRecord,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE issued_credentials SET notification_event = $3, notification_description = $4, \
-                     notified_at = $5 WHERE notification_id = $1 AND token_hash = $2",
-                )
-                .bind(notification_id)
-                .bind(token_hash)
-                .bind(&n.event)
-                .bind(&n.description)
-                .bind(n.at)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() > 0)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE issued_credentials SET notification_event = $3, notification_description = $4, \
+                         notified_at = $5 WHERE notification_id = $1 AND token_hash = $2",
+                    )
+                    .bind(notification_id)
+                    .bind(token_hash)
+                    .bind(&n.event)
+                    .bind(&n.description)
+                    .bind(n.at)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() > 0)
+                })
             }
 
             async fn list_issued_credentials(
@@ -910,34 +835,30 @@ macro_rules! impl_store {
                 &self,
                 r: &sigil_core::store::DeferredIssuanceRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(concat!(
-                    "INSERT INTO deferred_issuances (", $crate::sql::deferred_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-                ))
-                .bind(&r.id)
-                .bind(&r.transaction_hash)
-                .bind(&r.token_hash)
-                .bind(&r.user_id)
-                .bind(&r.configuration_id)
-                .bind(&r.offer_id)
-                .bind(&r.request)
-                .bind(&r.status)
-                .bind(&r.reason)
-                .bind(&r.claims)
-                .bind(r.expires_at)
-                .bind(r.delivered_at)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(concat!(
+                        "INSERT INTO deferred_issuances (", $crate::sql::deferred_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                    ))
+                    .bind(&r.id)
+                    .bind(&r.transaction_hash)
+                    .bind(&r.token_hash)
+                    .bind(&r.user_id)
+                    .bind(&r.configuration_id)
+                    .bind(&r.offer_id)
+                    .bind(&r.request)
+                    .bind(&r.status)
+                    .bind(&r.reason)
+                    .bind(&r.claims)
+                    .bind(r.expires_at)
+                    .bind(r.delivered_at)
+                    .bind(r.created_at)
+                    .bind(r.updated_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn find_deferred_issuance(
@@ -1000,25 +921,21 @@ macro_rules! impl_store {
                 claims: Option<&str>,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE deferred_issuances SET status = $2, reason = $3, claims = $4, updated_at = $5 \
-                     WHERE id = $1 AND status = 'pending' AND delivered_at IS NULL AND expires_at > $5",
-                )
-                .bind(id)
-                .bind(status)
-                .bind(reason)
-                .bind(claims)
-                .bind(now)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE deferred_issuances SET status = $2, reason = $3, claims = $4, updated_at = $5 \
+                         WHERE id = $1 AND status = 'pending' AND delivered_at IS NULL AND expires_at > $5",
+                    )
+                    .bind(id)
+                    .bind(status)
+                    .bind(reason)
+                    .bind(claims)
+                    .bind(now)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn deliver_deferred_issuance(
@@ -1027,33 +944,29 @@ macro_rules! impl_store {
                 now: i64,
                 credentials: &[sigil_core::store::IssuedCredentialRecord],
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                let won = $db::query(
-                    "UPDATE deferred_issuances SET delivered_at = $2, updated_at = $2 \
-                     WHERE id = $1 AND delivered_at IS NULL AND expires_at > $2",
-                )
-                .bind(id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?
-                .rows_affected()
-                    == 1;
-                if !won {
-                    tx.rollback().await.map_err($crate::sql::map_err)?;
-                    return Ok(false);
-                }
-                for r in credentials {
-                    $crate::sql::insert_issued_credential!($db, &mut *tx, r);
-                }
-                tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(true)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    let won = $db::query(
+                        "UPDATE deferred_issuances SET delivered_at = $2, updated_at = $2 \
+                         WHERE id = $1 AND delivered_at IS NULL AND expires_at > $2",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?
+                    .rows_affected()
+                        == 1;
+                    if !won {
+                        tx.rollback().await.map_err($crate::sql::map_err)?;
+                        return Ok(false);
+                    }
+                    for r in credentials {
+                        $crate::sql::insert_issued_credential!($db, &mut *tx, r);
+                    }
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(true)
+                })
             }
 
             async fn insert_document(
@@ -1061,29 +974,25 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO admin_documents (id, unique_key, document, secret_hash, sealed_key_id, \
-                     sealed, created_at, updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&r.id)
-                .bind(&r.unique_key)
-                .bind(&r.document)
-                .bind(&r.secret_hash)
-                .bind(&r.sealed_key_id)
-                .bind(&r.sealed)
-                .bind(r.created_at)
-                .bind(r.updated_at)
-                .bind(kind.as_str())
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO admin_documents (id, unique_key, document, secret_hash, sealed_key_id, \
+                         sealed, created_at, updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&r.id)
+                    .bind(&r.unique_key)
+                    .bind(&r.document)
+                    .bind(&r.secret_hash)
+                    .bind(&r.sealed_key_id)
+                    .bind(&r.sealed)
+                    .bind(r.created_at)
+                    .bind(r.updated_at)
+                    .bind(kind.as_str())
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn get_document(
@@ -1133,28 +1042,24 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 r: &sigil_core::store::DocumentRecord,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE admin_documents SET unique_key = $2, document = $3, secret_hash = $4, \
-                     sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1 AND kind = $8",
-                )
-                .bind(&r.id)
-                .bind(&r.unique_key)
-                .bind(&r.document)
-                .bind(&r.secret_hash)
-                .bind(&r.sealed_key_id)
-                .bind(&r.sealed)
-                .bind(r.updated_at)
-                .bind(kind.as_str())
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE admin_documents SET unique_key = $2, document = $3, secret_hash = $4, \
+                         sealed_key_id = $5, sealed = $6, updated_at = $7 WHERE id = $1 AND kind = $8",
+                    )
+                    .bind(&r.id)
+                    .bind(&r.unique_key)
+                    .bind(&r.document)
+                    .bind(&r.secret_hash)
+                    .bind(&r.sealed_key_id)
+                    .bind(&r.sealed)
+                    .bind(r.updated_at)
+                    .bind(kind.as_str())
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn delete_document(
@@ -1162,60 +1067,52 @@ macro_rules! impl_store {
                 kind: sigil_core::store::DocumentKind,
                 id: &str,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query("DELETE FROM admin_documents WHERE id = $1 AND kind = $2")
-                    .bind(id)
-                    .bind(kind.as_str())
-                    .execute(db)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query("DELETE FROM admin_documents WHERE id = $1 AND kind = $2")
+                        .bind(id)
+                        .bind(kind.as_str())
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_mdoc_certificate(
                 &self,
                 r: &sigil_core::store::MdocCertificateRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                if r.active && r.kind == sigil_core::store::MdocCertificateKind::Iaca {
-                    $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err($crate::sql::map_err)?;
-                }
-                $db::query(concat!(
-                    "INSERT INTO mdoc_certificates (",
-                    $crate::sql::mdoc_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                ))
-                .bind(&r.id)
-                .bind(r.kind.as_str())
-                .bind(&r.iaca_id)
-                .bind(r.active)
-                .bind(r.managed)
-                .bind(&r.certificate)
-                .bind(&r.private_key_key_id)
-                .bind(&r.private_key_ciphertext)
-                .bind(r.not_before)
-                .bind(r.not_after)
-                .bind(r.created_at)
-                .bind(&r.replaces)
-                .bind(&r.provider)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                tx.commit().await.map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    if r.active && r.kind == sigil_core::store::MdocCertificateKind::Iaca {
+                        $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active")
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                    }
+                    $db::query(concat!(
+                        "INSERT INTO mdoc_certificates (",
+                        $crate::sql::mdoc_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ))
+                    .bind(&r.id)
+                    .bind(r.kind.as_str())
+                    .bind(&r.iaca_id)
+                    .bind(r.active)
+                    .bind(r.managed)
+                    .bind(&r.certificate)
+                    .bind(&r.private_key_key_id)
+                    .bind(&r.private_key_ciphertext)
+                    .bind(r.not_before)
+                    .bind(r.not_after)
+                    .bind(r.created_at)
+                    .bind(&r.replaces)
+                    .bind(&r.provider)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)
+                })
             }
 
             async fn get_mdoc_certificate(
@@ -1296,31 +1193,27 @@ macro_rules! impl_store {
             }
 
             async fn set_iaca_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                if active {
-                    $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active AND id <> $1")
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    if active {
+                        $db::query("UPDATE mdoc_certificates SET active = FALSE WHERE kind = 'iaca' AND active AND id <> $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                    }
+                    let done = $db::query("UPDATE mdoc_certificates SET active = $2 WHERE id = $1 AND kind = 'iaca'")
                         .bind(id)
+                        .bind(active)
                         .execute(&mut *tx)
                         .await
                         .map_err($crate::sql::map_err)?;
-                }
-                let done = $db::query("UPDATE mdoc_certificates SET active = $2 WHERE id = $1 AND kind = 'iaca'")
-                    .bind(id)
-                    .bind(active)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                if done.rows_affected() != 1 {
-                    return Ok(false);
-                }
-                tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(true)
-                }
-                .await;
-                self.finish(guard, result).await
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(true)
+                })
             }
 
             async fn delete_mdoc_certificate(
@@ -1328,53 +1221,45 @@ macro_rules! impl_store {
                 kind: sigil_core::store::MdocCertificateKind,
                 id: &str,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                $db::query("DELETE FROM mdoc_certificates WHERE iaca_id = $1 AND $2 = 'iaca'")
-                    .bind(id)
-                    .bind(kind.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                let done = $db::query("DELETE FROM mdoc_certificates WHERE id = $1 AND kind = $2")
-                    .bind(id)
-                    .bind(kind.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    $db::query("DELETE FROM mdoc_certificates WHERE iaca_id = $1 AND $2 = 'iaca'")
+                        .bind(id)
+                        .bind(kind.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    let done = $db::query("DELETE FROM mdoc_certificates WHERE id = $1 AND kind = $2")
+                        .bind(id)
+                        .bind(kind.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_authorization_offer(
                 &self,
                 o: &sigil_core::store::AuthorizationOfferRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO authorization_offers (id, issuer_state_hash, configuration_ids, \
-                     expires_at, consumed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&o.id)
-                .bind(&o.issuer_state_hash)
-                .bind(&o.configuration_ids)
-                .bind(o.expires_at)
-                .bind(o.consumed_at)
-                .bind(o.created_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO authorization_offers (id, issuer_state_hash, configuration_ids, \
+                         expires_at, consumed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&o.id)
+                    .bind(&o.issuer_state_hash)
+                    .bind(&o.configuration_ids)
+                    .bind(o.expires_at)
+                    .bind(o.consumed_at)
+                    .bind(o.created_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn find_authorization_offer(
@@ -1405,24 +1290,20 @@ macro_rules! impl_store {
                 &self,
                 r: &sigil_core::store::PushedRequestRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO pushed_authorization_requests (request_uri_hash, client_id, request, \
-                     expires_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&r.request_uri_hash)
-                .bind(&r.client_id)
-                .bind(&r.request)
-                .bind(r.expires_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO pushed_authorization_requests (request_uri_hash, client_id, request, \
+                         expires_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&r.request_uri_hash)
+                    .bind(&r.client_id)
+                    .bind(&r.request)
+                    .bind(r.expires_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn take_pushed_request(
@@ -1431,49 +1312,41 @@ macro_rules! impl_store {
                 client_id: &str,
                 now: i64,
             ) -> Result<Option<String>, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let row = $db::query_as::<$dbt, (String,)>(
-                    "UPDATE pushed_authorization_requests SET used_at = $3 WHERE request_uri_hash = $1 \
-                     AND client_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING request",
-                )
-                .bind(request_uri_hash)
-                .bind(client_id)
-                .bind(now)
-                .fetch_optional(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(row.map(|(r,)| r))
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let row = $db::query_as::<$dbt, (String,)>(
+                        "UPDATE pushed_authorization_requests SET used_at = $3 WHERE request_uri_hash = $1 \
+                         AND client_id = $2 AND used_at IS NULL AND expires_at > $3 RETURNING request",
+                    )
+                    .bind(request_uri_hash)
+                    .bind(client_id)
+                    .bind(now)
+                    .fetch_optional(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(row.map(|(r,)| r))
+                })
             }
 
             async fn insert_authorization_session(
                 &self,
                 r: &sigil_core::store::AuthorizationSessionRecord,
             ) -> Result<(), StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                $db::query(
-                    "INSERT INTO authorization_sessions (state_hash, stage, sealed_key_id, sealed, \
-                     expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&r.state_hash)
-                .bind(&r.stage)
-                .bind(&r.sealed_key_id)
-                .bind(&r.sealed)
-                .bind(r.expires_at)
-                .bind(r.created_at)
-                .execute(db)
-                .await
-                .map(|_| ())
-                .map_err($crate::sql::map_err)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    $db::query(
+                        "INSERT INTO authorization_sessions (state_hash, stage, sealed_key_id, sealed, \
+                         expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&r.state_hash)
+                    .bind(&r.stage)
+                    .bind(&r.sealed_key_id)
+                    .bind(&r.sealed)
+                    .bind(r.expires_at)
+                    .bind(r.created_at)
+                    .execute(db)
+                    .await
+                    .map(|_| ())
+                    .map_err($crate::sql::map_err)
+                })
             }
 
             async fn find_authorization_session(
@@ -1504,27 +1377,23 @@ macro_rules! impl_store {
                 to: &sigil_core::store::AuthorizationSessionRecord,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let done = $db::query(
-                    "UPDATE authorization_sessions SET stage = $3, sealed_key_id = $4, sealed = $5, \
-                     expires_at = $6 WHERE state_hash = $1 AND stage = $2 AND expires_at > $7",
-                )
-                .bind(state_hash)
-                .bind(from)
-                .bind(&to.stage)
-                .bind(&to.sealed_key_id)
-                .bind(&to.sealed)
-                .bind(to.expires_at)
-                .bind(now)
-                .execute(db)
-                .await
-                .map_err($crate::sql::map_err)?;
-                Ok(done.rows_affected() == 1)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let done = $db::query(
+                        "UPDATE authorization_sessions SET stage = $3, sealed_key_id = $4, sealed = $5, \
+                         expires_at = $6 WHERE state_hash = $1 AND stage = $2 AND expires_at > $7",
+                    )
+                    .bind(state_hash)
+                    .bind(from)
+                    .bind(&to.stage)
+                    .bind(&to.sealed_key_id)
+                    .bind(&to.sealed)
+                    .bind(to.expires_at)
+                    .bind(now)
+                    .execute(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    Ok(done.rows_affected() == 1)
+                })
             }
 
             async fn insert_authorization_code(
@@ -1533,43 +1402,39 @@ macro_rules! impl_store {
                 offer_id: Option<&str>,
                 now: i64,
             ) -> Result<bool, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                if let Some(offer_id) = offer_id {
-                    let won = $db::query(
-                        "UPDATE authorization_offers SET consumed_at = $2 WHERE id = $1 \
-                         AND consumed_at IS NULL AND expires_at > $2",
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    if let Some(offer_id) = offer_id {
+                        let won = $db::query(
+                            "UPDATE authorization_offers SET consumed_at = $2 WHERE id = $1 \
+                             AND consumed_at IS NULL AND expires_at > $2",
+                        )
+                        .bind(offer_id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                        if won.rows_affected() != 1 {
+                            tx.rollback().await.map_err($crate::sql::map_err)?;
+                            return Ok(false);
+                        }
+                    }
+                    $db::query(
+                        "INSERT INTO authorization_codes (code_hash, client_id, grant_data, expires_at, \
+                         used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                     )
-                    .bind(offer_id)
-                    .bind(now)
+                    .bind(&c.code_hash)
+                    .bind(&c.client_id)
+                    .bind(&c.grant_data)
+                    .bind(c.expires_at)
+                    .bind(c.used_at)
+                    .bind(c.created_at)
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
-                    if won.rows_affected() != 1 {
-                        tx.rollback().await.map_err($crate::sql::map_err)?;
-                        return Ok(false);
-                    }
-                }
-                $db::query(
-                    "INSERT INTO authorization_codes (code_hash, client_id, grant_data, expires_at, \
-                     used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&c.code_hash)
-                .bind(&c.client_id)
-                .bind(&c.grant_data)
-                .bind(c.expires_at)
-                .bind(c.used_at)
-                .bind(c.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(true)
-                }
-                .await;
-                self.finish(guard, result).await
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(true)
+                })
             }
 
             async fn find_authorization_code(
@@ -1602,77 +1467,69 @@ macro_rules! impl_store {
                 token: &sigil_core::store::AccessTokenRecord,
             ) -> Result<sigil_core::store::CodeRedemption, StoreError> {
                 use sigil_core::store::CodeRedemption;
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
-                let won = $db::query(
-                    "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 \
-                     AND used_at IS NULL AND expires_at > $2",
-                )
-                .bind(code_hash)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                if won.rows_affected() == 1 {
-                    $crate::sql::insert_access_token!($db, &mut *tx, token);
-                    tx.commit().await.map_err($crate::sql::map_err)?;
-                    return Ok(CodeRedemption::Redeemed);
-                }
-                let used = $db::query_as::<$dbt, (i64,)>(
-                    "SELECT used_at FROM authorization_codes WHERE code_hash = $1 AND used_at IS NOT NULL",
-                )
-                .bind(code_hash)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err($crate::sql::map_err)?;
-                if used.is_none() {
-                    tx.rollback().await.map_err($crate::sql::map_err)?;
-                    return Ok(CodeRedemption::Refused);
-                }
-                $db::query("DELETE FROM access_tokens WHERE authorization_code_hash = $1")
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    let won = $db::query(
+                        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 \
+                         AND used_at IS NULL AND expires_at > $2",
+                    )
                     .bind(code_hash)
+                    .bind(now)
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
-                tx.commit().await.map_err($crate::sql::map_err)?;
-                Ok(CodeRedemption::Replayed)
-                }
-                .await;
-                self.finish(guard, result).await
+                    if won.rows_affected() == 1 {
+                        $crate::sql::insert_access_token!($db, &mut *tx, token);
+                        tx.commit().await.map_err($crate::sql::map_err)?;
+                        return Ok(CodeRedemption::Redeemed);
+                    }
+                    let used = $db::query_as::<$dbt, (i64,)>(
+                        "SELECT used_at FROM authorization_codes WHERE code_hash = $1 AND used_at IS NOT NULL",
+                    )
+                    .bind(code_hash)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err($crate::sql::map_err)?;
+                    if used.is_none() {
+                        tx.rollback().await.map_err($crate::sql::map_err)?;
+                        return Ok(CodeRedemption::Refused);
+                    }
+                    $db::query("DELETE FROM access_tokens WHERE authorization_code_hash = $1")
+                        .bind(code_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(CodeRedemption::Replayed)
+                })
             }
 
             async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let mut total = 0;
-                for statement in [
-                    "DELETE FROM nonces WHERE expires_at <= $1",
-                    "DELETE FROM dpop_proofs WHERE expires_at <= $1",
-                    "DELETE FROM deferred_issuances WHERE expires_at <= $1",
-                    "DELETE FROM access_tokens WHERE expires_at <= $1",
-                    "DELETE FROM offers WHERE expires_at <= $1",
-                    "DELETE FROM authorization_offers WHERE expires_at <= $1",
-                    "DELETE FROM pushed_authorization_requests WHERE expires_at <= $1",
-                    "DELETE FROM authorization_sessions WHERE expires_at <= $1",
-                    // A used code is kept until it expires so that a replay can revoke its tokens.
-                    "DELETE FROM authorization_codes WHERE expires_at <= $1",
-                    // Two windows back: the sliding estimate reads the previous one.
-                    "DELETE FROM rate_limits WHERE window_start < $1 - 120",
-                ] {
-                    total += $db::query(statement)
-                        .bind(now)
-                        .execute(db)
-                        .await
-                        .map_err($crate::sql::map_err)?
-                        .rows_affected();
-                }
-                Ok(total)
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let mut total = 0;
+                    for statement in [
+                        "DELETE FROM nonces WHERE expires_at <= $1",
+                        "DELETE FROM dpop_proofs WHERE expires_at <= $1",
+                        "DELETE FROM deferred_issuances WHERE expires_at <= $1",
+                        "DELETE FROM access_tokens WHERE expires_at <= $1",
+                        "DELETE FROM offers WHERE expires_at <= $1",
+                        "DELETE FROM authorization_offers WHERE expires_at <= $1",
+                        "DELETE FROM pushed_authorization_requests WHERE expires_at <= $1",
+                        "DELETE FROM authorization_sessions WHERE expires_at <= $1",
+                        // A used code is kept until it expires so that a replay can revoke its tokens.
+                        "DELETE FROM authorization_codes WHERE expires_at <= $1",
+                        // Two windows back: the sliding estimate reads the previous one.
+                        "DELETE FROM rate_limits WHERE window_start < $1 - 120",
+                    ] {
+                        total += $db::query(statement)
+                            .bind(now)
+                            .execute(db)
+                            .await
+                            .map_err($crate::sql::map_err)?
+                            .rows_affected();
+                    }
+                    Ok(total)
+                })
             }
 
             async fn add_rate_limit_hits(
@@ -1682,21 +1539,17 @@ macro_rules! impl_store {
                 if hits.is_empty() {
                     return Ok(Vec::new());
                 }
-                let guard = self.writer().await?;
-                let db = &*guard;
-                let result: Result<_, StoreError> = async {
-                let rows: Vec<(Vec<u8>, i64, i64)> = self.upsert_rate_limits(db, hits).await?;
-                let totals: std::collections::HashMap<(Vec<u8>, i64), i64> = rows
-                    .into_iter()
-                    .map(|(bucket, window, total)| ((bucket, window), total))
-                    .collect();
-                Ok(hits
-                    .iter()
-                    .map(|h| totals.get(&(h.bucket.clone(), h.window)).copied().unwrap_or(h.hits))
-                    .collect())
-                }
-                .await;
-                self.finish(guard, result).await
+                $crate::sql::writing!(self, |db| {
+                    let rows: Vec<(Vec<u8>, i64, i64)> = self.upsert_rate_limits(db, hits).await?;
+                    let totals: std::collections::HashMap<(Vec<u8>, i64), i64> = rows
+                        .into_iter()
+                        .map(|(bucket, window, total)| ((bucket, window), total))
+                        .collect();
+                    Ok(hits
+                        .iter()
+                        .map(|h| totals.get(&(h.bucket.clone(), h.window)).copied().unwrap_or(h.hits))
+                        .collect())
+                })
             }
         }
     };

@@ -14,7 +14,7 @@ use sqlx::Connection as _;
 
 use crate::binary::serve;
 use crate::on_both_engines;
-use crate::wallet::{Wallet, pre_authorized_code};
+use crate::wallet::{self, Wallet, pre_authorized_code};
 
 const ADMIN: &str = "an-admin-token-for-the-crash-test-0123456789abcdef";
 const ROUNDS: usize = 4;
@@ -27,6 +27,19 @@ struct Answered {
     redeemed: Vec<String>,
     /// `notification_id`s of credentials answered 200.
     credentials: Vec<String>,
+}
+
+/// Exchanges a pre-authorized code at the token endpoint.
+async fn redeem(
+    client: &reqwest::Client,
+    base: &str,
+    code: &str,
+) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(format!("{base}/v1/oauth/token"))
+        .form(&wallet::pre_authorized_form(code))
+        .send()
+        .await
 }
 
 /// One flow; stops at the first failure (the node may be gone), recording what was answered.
@@ -49,18 +62,7 @@ async fn flow(
     }
     let offer: Value = offer.json().await.ok()?;
     let code = pre_authorized_code(offer["uri"].as_str()?);
-    let token = client
-        .post(format!("{base}/v1/oauth/token"))
-        .form(&[
-            (
-                "grant_type",
-                "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-            ),
-            ("pre-authorized_code", code.as_str()),
-        ])
-        .send()
-        .await
-        .ok()?;
+    let token = redeem(client, base, &code).await.ok()?;
     if token.status() != StatusCode::OK {
         return None;
     }
@@ -164,18 +166,7 @@ async fn answered_credentials_and_codes_survive_kill_9(engine: Engine) {
     // A last node: every code answered with a token stays redeemed.
     let (mut child, base, _) = serve(db.dir.path(), &env).await;
     for code in &answered.redeemed {
-        let again = client
-            .post(format!("{base}/v1/oauth/token"))
-            .form(&[
-                (
-                    "grant_type",
-                    "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                ),
-                ("pre-authorized_code", code.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let again = redeem(&client, &base, code).await.unwrap();
         assert_eq!(
             again.status(),
             StatusCode::BAD_REQUEST,
