@@ -146,6 +146,7 @@ impl Sigil {
             rng: rng.clone(),
             documents: documents.clone(),
             settings: settings.clone(),
+            parsed: Default::default(),
         });
         let hook = Arc::new(InteractionHooks {
             store: store.clone(),

@@ -194,7 +194,7 @@ impl SqliteStore {
     async fn upsert_rate_limits(
         &self,
         db: &lite::Db,
-        hits: &[sigil_core::store::RateLimitHits],
+        hits: &[&sigil_core::store::RateLimitHits],
     ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
         let mut rows = Vec::with_capacity(hits.len());
         for h in hits {
@@ -210,6 +210,29 @@ impl SqliteStore {
             .await
             .map_err(sql::map_err)?;
             rows.push(row);
+        }
+        Ok(rows)
+    }
+
+    /// Reads the totals of buckets that add nothing (absent ones are zero).
+    async fn read_rate_limits(
+        &self,
+        db: &lite::Db,
+        asks: &[&sigil_core::store::RateLimitHits],
+    ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
+        let mut rows = Vec::with_capacity(asks.len());
+        for h in asks {
+            rows.extend(
+                lite::query_as::<lite::Lite, (Vec<u8>, i64, i64)>(
+                    "SELECT bucket, window_start, hits FROM rate_limits \
+                     WHERE bucket = $1 AND window_start = $2",
+                )
+                .bind(&h.bucket)
+                .bind(h.window)
+                .fetch_optional(db)
+                .await
+                .map_err(sql::map_err)?,
+            );
         }
         Ok(rows)
     }
@@ -253,7 +276,7 @@ impl PgStore {
     async fn upsert_rate_limits(
         &self,
         db: &PgPool,
-        hits: &[sigil_core::store::RateLimitHits],
+        hits: &[&sigil_core::store::RateLimitHits],
     ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
         let mut query =
             sqlx::QueryBuilder::new("INSERT INTO rate_limits (bucket, window_start, hits) ");
@@ -271,6 +294,28 @@ impl PgStore {
             .fetch_all(db)
             .await
             .map_err(sql::map_err)
+    }
+
+    /// Reads the totals of buckets that add nothing, in one statement (absent ones are zero;
+    /// rows of other pairs the two lists allow are ignored by the caller).
+    async fn read_rate_limits(
+        &self,
+        db: &PgPool,
+        asks: &[&sigil_core::store::RateLimitHits],
+    ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
+        let buckets: Vec<&[u8]> = asks.iter().map(|h| h.bucket.as_slice()).collect();
+        let mut windows: Vec<i64> = asks.iter().map(|h| h.window).collect();
+        windows.sort_unstable();
+        windows.dedup();
+        sqlx::query_as(
+            "SELECT bucket, window_start, hits FROM rate_limits \
+             WHERE bucket = ANY($1) AND window_start = ANY($2)",
+        )
+        .bind(buckets)
+        .bind(windows)
+        .fetch_all(db)
+        .await
+        .map_err(sql::map_err)
     }
 }
 

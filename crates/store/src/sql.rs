@@ -1540,7 +1540,17 @@ macro_rules! impl_store {
                     return Ok(Vec::new());
                 }
                 $crate::sql::writing!(self, |db| {
-                    let rows: Vec<(Vec<u8>, i64, i64)> = self.upsert_rate_limits(db, hits).await?;
+                    // A bucket that only asks for a total (no hits to add) is read, not written:
+                    // inserting its zero would cost a row and a page write for nothing.
+                    let (adds, asks): (Vec<&sigil_core::store::RateLimitHits>, Vec<_>) =
+                        hits.iter().partition(|h| h.hits > 0);
+                    let mut rows: Vec<(Vec<u8>, i64, i64)> = Vec::with_capacity(hits.len());
+                    if !adds.is_empty() {
+                        rows.extend(self.upsert_rate_limits(db, &adds).await?);
+                    }
+                    if !asks.is_empty() {
+                        rows.extend(self.read_rate_limits(db, &asks).await?);
+                    }
                     let totals: std::collections::HashMap<(Vec<u8>, i64), i64> = rows
                         .into_iter()
                         .map(|(bucket, window, total)| ((bucket, window), total))

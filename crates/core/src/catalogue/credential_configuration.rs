@@ -837,6 +837,43 @@ pub struct CredentialConfigurations {
     pub(crate) rng: Arc<dyn SecureRandom>,
     pub(crate) documents: Arc<Documents>,
     pub(crate) settings: Arc<Settings>,
+    pub(crate) parsed: Arc<ParsedConfigurations>,
+}
+
+/// Configurations already parsed and validated, by id, with the stored document they came from.
+/// A read still asks the store (so a change made through any node is seen at once) but parses
+/// only when the stored document differs from the one cached.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedConfigurations(
+    std::sync::Mutex<std::collections::HashMap<String, (String, Arc<CredentialConfiguration>)>>,
+);
+
+/// Parsed configurations kept at most; beyond, the cache starts again empty.
+const PARSED_CONFIGURATIONS: usize = 1_024;
+
+impl ParsedConfigurations {
+    fn parse(
+        &self,
+        record: &CredentialConfigurationRecord,
+    ) -> Result<Arc<CredentialConfiguration>, Error> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((document, parsed)) = lock().get(&record.id)
+            && *document == record.document
+        {
+            return Ok(parsed.clone());
+        }
+        let parsed = Arc::new(CredentialConfiguration::from_record(record)?);
+        let mut cache = lock();
+        if cache.len() >= PARSED_CONFIGURATIONS {
+            cache.clear();
+        }
+        cache.insert(record.id.clone(), (record.document.clone(), parsed.clone()));
+        Ok(parsed)
+    }
 }
 
 impl CredentialConfigurations {
@@ -887,7 +924,7 @@ impl CredentialConfigurations {
     pub async fn credential_configuration(
         &self,
         id: &str,
-    ) -> Result<CredentialConfiguration, Error> {
+    ) -> Result<Arc<CredentialConfiguration>, Error> {
         let not_found = Error::NotFound(Resource::CredentialConfiguration);
         if !is_id(id) {
             return Err(not_found);
@@ -897,7 +934,7 @@ impl CredentialConfigurations {
             .get_credential_configuration(id)
             .await?
             .ok_or(not_found)?;
-        CredentialConfiguration::from_record(&record)
+        self.parsed.parse(&record)
     }
 
     /// `GET /v1/openid/credential-configurations`.
@@ -924,7 +961,7 @@ impl CredentialConfigurations {
         request: CredentialConfigurationRequest,
     ) -> Result<CredentialConfigurationResponse, Error> {
         let existing = self.credential_configuration(id).await?;
-        let config = CredentialConfiguration::parse(existing.id, request)?;
+        let config = CredentialConfiguration::parse(existing.id.clone(), request)?;
         self.check_claim_source_of(&config).await?;
         let now = self.clock.now();
         let updated = self

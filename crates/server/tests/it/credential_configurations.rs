@@ -6,6 +6,7 @@ use sigil_testkit::Engine;
 
 use crate::helpers::{assert_bad_request, assert_error, spawn_app};
 use crate::on_both_engines;
+use crate::wallet::{Wallet, verify_issuer_jwt};
 
 const PATH: &str = "/v1/openid/credential-configurations";
 
@@ -56,6 +57,7 @@ on_both_engines!(
     invalid_configurations_are_rejected_with_details,
     scopes_are_unique,
     lists_page_with_a_cursor,
+    an_update_is_issued_from_at_once,
 );
 
 async fn create_read_update_delete(engine: Engine) {
@@ -257,4 +259,37 @@ async fn lists_page_with_a_cursor(engine: Engine) {
         }
     }
     assert_eq!(seen, ids, "every configuration once, in creation order");
+}
+
+/// Configurations are parsed once and kept, by the stored document: a change is what the very
+/// next credential is issued from.
+async fn an_update_is_issued_from_at_once(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let mut body = minimal("jwt_vc_json");
+    let id = app.configuration(body.clone()).await;
+    let wallet = Wallet::new(sigil_crypto::SigningAlgorithm::Es256);
+    let jwks = app.get("/v1/oauth/jwks").await.body;
+    let first_name = |reply: crate::helpers::Reply| {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let (_, payload) = verify_issuer_jwt(
+            reply.body["credentials"][0]["credential"].as_str().unwrap(),
+            &jwks,
+        );
+        payload["vc"]["credentialSubject"]["firstName"].clone()
+    };
+    let offer =
+        json!({"credentials": [id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
+    assert_eq!(
+        first_name(app.full_flow(&wallet, &id, offer.clone()).await),
+        "Ada"
+    );
+    body["claimMappings"] =
+        json!({"firstName": {"mapFrom": "claims.family_name", "required": true}});
+    let updated = app.put(&format!("{PATH}/{id}"), body).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(
+        first_name(app.full_flow(&wallet, &id, offer).await),
+        "Lovelace",
+        "the credential after the update follows the new mapping"
+    );
 }
