@@ -249,6 +249,7 @@ impl Sigil {
             settings: settings.clone(),
             issuer_keys: keys.clone(),
             configurations: configurations.clone(),
+            serialised: Default::default(),
         });
         Ok(Started {
             sigil: Self {

@@ -807,11 +807,8 @@ fn expires_in(p: &mut Problems, e: &ExpiresIn) -> Option<i64> {
 /// The key proof algorithms wallets may sign with (`proof_signing_alg_values_supported`).
 pub const PROOF_ALGS: [&str; 2] = ["ES256", "EdDSA"];
 
-/// Every credential configuration in `store`, in id order (claims sources read it to refuse
-/// deleting one in use, without depending on this service).
-pub(crate) async fn all_configurations(
-    store: &dyn Store,
-) -> Result<Vec<CredentialConfiguration>, Error> {
+/// Every stored credential configuration record, in id order.
+async fn all_records(store: &dyn Store) -> Result<Vec<CredentialConfigurationRecord>, Error> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
@@ -820,13 +817,23 @@ pub(crate) async fn all_configurations(
             .await?;
         let done = rows.len() < 1000;
         after = rows.last().map(|r| r.id.clone());
-        for row in &rows {
-            out.push(CredentialConfiguration::from_record(row)?);
-        }
+        out.extend(rows);
         if done {
             return Ok(out);
         }
     }
+}
+
+/// Every credential configuration in `store`, in id order (claims sources read it to refuse
+/// deleting one in use, without depending on this service).
+pub(crate) async fn all_configurations(
+    store: &dyn Store,
+) -> Result<Vec<CredentialConfiguration>, Error> {
+    all_records(store)
+        .await?
+        .iter()
+        .map(CredentialConfiguration::from_record)
+        .collect()
 }
 
 /// Credential configurations (`/v1/openid/credential-configurations`).
@@ -976,10 +983,16 @@ impl CredentialConfigurations {
     }
 
     /// Every credential configuration, in id order.
+    /// Every credential configuration, in id order; each parsed once per stored document (the
+    /// same `Arc` while it is unchanged, which the metadata document's cache relies on).
     pub async fn all_credential_configurations(
         &self,
-    ) -> Result<Vec<CredentialConfiguration>, Error> {
-        all_configurations(self.store.as_ref()).await
+    ) -> Result<Vec<Arc<CredentialConfiguration>>, Error> {
+        all_records(self.store.as_ref())
+            .await?
+            .iter()
+            .map(|record| self.parsed.parse(record))
+            .collect()
     }
 
     /// `DELETE /v1/openid/credential-configurations/{id}`.

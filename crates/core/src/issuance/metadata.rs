@@ -19,9 +19,10 @@ use crate::catalogue::claim_mapping::{ClaimMappings, ClaimSource};
 use crate::catalogue::credential_configuration::CredentialConfigurations;
 use crate::catalogue::credential_configuration::{Claims, CredentialConfiguration, Format};
 use crate::error::Error;
-use crate::keys::IssuerKeys;
 use crate::keys::request_keys::{ALGS, ENCS};
+use crate::keys::{IssuerKeys, KeyRing};
 use crate::settings::Settings;
+use crate::store::StoreError;
 
 /// Where the IACAs that verifiers should trust are published (`mdoc_iacas_uri`).
 pub const MDOC_IACAS_PATH: &str = "/v1/openid/mdoc-iacas";
@@ -174,35 +175,85 @@ fn configuration_metadata(config: &CredentialConfiguration) -> CredentialConfigu
 }
 
 /// The metadata documents: credential issuer, authorization server, SD-JWT VC issuer.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Metadata {
     pub(crate) settings: Arc<Settings>,
     pub(crate) issuer_keys: Arc<IssuerKeys>,
     pub(crate) configurations: Arc<CredentialConfigurations>,
+    pub(crate) serialised: std::sync::Mutex<Option<SerialisedMetadata>>,
+}
+
+/// The credential issuer metadata as last served, with what it was built from: the same parsed
+/// configurations (by pointer: one `Arc` per stored document) and the same key ring.
+#[derive(Debug)]
+pub(crate) struct SerialisedMetadata {
+    configurations: Vec<Arc<CredentialConfiguration>>,
+    ring: Arc<KeyRing>,
+    json: Arc<str>,
 }
 
 impl Metadata {
     /// `GET /.well-known/openid-credential-issuer`: only configurations Sigil can issue.
     pub async fn credential_issuer_metadata(&self) -> Result<CredentialIssuerMetadata, Error> {
+        let configurations = self.configurations.all_credential_configurations().await?;
+        Ok(self.build_credential_issuer_metadata(&configurations, &self.keys()))
+    }
+
+    /// The same document serialised, once per change: the configurations are read from the
+    /// store on every request (so a change on any node shows at once), and the body is
+    /// serialised again only when one of them or the key ring changed.
+    pub async fn credential_issuer_metadata_json(&self) -> Result<Arc<str>, Error> {
+        let configurations = self.configurations.all_credential_configurations().await?;
+        let ring = self.keys();
+        let lock = || {
+            self.serialised
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(last) = lock().as_ref()
+            && Arc::ptr_eq(&last.ring, &ring)
+            && last.configurations.len() == configurations.len()
+            && last
+                .configurations
+                .iter()
+                .zip(&configurations)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+        {
+            return Ok(last.json.clone());
+        }
+        let metadata = self.build_credential_issuer_metadata(&configurations, &ring);
+        let json: Arc<str> = serde_json::to_string(&metadata)
+            .map_err(|e| StoreError::Corrupt(format!("credential issuer metadata: {e}")))?
+            .into();
+        *lock() = Some(SerialisedMetadata {
+            configurations,
+            ring,
+            json: json.clone(),
+        });
+        Ok(json)
+    }
+
+    fn build_credential_issuer_metadata(
+        &self,
+        configurations: &[Arc<CredentialConfiguration>],
+        ring: &KeyRing,
+    ) -> CredentialIssuerMetadata {
         let issuer = self.issuer();
-        let configurations = self
-            .configurations
-            .all_credential_configurations()
-            .await?
+        let configurations = configurations
             .iter()
             .map(|c| (c.id.clone(), configuration_metadata(c)))
             .collect();
         let oauth = &self.settings().oauth;
         let algs: Vec<String> = ALGS.iter().map(|a| a.as_str().to_string()).collect();
         let encs: Vec<String> = ENCS.iter().map(|e| e.as_str().to_string()).collect();
-        Ok(CredentialIssuerMetadata {
+        CredentialIssuerMetadata {
             credential_issuer: issuer.to_string(),
             credential_endpoint: format!("{issuer}{CREDENTIAL_PATH}"),
             nonce_endpoint: format!("{issuer}{NONCE_PATH}"),
             deferred_credential_endpoint: format!("{issuer}{DEFERRED_CREDENTIAL_PATH}"),
             notification_endpoint: format!("{issuer}{NOTIFICATION_PATH}"),
             credential_request_encryption: RequestEncryptionMetadata {
-                jwks: self.keys().request_keys().jwks().clone(),
+                jwks: ring.request_keys().jwks().clone(),
                 enc_values_supported: encs.clone(),
                 encryption_required: oauth.require_encryption,
             },
@@ -221,7 +272,7 @@ impl Metadata {
             batch_credential_issuance: (oauth.batch_size >= 2).then_some(BatchIssuance {
                 batch_size: oauth.batch_size,
             }),
-        })
+        }
     }
 
     /// `GET /.well-known/oauth-authorization-server` (RFC 8414 §2; OID4VCI 1.0 §12.3).

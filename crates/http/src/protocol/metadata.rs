@@ -9,9 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sigil_core::{Error, Sigil};
 use sigil_crypto::Jwks;
-use sigil_proto::oid4vci::metadata::{
-    AuthorizationServerMetadata, CredentialIssuerMetadata, JwtVcIssuerMetadata,
-};
+use sigil_proto::oid4vci::metadata::{AuthorizationServerMetadata, JwtVcIssuerMetadata};
 
 use super::OAuthError;
 
@@ -52,10 +50,18 @@ fn not_found() -> OAuthError {
     OAuthError::Domain(Error::NotFound(sigil_core::error::Resource::Metadata))
 }
 
-async fn credential_issuer(
-    State(sigil): State<Sigil>,
-) -> Result<Json<CredentialIssuerMetadata>, OAuthError> {
-    Ok(Json(sigil.metadata().credential_issuer_metadata().await?))
+/// The credential issuer metadata, serialised once per change (see
+/// `Metadata::credential_issuer_metadata_json`).
+async fn credential_issuer(State(sigil): State<Sigil>) -> Result<Response, OAuthError> {
+    let json = sigil.metadata().credential_issuer_metadata_json().await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        json.to_string(),
+    )
+        .into_response())
 }
 
 async fn credential_issuer_at(
@@ -65,7 +71,7 @@ async fn credential_issuer_at(
     if !is_issuer_path(&sigil, &path) {
         return Err(not_found());
     }
-    Ok(Json(sigil.metadata().credential_issuer_metadata().await?).into_response())
+    credential_issuer(State(sigil)).await
 }
 
 async fn authorization_server(State(sigil): State<Sigil>) -> Json<AuthorizationServerMetadata> {

@@ -58,6 +58,7 @@ on_both_engines!(
     scopes_are_unique,
     lists_page_with_a_cursor,
     an_update_is_issued_from_at_once,
+    the_metadata_follows_every_change,
 );
 
 async fn create_read_update_delete(engine: Engine) {
@@ -292,4 +293,50 @@ async fn an_update_is_issued_from_at_once(engine: Engine) {
         "Lovelace",
         "the credential after the update follows the new mapping"
     );
+}
+
+/// The credential issuer metadata is serialised once per change, and every change shows in the
+/// next response: a new configuration, a renamed one, a deleted one, rotated request keys.
+async fn the_metadata_follows_every_change(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let metadata = || async { app.get("/.well-known/openid-credential-issuer").await };
+    let before = metadata().await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(
+        before.text,
+        metadata().await.text,
+        "unchanged, byte-identical"
+    );
+    let mut body = minimal("jwt_vc_json");
+    body["name"] = json!("First name");
+    let id = app.configuration(body.clone()).await;
+    let supported = |reply: &crate::helpers::Reply| {
+        reply.body["credential_configurations_supported"][&id]["credential_metadata"]["display"][0]
+            ["name"]
+            .clone()
+    };
+    assert_eq!(supported(&metadata().await), "First name");
+    body["name"] = json!("Second name");
+    assert_eq!(
+        app.put(&format!("{PATH}/{id}"), body).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(supported(&metadata().await), "Second name");
+    let encryption_keys =
+        |reply: &crate::helpers::Reply| reply.body["credential_request_encryption"]["jwks"].clone();
+    let keys_before = encryption_keys(&metadata().await);
+    let rotated = app
+        .post("/v1/keys/rotate", json!({"kinds": ["request-encryption"]}))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    assert_ne!(
+        encryption_keys(&metadata().await),
+        keys_before,
+        "rotated request keys are published at once"
+    );
+    assert_eq!(
+        app.delete(&format!("{PATH}/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(supported(&metadata().await).is_null());
 }
