@@ -405,21 +405,24 @@ impl Engine {
             Ok(_) => writer.db.batch("RELEASE write"),
             Err(_) => writer.db.batch("ROLLBACK TO write; RELEASE write"),
         };
+        let mut outcome = writer.group.subscribe();
         // An error that ended the whole transaction (I/O, disk full) took the group's earlier
-        // writes with it: they must not be answered as done.
+        // writes with it: they must not be answered as done (this write's waiter hears it too).
         if writer.db.conn().is_autocommit() && writer.open {
             writer.end_group(Err("the transaction was rolled back".into()));
         }
-        let mut outcome = writer.group.subscribe();
         drop(writer);
         let _ = self.commits.send(());
-        let value = result?;
-        kept.map_err(map_err)?;
+        // A failed write waits for its group too: a unique violation may be against a row another
+        // write of the same group made, and the caller's next read (on a read connection) must
+        // see that row.
         let committed = outcome
             .wait_for(Option::is_some)
             .await
             .map_err(|_| StoreError::Backend("the commit thread stopped".into()))?
             .clone();
+        let value = result?;
+        kept.map_err(map_err)?;
         match committed {
             Some(Ok(())) => Ok(value),
             Some(Err(e)) => Err(StoreError::Backend(format!("commit failed: {e}"))),
@@ -531,6 +534,42 @@ mod tests {
                 .query_row("SELECT COUNT(*) FROM t WHERE id = ?1", [id], |r| r.get(0))
                 .unwrap();
             assert_eq!(seen, 1, "write {id} answered before its commit");
+        }
+    }
+
+    /// A write refused for a row another write of its group made returns once that row is
+    /// committed, so a read right after it finds the row.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_conflict_is_answered_once_the_winner_is_readable() {
+        let (_dir, engine) = engine();
+        for id in 0..20_i64 {
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let engine = Arc::clone(&engine);
+                tasks.push(tokio::spawn(async move {
+                    match insert(&engine, id).await {
+                        Err(StoreError::Conflict(_)) => {
+                            let reader = engine.reader().unwrap();
+                            query_as::<Lite, (i64,)>("SELECT id FROM t WHERE id = $1")
+                                .bind(id)
+                                .rows(&reader, None)
+                                .unwrap()
+                                .len()
+                        }
+                        other => {
+                            other.unwrap();
+                            1
+                        }
+                    }
+                }));
+            }
+            for task in tasks {
+                assert_eq!(
+                    task.await.unwrap(),
+                    1,
+                    "the winning row of {id} is readable"
+                );
+            }
         }
     }
 
