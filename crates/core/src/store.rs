@@ -269,6 +269,13 @@ pub enum Redemption {
     Refused,
 }
 
+/// A c_nonce a credential request spends, by its hash; the record is kept until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpentNonce {
+    pub nonce_hash: Vec<u8>,
+    pub expires_at: i64,
+}
+
 /// A credential issuance, recorded before the credential is returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCredentialRecord {
@@ -515,6 +522,10 @@ pub enum CodeRedemption {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The engine behind this store.
     fn engine(&self) -> Engine;
+    /// A number that changes whenever a credential configuration changes, through any node
+    /// sharing the database; `None` while the store cannot tell (then every read must go to the
+    /// store). Lets a node keep parsed configurations in memory without reading them per request.
+    fn configurations_version(&self) -> Option<u64>;
     /// Checks the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -648,16 +659,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         token_hash: &[u8],
         now: i64,
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
-    /// Records the use of a c_nonce (kept until it expires); `true` for exactly one caller.
-    async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;
+    /// Whether a c_nonce has been spent. A read: the spend itself is part of the unit of work
+    /// that records what the request produced ([`Store::insert_issued_credentials`],
+    /// [`Store::insert_deferred_issuance`]).
+    async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError>;
     /// Records the use of a DPoP proof (its key and jti, hashed) until it expires; `true` for
     /// exactly one caller across every node.
     async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;
-    /// Records the credentials of one response, all or none.
+    /// Spends the request's c_nonces and records the credentials of one response, all or none:
+    /// `false`, with nothing recorded, when a nonce had already been spent (by another request,
+    /// on any node).
     async fn insert_issued_credentials(
         &self,
         records: &[IssuedCredentialRecord],
-    ) -> Result<(), StoreError>;
+        nonces: &[SpentNonce],
+    ) -> Result<bool, StoreError>;
     /// Records a notification on the credentials of `notification_id` obtained with the token
     /// `token_hash`; `false` when there are none.
     async fn record_notification(
@@ -666,11 +682,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         token_hash: &[u8],
         notification: &NotificationRecord,
     ) -> Result<bool, StoreError>;
-    /// Stores a deferred issuance.
+    /// Spends the request's c_nonces and stores a deferred issuance, both or neither: `false`
+    /// when a nonce had already been spent.
     async fn insert_deferred_issuance(
         &self,
         record: &DeferredIssuanceRecord,
-    ) -> Result<(), StoreError>;
+        nonces: &[SpentNonce],
+    ) -> Result<bool, StoreError>;
     /// The undelivered, unexpired deferred issuance of a transaction id.
     async fn find_deferred_issuance(
         &self,

@@ -33,6 +33,93 @@ pub struct SqliteStore {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    configurations: Arc<ChangeFeed>,
+}
+
+/// The channel a trigger announces credential configuration changes on (migration 0010).
+const CONFIGURATIONS_CHANNEL: &str = "sigil_configurations";
+
+/// What this node has heard of credential configuration changes: a listener on a connection of
+/// its own counts the trigger's notifications. While it is not listening (its connection lost
+/// and not yet replaced) the store cannot tell, and every read goes to the database; a
+/// reconnection counts as a change, since notifications may have been missed meanwhile. Changes
+/// made while a connection is broken but not yet known to be are seen once it is: the time the
+/// operating system takes to report a dead connection bounds how stale a node can be.
+#[derive(Debug, Default)]
+struct ChangeFeed {
+    version: std::sync::atomic::AtomicU64,
+    live: std::sync::atomic::AtomicBool,
+    listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl ChangeFeed {
+    fn changed(&self, live: bool) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.version.fetch_add(1, SeqCst);
+        self.live.store(live, SeqCst);
+    }
+
+    fn version(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.live.load(SeqCst).then(|| self.version.load(SeqCst))
+    }
+
+    /// Listens (before returning, so no change after `open` is missed) and keeps listening until
+    /// the last clone of the store is dropped.
+    async fn start(options: PgConnectOptions) -> Arc<Self> {
+        let feed = Arc::new(Self::default());
+        // Its own pool of one: the store's pool may be as small as one connection.
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options);
+        let mut listener = Self::listen(&pool).await;
+        feed.changed(listener.is_some());
+        let weak = Arc::downgrade(&feed);
+        let task = tokio::spawn(async move {
+            loop {
+                let heard = match &mut listener {
+                    Some(l) => l.try_recv().await.map(|_| ()),
+                    None => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        listener = Self::listen(&pool).await;
+                        Ok(())
+                    }
+                };
+                let Some(feed) = weak.upgrade() else { return };
+                if heard.is_err() {
+                    tracing::warn!(
+                        "lost the PostgreSQL listener for configuration changes; reading them from the database until it is back"
+                    );
+                    listener = None;
+                }
+                // A notification, a reconnection (notifications may have been missed) or a
+                // listener lost or found again: whatever was kept is forgotten.
+                feed.changed(listener.is_some());
+            }
+        });
+        *feed.listener.lock().unwrap_or_else(|e| e.into_inner()) = Some(task.abort_handle());
+        feed
+    }
+
+    async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await.ok()?;
+        listener.listen(CONFIGURATIONS_CHANNEL).await.ok()?;
+        Some(listener)
+    }
+}
+
+impl Drop for ChangeFeed {
+    fn drop(&mut self) {
+        if let Some(task) = self
+            .listener
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            task.abort();
+        }
+    }
 }
 
 /// Which database to open.
@@ -174,6 +261,11 @@ impl SqliteStore {
         })
     }
 
+    /// Other processes on the same file change configurations without telling this one.
+    fn configurations_version(&self) -> Option<u64> {
+        None
+    }
+
     fn reader(&self) -> Result<lite::ReadGuard<'_>, StoreError> {
         self.engine.reader()
     }
@@ -246,12 +338,20 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(backend)?;
         POSTGRES_MIGRATIONS.run(&pool).await.map_err(backend)?;
         hash_clear_offer_references!(&pool)?;
-        Ok(Self { pool })
+        let configurations = ChangeFeed::start(options).await;
+        Ok(Self {
+            pool,
+            configurations,
+        })
+    }
+
+    fn configurations_version(&self) -> Option<u64> {
+        self.configurations.version()
     }
 
     /// The pool, for tests that inspect raw rows.

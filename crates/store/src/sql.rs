@@ -63,6 +63,10 @@ macro_rules! impl_store {
                 $engine
             }
 
+            fn configurations_version(&self) -> Option<u64> {
+                self.configurations_version()
+            }
+
             async fn ping(&self) -> Result<(), StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
@@ -748,20 +752,16 @@ macro_rules! impl_store {
                 Ok(row.map($crate::sql::access_token_record))
             }
 
-            // A c_nonce (or DPoP nonce) is spent by inserting its hash: the primary key lets one
-            // insert win, on every node.
-            async fn use_nonce(&self, nonce_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
-                $crate::sql::writing!(self, |db| {
-                    let done = $db::query(
-                        "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(nonce_hash)
-                    .bind(expires_at)
-                    .execute(db)
-                    .await
-                    .map_err($crate::sql::map_err)?;
-                    Ok(done.rows_affected() == 1)
-                })
+            async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let found =
+                    $db::query_as::<$dbt, (i64,)>("SELECT expires_at FROM nonces WHERE nonce_hash = $1")
+                        .bind(nonce_hash)
+                        .fetch_optional(db)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                Ok(found.is_some())
             }
 
             async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError> {
@@ -781,13 +781,18 @@ macro_rules! impl_store {
             async fn insert_issued_credentials(
                 &self,
                 records: &[sigil_core::store::IssuedCredentialRecord],
-            ) -> Result<(), StoreError> {
+                nonces: &[sigil_core::store::SpentNonce],
+            ) -> Result<bool, StoreError> {
                 $crate::sql::writing!(self, |db| {
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    if !$crate::sql::spend_nonces!($db, &mut *tx, nonces) {
+                        return Ok(false);
+                    }
                     for r in records {
                         $crate::sql::insert_issued_credential!($db, &mut *tx, r);
                     }
-                    tx.commit().await.map_err($crate::sql::map_err)
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(true)
                 })
             }
 
@@ -834,8 +839,13 @@ macro_rules! impl_store {
             async fn insert_deferred_issuance(
                 &self,
                 r: &sigil_core::store::DeferredIssuanceRecord,
-            ) -> Result<(), StoreError> {
+                nonces: &[sigil_core::store::SpentNonce],
+            ) -> Result<bool, StoreError> {
                 $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    if !$crate::sql::spend_nonces!($db, &mut *tx, nonces) {
+                        return Ok(false);
+                    }
                     $db::query(concat!(
                         "INSERT INTO deferred_issuances (", $crate::sql::deferred_columns!(),
                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
@@ -854,10 +864,11 @@ macro_rules! impl_store {
                     .bind(r.delivered_at)
                     .bind(r.created_at)
                     .bind(r.updated_at)
-                    .execute(db)
+                    .execute(&mut *tx)
                     .await
-                    .map(|_| ())
-                    .map_err($crate::sql::map_err)
+                    .map_err($crate::sql::map_err)?;
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(true)
                 })
             }
 
@@ -1795,6 +1806,31 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
         created_at,
     }
 }
+
+/// Spends c_nonces inside a transaction by inserting their hashes: the primary key lets one
+/// insert win, on every node. `false` when one had been spent (the caller drops the transaction).
+macro_rules! spend_nonces {
+    ($db:ident, $executor:expr, $nonces:expr) => {{
+        let nonces: &[sigil_core::store::SpentNonce] = $nonces;
+        let mut all = true;
+        for n in nonces {
+            let done = $db::query(
+                "INSERT INTO nonces (nonce_hash, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(&n.nonce_hash)
+            .bind(n.expires_at)
+            .execute($executor)
+            .await
+            .map_err($crate::sql::map_err)?;
+            if done.rows_affected() != 1 {
+                all = false;
+                break;
+            }
+        }
+        all
+    }};
+}
+pub(crate) use spend_nonces;
 
 macro_rules! insert_issued_credential {
     ($db:ident, $executor:expr, $record:expr) => {{

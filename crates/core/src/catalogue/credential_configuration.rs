@@ -847,39 +847,82 @@ pub struct CredentialConfigurations {
     pub(crate) parsed: Arc<ParsedConfigurations>,
 }
 
-/// Configurations already parsed and validated, by id, with the stored document they came from.
-/// A read still asks the store (so a change made through any node is seen at once) but parses
-/// only when the stored document differs from the one cached.
+/// Configurations already parsed and validated, by id, with the stored document they came from
+/// and when they were read. When the store can tell that no configuration has changed since
+/// (through any node: [`Store::configurations_version`]) and this node has changed none, a read
+/// is answered from here; otherwise it asks the store and parses only when the stored document
+/// differs from the one kept.
 #[derive(Debug, Default)]
-pub(crate) struct ParsedConfigurations(
-    std::sync::Mutex<std::collections::HashMap<String, (String, Arc<CredentialConfiguration>)>>,
-);
+pub(crate) struct ParsedConfigurations {
+    kept: std::sync::Mutex<std::collections::HashMap<String, Parsed>>,
+    /// Bumped by this node's own changes, which it must see at once, before the store's notice
+    /// of them arrives.
+    local: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Parsed {
+    document: String,
+    config: Arc<CredentialConfiguration>,
+    /// The store's and this node's versions when the document was read (none: the store could
+    /// not tell).
+    read_at: Option<(u64, u64)>,
+}
 
 /// Parsed configurations kept at most; beyond, the cache starts again empty.
 const PARSED_CONFIGURATIONS: usize = 1_024;
 
 impl ParsedConfigurations {
+    fn kept(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Parsed>> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The versions to tag a read with, taken before it.
+    fn now(&self, store: &dyn Store) -> Option<(u64, u64)> {
+        let local = self.local.load(std::sync::atomic::Ordering::SeqCst);
+        store.configurations_version().map(|v| (v, local))
+    }
+
+    /// The kept configuration `id`, when nothing has changed since it was read.
+    fn current(&self, id: &str, now: Option<(u64, u64)>) -> Option<Arc<CredentialConfiguration>> {
+        let now = now?;
+        let kept = self.kept();
+        let parsed = kept.get(id)?;
+        (parsed.read_at == Some(now)).then(|| parsed.config.clone())
+    }
+
+    /// Forgets what was read before this node's own change.
+    fn changed(&self) {
+        self.local.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
     fn parse(
         &self,
         record: &CredentialConfigurationRecord,
+        read_at: Option<(u64, u64)>,
     ) -> Result<Arc<CredentialConfiguration>, Error> {
-        let lock = || {
-            self.0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((document, parsed)) = lock().get(&record.id)
-            && *document == record.document
+        if let Some(parsed) = self.kept().get_mut(&record.id)
+            && parsed.document == record.document
         {
-            return Ok(parsed.clone());
+            parsed.read_at = read_at;
+            return Ok(parsed.config.clone());
         }
-        let parsed = Arc::new(CredentialConfiguration::from_record(record)?);
-        let mut cache = lock();
-        if cache.len() >= PARSED_CONFIGURATIONS {
-            cache.clear();
+        let config = Arc::new(CredentialConfiguration::from_record(record)?);
+        let mut kept = self.kept();
+        if kept.len() >= PARSED_CONFIGURATIONS {
+            kept.clear();
         }
-        cache.insert(record.id.clone(), (record.document.clone(), parsed.clone()));
-        Ok(parsed)
+        kept.insert(
+            record.id.clone(),
+            Parsed {
+                document: record.document.clone(),
+                config: config.clone(),
+                read_at,
+            },
+        );
+        Ok(config)
     }
 }
 
@@ -936,12 +979,16 @@ impl CredentialConfigurations {
         if !is_id(id) {
             return Err(not_found);
         }
+        let now = self.parsed.now(self.store.as_ref());
+        if let Some(config) = self.parsed.current(id, now) {
+            return Ok(config);
+        }
         let record = self
             .store
             .get_credential_configuration(id)
             .await?
             .ok_or(not_found)?;
-        self.parsed.parse(&record)
+        self.parsed.parse(&record, now)
     }
 
     /// `GET /v1/openid/credential-configurations`.
@@ -974,30 +1021,36 @@ impl CredentialConfigurations {
         let updated = self
             .store
             .update_credential_configuration(&config.to_record(now, now)?)
-            .await
-            .map_err(|e| scope_conflict(e, &config.scope))?;
+            .await;
+        self.parsed.changed();
+        let updated = updated.map_err(|e| scope_conflict(e, &config.scope))?;
         if !updated {
             return Err(Error::NotFound(Resource::CredentialConfiguration));
         }
         Ok(config.to_response())
     }
 
-    /// Every credential configuration, in id order.
     /// Every credential configuration, in id order; each parsed once per stored document (the
     /// same `Arc` while it is unchanged, which the metadata document's cache relies on).
     pub async fn all_credential_configurations(
         &self,
     ) -> Result<Vec<Arc<CredentialConfiguration>>, Error> {
+        let now = self.parsed.now(self.store.as_ref());
         all_records(self.store.as_ref())
             .await?
             .iter()
-            .map(|record| self.parsed.parse(record))
+            .map(|record| self.parsed.parse(record, now))
             .collect()
     }
 
     /// `DELETE /v1/openid/credential-configurations/{id}`.
     pub async fn delete_credential_configuration(&self, id: &str) -> Result<(), Error> {
-        if is_id(id) && self.store.delete_credential_configuration(id).await? {
+        if !is_id(id) {
+            return Err(Error::NotFound(Resource::CredentialConfiguration));
+        }
+        let deleted = self.store.delete_credential_configuration(id).await;
+        self.parsed.changed();
+        if deleted? {
             Ok(())
         } else {
             Err(Error::NotFound(Resource::CredentialConfiguration))

@@ -16,6 +16,7 @@ use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::issuance::deferred::Awaiting;
 use crate::issuance::encryption::ResponseEncryption;
+use crate::issuance::proof::nonce_refused;
 use crate::issuance::{CredentialAnswer, PendingIssuance, Subject, denied};
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
 
@@ -124,7 +125,7 @@ impl super::Issuance {
                 format!("at most {batch_size} proofs per request (batch_size)"),
             ));
         }
-        let holders = self.validate_jwt_proofs(&jwts, token).await?;
+        let (holders, nonces) = self.validate_jwt_proofs(&jwts, token).await?;
         if let Some(holder) = holders
             .iter()
             .find(|h| !config.format.proof_algorithms().contains(&h.alg))
@@ -151,6 +152,7 @@ impl super::Issuance {
             token_hash: token.token_hash.clone(),
             holders,
             grant_claims,
+            nonces,
         };
         if config.request.deferred == Some(true) {
             let answer = self
@@ -165,7 +167,13 @@ impl super::Issuance {
             return Ok((answer, encryption));
         };
         let (response, records) = self.build_credentials(&config, &pending, &user).await?;
-        self.store.insert_issued_credentials(&records).await?;
+        if !self
+            .store
+            .insert_issued_credentials(&records, &pending.nonces)
+            .await?
+        {
+            return Err(nonce_refused());
+        }
         Ok((CredentialAnswer::Issued(response), encryption))
     }
 

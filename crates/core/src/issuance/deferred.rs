@@ -20,6 +20,7 @@ use crate::clock::timestamp;
 use crate::error::{Error, ProtocolError, Resource};
 use crate::ids::{is_id, new_id};
 use crate::issuance::encryption::ResponseEncryption;
+use crate::issuance::proof::nonce_refused;
 use crate::issuance::{CredentialAnswer, PendingIssuance, denied};
 use crate::store::{AccessTokenRecord, DeferredIssuanceRecord, StoreError};
 
@@ -111,24 +112,31 @@ impl super::Issuance {
                 .collect(),
             grant_claims: pending.grant_claims.clone(),
         };
-        self.store
-            .insert_deferred_issuance(&DeferredIssuanceRecord {
-                id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
-                transaction_hash: sha256(transaction_id.as_bytes()).to_vec(),
-                token_hash: pending.token_hash.clone(),
-                user_id: pending.user_id.clone(),
-                configuration_id: config.id.clone(),
-                offer_id: pending.offer_id.clone(),
-                request: serde_json::to_string(&request).map_err(corrupt)?,
-                status: PENDING.into(),
-                reason: None,
-                claims: None,
-                expires_at: now + self.settings().oauth.deferred_ttl,
-                delivered_at: None,
-                created_at: now,
-                updated_at: now,
-            })
+        let recorded = self
+            .store
+            .insert_deferred_issuance(
+                &DeferredIssuanceRecord {
+                    id: new_id(self.clock.as_ref(), self.rng.as_ref())?,
+                    transaction_hash: sha256(transaction_id.as_bytes()).to_vec(),
+                    token_hash: pending.token_hash.clone(),
+                    user_id: pending.user_id.clone(),
+                    configuration_id: config.id.clone(),
+                    offer_id: pending.offer_id.clone(),
+                    request: serde_json::to_string(&request).map_err(corrupt)?,
+                    status: PENDING.into(),
+                    reason: None,
+                    claims: None,
+                    expires_at: now + self.settings().oauth.deferred_ttl,
+                    delivered_at: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+                &pending.nonces,
+            )
             .await?;
+        if !recorded {
+            return Err(nonce_refused());
+        }
         Ok(CredentialAnswer::Deferred(DeferredResponse {
             transaction_id,
             interval: self.settings().oauth.deferred_interval,
@@ -221,6 +229,7 @@ impl super::Issuance {
             token_hash: record.token_hash.clone(),
             holders,
             grant_claims: stored.grant_claims,
+            nonces: Vec::new(),
         };
         let Some(subject) = self.issuance_subject(&config, &pending, extra).await? else {
             return Ok((again(), encryption));

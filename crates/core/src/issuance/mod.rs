@@ -17,7 +17,7 @@ use crate::keys::IssuerKeys;
 use crate::keys::did::Dids;
 use crate::keys::iaca::MdocCertificates;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{SpentNonce, Store};
 use nonce::Nonces;
 
 pub mod credential;
@@ -63,6 +63,9 @@ pub(crate) struct PendingIssuance {
     pub holders: Vec<HolderKey>,
     /// The offer's or the login's claims.
     pub grant_claims: Option<Map<String, Value>>,
+    /// The request's c_nonces, spent with what it records (none when a deferred issuance is
+    /// delivered: they were spent when it was deferred).
+    pub nonces: Vec<SpentNonce>,
 }
 
 /// Whom a credential is issued to: the user's id and the object the claim mappings read.

@@ -1,7 +1,8 @@
 //! The nonce endpoint (OID4VCI 1.0 §7). A c_nonce is stateless: its expiry and 128 random bits,
 //! sealed (AES-256-GCM) under the master key. Handing one out writes nothing, so unauthenticated
 //! nonce requests cannot grow the database (SECURITY.md G3), and expiry is judged on server time
-//! alone (G4). Only *using* a nonce is recorded, once, by its hash: a second use is a replay.
+//! alone (G4). Only *using* a nonce is recorded, once, by its hash, in the same unit of work as
+//! the issuance it was used for: a second use is a replay.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use sigil_proto::oid4vci::credential::NonceResponse;
 use crate::Clock;
 use crate::error::Error;
 use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{SpentNonce, Store};
 
 const CONTEXT: &str = "c-nonce";
 
@@ -84,18 +85,24 @@ impl Nonces {
         })
     }
 
-    /// Uses a c_nonce; `true` for exactly one caller, while it is fresh and genuine.
-    pub(crate) async fn consume_nonce(&self, nonce: &str) -> Result<bool, Error> {
+    /// Checks a c_nonce: one of ours, unaltered, fresh and not yet spent. Returns what spending
+    /// it records; the spend itself happens in the unit of work that records the issuance, so
+    /// exactly one request spends it (on any node) and one that fails spends nothing.
+    pub(crate) async fn check_nonce(&self, nonce: &str) -> Result<Option<SpentNonce>, Error> {
         let Some(expires_at) = open_nonce(&self.master_key, nonce) else {
-            return Ok(false);
+            return Ok(None);
         };
         if expires_at <= self.clock.now() {
-            return Ok(false);
+            return Ok(None);
         }
-        Ok(self
-            .store
-            .use_nonce(&sha256(nonce.as_bytes()), expires_at)
-            .await?)
+        let nonce_hash = sha256(nonce.as_bytes()).to_vec();
+        if self.store.nonce_spent(&nonce_hash).await? {
+            return Ok(None);
+        }
+        Ok(Some(SpentNonce {
+            nonce_hash,
+            expires_at,
+        }))
     }
 }
 

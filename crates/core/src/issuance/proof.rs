@@ -5,7 +5,7 @@ use serde_json::Value;
 use sigil_crypto::{Acceptance, HolderKey, JwsRefusal};
 
 use crate::error::{Error, ProtocolError};
-use crate::store::AccessTokenRecord;
+use crate::store::{AccessTokenRecord, SpentNonce};
 
 /// The `typ` a JWT proof must carry (Appendix F.1).
 pub const PROOF_TYP: &str = "openid4vci-proof+jwt";
@@ -18,19 +18,29 @@ const KEY_PROOF: Acceptance<'static> = Acceptance {
     algs: &PROOF_ALGS,
 };
 
+/// A c_nonce that is unknown, expired or spent, whether found so before signing or when the
+/// issuance was recorded (another request spent it first).
+pub(crate) fn nonce_refused() -> Error {
+    Error::protocol(
+        ProtocolError::InvalidNonce,
+        "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
+    )
+}
+
 fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidProof, description)
 }
 
 impl super::Issuance {
-    /// Validates a request's JWT proofs (one per credential, §8.2) and spends their c_nonces;
-    /// returns the holder keys in order. The proofs of a batch may share one c_nonce (it is
-    /// spent once); the same key twice is refused, so each credential has its own key.
+    /// Validates a request's JWT proofs (one per credential, §8.2) and checks their c_nonces;
+    /// returns the holder keys in order and the nonces to spend with what the request records.
+    /// The proofs of a batch may share one c_nonce (it is spent once); the same key twice is
+    /// refused, so each credential has its own key.
     pub(crate) async fn validate_jwt_proofs(
         &self,
         jwts: &[&str],
         token: &AccessTokenRecord,
-    ) -> Result<Vec<HolderKey>, Error> {
+    ) -> Result<(Vec<HolderKey>, Vec<SpentNonce>), Error> {
         let mut holders: Vec<HolderKey> = Vec::with_capacity(jwts.len());
         let mut nonces: Vec<String> = Vec::new();
         for (i, jwt) in jwts.iter().enumerate() {
@@ -51,16 +61,15 @@ impl super::Issuance {
                 nonces.push(nonce);
             }
         }
-        // Spent last, after every signature: only valid proofs can spend a nonce.
+        // Checked last, after every signature: only valid proofs reach the store.
+        let mut spent = Vec::with_capacity(nonces.len());
         for nonce in &nonces {
-            if !self.nonces.consume_nonce(nonce).await? {
-                return Err(Error::protocol(
-                    ProtocolError::InvalidNonce,
-                    "the proof's nonce is unknown, expired or already used; get a fresh one from the nonce endpoint",
-                ));
+            match self.nonces.check_nonce(nonce).await? {
+                Some(s) => spent.push(s),
+                None => return Err(nonce_refused()),
             }
         }
-        Ok(holders)
+        Ok((holders, spent))
     }
 
     /// Verifies one JWT proof; returns the holder key and the proof's c_nonce (not yet spent).

@@ -12,8 +12,8 @@ pub(crate) fn routes() -> Router<Sigil> {
     Router::new().route("/v1/openid/nonce", post(nonce))
 }
 
-/// A fresh `c_nonce` from `Nonces::nonce`; key proofs spend it once (`Nonces::consume_nonce` →
-/// `Store::use_nonce`).
+/// A fresh `c_nonce` from `Nonces::nonce`; a key proof spends it once, in the transaction that
+/// records the issuance (`Nonces::check_nonce`, then `Store::insert_issued_credentials`).
 async fn nonce(State(sigil): State<Sigil>) -> Result<Response, OAuthError> {
     Ok((no_store(), Json(sigil.nonces().nonce().await?)).into_response())
 }

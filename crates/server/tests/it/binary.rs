@@ -314,6 +314,77 @@ async fn two_processes_on_one_postgres_share_one_time_codes() {
     }
 }
 
+/// One key proof sent by 40 concurrent credential requests spread over two `sigil` processes on
+/// one PostgreSQL database: its c_nonce is spent with the one issuance that is recorded, and
+/// every other request is `invalid_nonce` with nothing recorded.
+#[tokio::test]
+async fn a_key_proof_is_spent_once_across_two_processes() {
+    let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
+    let issuer = "https://issuer.example";
+    let (_dir, nodes, bases) = two_nodes(
+        admin,
+        &[
+            ("SIGIL_RATE_LIMIT_ENABLED", "false"),
+            ("SIGIL_PUBLIC_URL", issuer),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let offer = reply(
+        client
+            .post(format!("{}/v1/openid/offers/pre-authorized", bases[1]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"credentials": [config.body["id"]]})),
+    )
+    .await;
+    assert_eq!(offer.status, StatusCode::CREATED, "{}", offer.text);
+    let code = crate::wallet::pre_authorized_code(offer.body["uri"].as_str().unwrap());
+    let token = crate::issuance::concurrent_redeems(&bases, &code, None, 1).await;
+    let access = token[0].body["access_token"].as_str().unwrap().to_string();
+    let nonce = reply(client.post(format!("{}/v1/openid/nonce", bases[0]))).await;
+    let wallet = crate::wallet::Wallet::new(sigil_crypto::SigningAlgorithm::Es256);
+    let proof = wallet.proof(issuer, nonce.body["c_nonce"].as_str().unwrap());
+    let body = serde_json::json!({"credential_configuration_id": config.body["id"], "proofs": {"jwt": [proof]}});
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let request = client
+            .post(format!("{}/v1/openid/credential", bases[i % 2]))
+            .bearer_auth(&access)
+            .json(&body);
+        set.spawn(reply(request));
+    }
+    let mut issued = 0;
+    while let Some(r) = set.join_next().await {
+        let r = r.unwrap();
+        if r.status == StatusCode::OK {
+            issued += 1;
+        } else {
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+            assert_eq!(r.body["error"], "invalid_nonce", "{}", r.text);
+        }
+    }
+    assert_eq!(issued, 1, "exactly one credential for one key proof");
+    let user = offer.body["userId"].as_str().unwrap();
+    let recorded = reply(
+        client
+            .get(format!("{}/v1/users/{user}/credentials", bases[1]))
+            .bearer_auth(admin),
+    )
+    .await;
+    assert_eq!(recorded.body["data"].as_array().unwrap().len(), 1);
+    for mut child in nodes {
+        child.kill().await.unwrap();
+    }
+}
+
 /// `sigil offer create` prints a redeemable offer URI, its transaction code and a QR code.
 #[tokio::test]
 async fn the_cli_creates_a_redeemable_offer_with_a_qr_code() {

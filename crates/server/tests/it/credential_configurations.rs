@@ -58,6 +58,7 @@ on_both_engines!(
     scopes_are_unique,
     lists_page_with_a_cursor,
     an_update_is_issued_from_at_once,
+    a_change_through_one_node_is_issued_from_on_the_other,
     the_metadata_follows_every_change,
 );
 
@@ -293,6 +294,60 @@ async fn an_update_is_issued_from_at_once(engine: Engine) {
         "Lovelace",
         "the credential after the update follows the new mapping"
     );
+}
+
+/// Two nodes on one database: node B has issued from a configuration (and keeps it parsed),
+/// node A changes it, and B issues from the new version within two seconds. On PostgreSQL B
+/// hears of the change from the database (a trigger's notification); on SQLite it reads the file
+/// on every use.
+async fn a_change_through_one_node_is_issued_from_on_the_other(engine: Engine) {
+    let mut app = spawn_app(engine).await;
+    let node_a = app.base.clone();
+    let other = sigil::Server::start(&app.config)
+        .await
+        .expect("a second node starts");
+    let node_b = format!("http://{}", other.public_addr);
+    let mut body = minimal("jwt_vc_json");
+    let id = app.configuration(body.clone()).await;
+    let wallet = Wallet::new(sigil_crypto::SigningAlgorithm::Es256);
+    let jwks = app.get("/v1/oauth/jwks").await.body;
+    let first_name = |reply: crate::helpers::Reply| {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let (_, payload) = verify_issuer_jwt(
+            reply.body["credentials"][0]["credential"].as_str().unwrap(),
+            &jwks,
+        );
+        payload["vc"]["credentialSubject"]["firstName"].clone()
+    };
+    let offer =
+        json!({"credentials": [id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
+    app.base = node_b.clone();
+    for _ in 0..2 {
+        assert_eq!(
+            first_name(app.full_flow(&wallet, &id, offer.clone()).await),
+            "Ada"
+        );
+    }
+    app.base = node_a;
+    body["claimMappings"] =
+        json!({"firstName": {"mapFrom": "claims.family_name", "required": true}});
+    let updated = app.put(&format!("{PATH}/{id}"), body).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    app.base = node_b;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let name = first_name(app.full_flow(&wallet, &id, offer.clone()).await);
+        if name == "Lovelace" {
+            break;
+        }
+        assert_eq!(name, "Ada");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node B still issues from the old configuration two seconds after the change"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    other.shutdown().await;
 }
 
 /// The credential issuer metadata is serialised once per change, and every change shows in the

@@ -690,8 +690,10 @@ async fn credential_endpoint_refusals(engine: Engine) {
         "invalid_credential_request",
     );
 
-    // A required claim that cannot be mapped: denied, nothing issued.
-    let r = app.credential(&access, json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await)]}})).await;
+    // A required claim that cannot be mapped: denied, nothing issued, and the nonce not spent
+    // (it is spent with the issuance it was used for).
+    let denied = json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await)]}});
+    let r = app.credential(&access, denied.clone()).await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "credential_request_denied");
     let user = created.body["userId"].as_str().unwrap();
     assert_eq!(
@@ -707,7 +709,7 @@ async fn credential_endpoint_refusals(engine: Engine) {
     .await;
     let r = app.credential(&access, json!({"credential_configuration_id": config, "proofs": {"jwt": [proof("made-up-nonce")]}})).await;
     assert_oauth(&r, StatusCode::BAD_REQUEST, "invalid_nonce");
-    let good = json!({"credential_configuration_id": config, "proofs": {"jwt": [proof(&app.c_nonce().await)]}});
+    let good = denied;
     assert_eq!(
         app.credential(&access, good.clone()).await.status,
         StatusCode::OK

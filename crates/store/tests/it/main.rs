@@ -627,26 +627,74 @@ async fn a_rotation_retires_the_active_key_and_leaves_one_active_under_concurren
     assert!(after.retired >= 101);
 }
 
+fn spent(byte: u8, expires_at: i64) -> sigil_core::store::SpentNonce {
+    sigil_core::store::SpentNonce {
+        nonce_hash: vec![byte; 32],
+        expires_at,
+    }
+}
+
 async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
     let winners = count_winners(&store, |store| async move {
-        store.use_nonce(&[5; 32], 1_000).await
+        store
+            .insert_issued_credentials(&[], &[spent(5, 1_000)])
+            .await
     })
     .await;
     assert_eq!(winners, 1);
+    assert!(store.nonce_spent(&[5; 32]).await.unwrap());
+    assert!(!store.nonce_spent(&[6; 32]).await.unwrap());
     assert!(
-        store.use_nonce(&[6; 32], 1_000).await.unwrap(),
+        store
+            .insert_deferred_issuance(&deferred("d-nonce", 6), &[spent(6, 1_000)])
+            .await
+            .unwrap(),
         "another nonce is independent"
+    );
+    assert!(
+        !store
+            .insert_deferred_issuance(&deferred("d-again", 7), &[spent(6, 1_000)])
+            .await
+            .unwrap(),
+        "a spent nonce refuses the deferred issuance too"
+    );
+    assert_eq!(
+        store.find_deferred_issuance(&[7; 32], 10).await.unwrap(),
+        None,
+        "and nothing of it was stored"
     );
     assert_eq!(
         store.purge_expired(999).await.unwrap(),
         0,
         "kept until expiry"
     );
-    assert_eq!(store.purge_expired(1_000).await.unwrap(), 2);
+    assert!(store.purge_expired(1_000).await.unwrap() >= 2);
     assert!(
-        store.use_nonce(&[5; 32], 2_000).await.unwrap(),
+        store
+            .insert_issued_credentials(&[], &[spent(5, 2_000)])
+            .await
+            .unwrap(),
         "purged records are gone"
     );
+}
+
+fn deferred(id: &str, transaction: u8) -> sigil_core::store::DeferredIssuanceRecord {
+    sigil_core::store::DeferredIssuanceRecord {
+        id: id.into(),
+        transaction_hash: vec![transaction; 32],
+        token_hash: vec![1; 32],
+        user_id: "u".into(),
+        configuration_id: "c".into(),
+        offer_id: None,
+        request: "{}".into(),
+        status: "pending".into(),
+        reason: None,
+        claims: None,
+        expires_at: 1_000,
+        delivered_at: None,
+        created_at: 1,
+        updated_at: 1,
+    }
 }
 
 fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
@@ -1063,11 +1111,14 @@ fn issued(id: &str, token: u8, notification_id: &str) -> sigil_core::store::Issu
 async fn notifications_land_on_the_credentials_of_their_token_only(store: Arc<dyn Store>) {
     use sigil_core::store::NotificationRecord;
     store
-        .insert_issued_credentials(&[
-            issued("a1", 1, "n1"),
-            issued("a2", 1, "n1"),
-            issued("b1", 2, "n2"),
-        ])
+        .insert_issued_credentials(
+            &[
+                issued("a1", 1, "n1"),
+                issued("a2", 1, "n1"),
+                issued("b1", 2, "n2"),
+            ],
+            &[spent(1, 5_000)],
+        )
         .await
         .unwrap();
     let accepted = NotificationRecord {
@@ -1108,33 +1159,36 @@ async fn notifications_land_on_the_credentials_of_their_token_only(store: Arc<dy
         ]
     );
     assert_eq!(rows[0].token_hash.as_deref(), Some(&[1u8; 32][..]));
-    // All or none: a duplicate id rolls the whole response back.
+    // All or none: a duplicate id rolls the whole response back, the nonce's spend with it.
     let err = store
-        .insert_issued_credentials(&[issued("c1", 3, "n3"), issued("a1", 3, "n3")])
+        .insert_issued_credentials(
+            &[issued("c1", 3, "n3"), issued("a1", 3, "n3")],
+            &[spent(2, 5_000)],
+        )
         .await;
     assert!(err.is_err());
     assert_eq!(store.list_issued_credentials("u").await.unwrap().len(), 3);
+    assert!(!store.nonce_spent(&[2; 32]).await.unwrap());
+    // A spent nonce: refused, nothing recorded.
+    assert!(
+        !store
+            .insert_issued_credentials(&[issued("c1", 3, "n3")], &[spent(1, 5_000)])
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.list_issued_credentials("u").await.unwrap().len(), 3);
+    assert!(
+        store
+            .insert_issued_credentials(&[issued("c1", 3, "n3")], &[spent(2, 5_000)])
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.list_issued_credentials("u").await.unwrap().len(), 4);
 }
 
 async fn a_deferred_issuance_is_decided_once_and_delivered_once(store: Arc<dyn Store>) {
-    use sigil_core::store::DeferredIssuanceRecord;
-    let record = DeferredIssuanceRecord {
-        id: "d1".into(),
-        transaction_hash: vec![9; 32],
-        token_hash: vec![1; 32],
-        user_id: "u".into(),
-        configuration_id: "c".into(),
-        offer_id: None,
-        request: "{}".into(),
-        status: "pending".into(),
-        reason: None,
-        claims: None,
-        expires_at: 1_000,
-        delivered_at: None,
-        created_at: 1,
-        updated_at: 1,
-    };
-    store.insert_deferred_issuance(&record).await.unwrap();
+    let record = deferred("d1", 9);
+    assert!(store.insert_deferred_issuance(&record, &[]).await.unwrap());
     assert_eq!(
         store.find_deferred_issuance(&[9; 32], 10).await.unwrap(),
         Some(record.clone())
