@@ -266,6 +266,34 @@ impl SqliteStore {
         None
     }
 
+    // A statement costs no round trip here: every write takes the transaction path in `sql.rs`.
+    async fn insert_offer_in_one_statement(
+        &self,
+        _: &sigil_core::store::OfferRecord,
+        _: &sigil_core::store::UserWrite,
+    ) -> Option<Result<(), StoreError>> {
+        None
+    }
+
+    async fn redeem_in_one_statement(
+        &self,
+        _: &[u8],
+        _: Option<&[u8]>,
+        _: i64,
+        _: i64,
+        _: &sigil_core::store::NewAccessToken,
+    ) -> Option<Result<sigil_core::store::Redemption, StoreError>> {
+        None
+    }
+
+    async fn record_issuance_in_one_statement(
+        &self,
+        _: &[sigil_core::store::IssuedCredentialRecord],
+        _: &[sigil_core::store::SpentNonce],
+    ) -> Option<Result<bool, StoreError>> {
+        None
+    }
+
     fn reader(&self) -> Result<lite::ReadGuard<'_>, StoreError> {
         self.engine.reader()
     }
@@ -370,6 +398,138 @@ impl PgStore {
 
     async fn finish<T>(&self, _: &PgPool, result: Result<T, StoreError>) -> Result<T, StoreError> {
         result
+    }
+
+    // On PostgreSQL every statement is a round trip, and `BEGIN` and `COMMIT` are two more. The
+    // three writes of a pre-authorized flow are therefore made single statements (one round trip,
+    // atomic by themselves) for their common shapes: `None` hands any other shape to the
+    // transaction in `sql.rs`, which SQLite, where a statement costs no round trip, always takes.
+
+    /// An offer, with the new user it is for: one statement.
+    async fn insert_offer_in_one_statement(
+        &self,
+        o: &sigil_core::store::OfferRecord,
+        user: &sigil_core::store::UserWrite,
+    ) -> Option<Result<(), StoreError>> {
+        use sigil_core::store::UserWrite;
+        let query = match user {
+            UserWrite::Keep => sql::bind_offer!(
+                sqlx::query(concat!(
+                    "INSERT INTO offers (",
+                    sql::offer_insert_columns!(),
+                    ") \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                )),
+                o
+            ),
+            UserWrite::Insert(u) => sql::bind_user!(
+                sql::bind_offer!(
+                    sqlx::query(concat!(
+                        "WITH new_user AS (INSERT INTO users (",
+                        sql::user_columns!(),
+                        ") \
+                         VALUES ($14, $15, $16, $17, $18, $19)) \
+                         INSERT INTO offers (",
+                        sql::offer_insert_columns!(),
+                        ") \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    )),
+                    o
+                ),
+                u
+            ),
+            UserWrite::UpdateClaims { .. } => return None,
+        };
+        Some(
+            query
+                .execute(&self.pool)
+                .await
+                .map(|_| ())
+                .map_err(sql::map_err),
+        )
+    }
+
+    /// Redeems a pre-authorized code and stores its access token: one statement. When nothing
+    /// was redeemed, the transaction path judges a wrong transaction code (its own redemption
+    /// attempt fails the same way: a consumed, expired or capped offer never becomes redeemable).
+    async fn redeem_in_one_statement(
+        &self,
+        code_hash: &[u8],
+        tx_code_mac: Option<&[u8]>,
+        now: i64,
+        max_failures: i64,
+        token: &sigil_core::store::NewAccessToken,
+    ) -> Option<Result<sigil_core::store::Redemption, StoreError>> {
+        use sigil_core::store::{AccessTokenRecord, Redemption};
+        let won = sqlx::query_as::<sqlx::Postgres, (String, String, String, Option<String>)>(
+            "WITH won AS (UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 \
+             AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
+             AND ((tx_code_mac IS NULL AND $4 IS NULL) OR tx_code_mac = $4) \
+             RETURNING id, user_id, configuration_ids, claims), \
+             token AS (INSERT INTO access_tokens (token_hash, user_id, offer_id, configuration_ids, \
+             claims, client_id, dpop_jkt, expires_at, created_at) \
+             SELECT $5, user_id, id, configuration_ids, claims, $6, $7, $8, $9 FROM won) \
+             SELECT id, user_id, configuration_ids, claims FROM won",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .bind(max_failures)
+        .bind(tx_code_mac)
+        .bind(&token.token_hash)
+        .bind(&token.client_id)
+        .bind(&token.dpop_jkt)
+        .bind(token.expires_at)
+        .bind(token.created_at)
+        .fetch_optional(&self.pool)
+        .await;
+        match won {
+            Err(e) => Some(Err(sql::map_err(e))),
+            Ok(None) if tx_code_mac.is_none() => Some(Ok(Redemption::Refused)),
+            Ok(None) => None,
+            Ok(Some((offer_id, user_id, configuration_ids, claims))) => {
+                Some(Ok(Redemption::Redeemed(Box::new(AccessTokenRecord {
+                    token_hash: token.token_hash.clone(),
+                    user_id,
+                    offer_id: Some(offer_id),
+                    configuration_ids,
+                    claims,
+                    client_id: token.client_id.clone(),
+                    authorization_code_hash: None,
+                    credential_identifiers: None,
+                    dpop_jkt: token.dpop_jkt.clone(),
+                    expires_at: token.expires_at,
+                    created_at: token.created_at,
+                }))))
+            }
+        }
+    }
+
+    /// One credential and the one c_nonce its proof used: one statement that records the
+    /// credential only if it spent the nonce.
+    async fn record_issuance_in_one_statement(
+        &self,
+        records: &[sigil_core::store::IssuedCredentialRecord],
+        nonces: &[sigil_core::store::SpentNonce],
+    ) -> Option<Result<bool, StoreError>> {
+        let ([record], [nonce]) = (records, nonces) else {
+            return None;
+        };
+        let done = sql::bind_issued_credential!(
+            sqlx::query(concat!(
+                "WITH spent AS (INSERT INTO nonces (nonce_hash, expires_at) VALUES ($14, $15) \
+                 ON CONFLICT DO NOTHING RETURNING 1) \
+                 INSERT INTO issued_credentials (",
+                sql::issued_credential_columns!(),
+                ") \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM spent"
+            )),
+            record
+        )
+        .bind(&nonce.nonce_hash)
+        .bind(nonce.expires_at)
+        .execute(&self.pool)
+        .await;
+        Some(done.map(|d| d.rows_affected() == 1).map_err(sql::map_err))
     }
 
     /// Adds rate-limit hits in one statement.

@@ -560,22 +560,22 @@ macro_rules! impl_store {
                 o: &sigil_core::store::OfferRecord,
                 user: &sigil_core::store::UserWrite,
             ) -> Result<(), StoreError> {
+                if let Some(done) = self.insert_offer_in_one_statement(o, user).await {
+                    return done;
+                }
                 $crate::sql::writing!(self, |db| {
                     use sigil_core::store::UserWrite;
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                     match user {
                         UserWrite::Keep => {}
                         UserWrite::Insert(u) => {
-                            $db::query(
-                                "INSERT INTO users (id, provider_url, subject_id, claims, created_at, updated_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6)",
+                            $crate::sql::bind_user!(
+                                $db::query(concat!(
+                                    "INSERT INTO users (", $crate::sql::user_columns!(), ") \
+                                     VALUES ($1, $2, $3, $4, $5, $6)"
+                                )),
+                                u
                             )
-                            .bind(&u.id)
-                            .bind(&u.provider_url)
-                            .bind(&u.subject_id)
-                            .bind(&u.claims)
-                            .bind(u.created_at)
-                            .bind(u.updated_at)
                             .execute(&mut *tx)
                             .await
                             .map_err($crate::sql::map_err)?;
@@ -593,24 +593,13 @@ macro_rules! impl_store {
                             }
                         }
                     }
-                    $db::query(
-                        "INSERT INTO offers (id, user_id, configuration_ids, claims, code_hash, tx_code_mac, \
-                         tx_code_failures, reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    $crate::sql::bind_offer!(
+                        $db::query(concat!(
+                            "INSERT INTO offers (", $crate::sql::offer_insert_columns!(), ") \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                        )),
+                        o
                     )
-                    .bind(&o.id)
-                    .bind(&o.user_id)
-                    .bind(&o.configuration_ids)
-                    .bind(&o.claims)
-                    .bind(&o.code_hash)
-                    .bind(&o.tx_code_mac)
-                    .bind(o.tx_code_failures)
-                    .bind(&o.reference_hash)
-                    .bind(&o.sealed_key_id)
-                    .bind(&o.sealed_offer)
-                    .bind(o.expires_at)
-                    .bind(o.consumed_at)
-                    .bind(o.created_at)
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
@@ -672,6 +661,12 @@ macro_rules! impl_store {
                 max_failures: i64,
                 token: &sigil_core::store::NewAccessToken,
             ) -> Result<sigil_core::store::Redemption, StoreError> {
+                if let Some(done) = self
+                    .redeem_in_one_statement(code_hash, tx_code_mac, now, max_failures, token)
+                    .await
+                {
+                    return done;
+                }
                 $crate::sql::writing!(self, |db| {
                     use sigil_core::store::{AccessTokenRecord, Redemption};
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
@@ -783,6 +778,9 @@ macro_rules! impl_store {
                 records: &[sigil_core::store::IssuedCredentialRecord],
                 nonces: &[sigil_core::store::SpentNonce],
             ) -> Result<bool, StoreError> {
+                if let Some(done) = self.record_issuance_in_one_statement(records, nonces).await {
+                    return done;
+                }
                 $crate::sql::writing!(self, |db| {
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                     if !$crate::sql::spend_nonces!($db, &mut *tx, nonces) {
@@ -1807,6 +1805,58 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
     }
 }
 
+macro_rules! user_columns {
+    () => {
+        "id, provider_url, subject_id, claims, created_at, updated_at"
+    };
+}
+pub(crate) use user_columns;
+
+/// Binds a new user's columns as the next six parameters, in `user_columns!` order.
+macro_rules! bind_user {
+    ($query:expr, $user:expr) => {{
+        let u: &sigil_core::store::UserRecord = $user;
+        $query
+            .bind(&u.id)
+            .bind(&u.provider_url)
+            .bind(&u.subject_id)
+            .bind(&u.claims)
+            .bind(u.created_at)
+            .bind(u.updated_at)
+    }};
+}
+pub(crate) use bind_user;
+
+macro_rules! offer_insert_columns {
+    () => {
+        "id, user_id, configuration_ids, claims, code_hash, tx_code_mac, tx_code_failures, \
+         reference_hash, sealed_key_id, sealed_offer, expires_at, consumed_at, created_at"
+    };
+}
+pub(crate) use offer_insert_columns;
+
+/// Binds an offer's columns as the next thirteen parameters, in `offer_insert_columns!` order.
+macro_rules! bind_offer {
+    ($query:expr, $offer:expr) => {{
+        let o: &sigil_core::store::OfferRecord = $offer;
+        $query
+            .bind(&o.id)
+            .bind(&o.user_id)
+            .bind(&o.configuration_ids)
+            .bind(&o.claims)
+            .bind(&o.code_hash)
+            .bind(&o.tx_code_mac)
+            .bind(o.tx_code_failures)
+            .bind(&o.reference_hash)
+            .bind(&o.sealed_key_id)
+            .bind(&o.sealed_offer)
+            .bind(o.expires_at)
+            .bind(o.consumed_at)
+            .bind(o.created_at)
+    }};
+}
+pub(crate) use bind_offer;
+
 /// Spends c_nonces inside a transaction by inserting their hashes: the primary key lets one
 /// insert win, on every node. `false` when one had been spent (the caller drops the transaction).
 macro_rules! spend_nonces {
@@ -1834,32 +1884,43 @@ pub(crate) use spend_nonces;
 
 macro_rules! insert_issued_credential {
     ($db:ident, $executor:expr, $record:expr) => {{
-        let r: &sigil_core::store::IssuedCredentialRecord = $record;
-        let n = r.notification.as_ref();
-        $db::query(concat!(
-            "INSERT INTO issued_credentials (",
-            $crate::sql::issued_credential_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .bind(&r.id)
-        .bind(&r.user_id)
-        .bind(&r.configuration_id)
-        .bind(&r.offer_id)
-        .bind(&r.format)
-        .bind(&r.holder_key_thumbprint)
-        .bind(r.issued_at)
-        .bind(&r.mso_digest)
-        .bind(&r.token_hash)
-        .bind(&r.notification_id)
-        .bind(n.map(|n| n.event.clone()))
-        .bind(n.and_then(|n| n.description.clone()))
-        .bind(n.map(|n| n.at))
+        $crate::sql::bind_issued_credential!(
+            $db::query(concat!(
+                "INSERT INTO issued_credentials (",
+                $crate::sql::issued_credential_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            )),
+            $record
+        )
         .execute($executor)
         .await
         .map_err($crate::sql::map_err)?;
     }};
 }
 pub(crate) use insert_issued_credential;
+
+/// Binds an issued credential's columns as `$1`…`$13`, in `issued_credential_columns!` order.
+macro_rules! bind_issued_credential {
+    ($query:expr, $record:expr) => {{
+        let r: &sigil_core::store::IssuedCredentialRecord = $record;
+        let n = r.notification.as_ref();
+        $query
+            .bind(&r.id)
+            .bind(&r.user_id)
+            .bind(&r.configuration_id)
+            .bind(&r.offer_id)
+            .bind(&r.format)
+            .bind(&r.holder_key_thumbprint)
+            .bind(r.issued_at)
+            .bind(&r.mso_digest)
+            .bind(&r.token_hash)
+            .bind(&r.notification_id)
+            .bind(n.map(|n| n.event.clone()))
+            .bind(n.and_then(|n| n.description.clone()))
+            .bind(n.map(|n| n.at))
+    }};
+}
+pub(crate) use bind_issued_credential;
 
 macro_rules! issued_credential_columns {
     () => {
