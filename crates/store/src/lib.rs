@@ -460,7 +460,7 @@ impl PgStore {
         max_failures: i64,
         token: &sigil_core::store::NewAccessToken,
     ) -> Option<Result<sigil_core::store::Redemption, StoreError>> {
-        use sigil_core::store::{AccessTokenRecord, Redemption};
+        use sigil_core::store::Redemption;
         let won = sqlx::query_as::<sqlx::Postgres, (String, String, String, Option<String>)>(
             "WITH won AS (UPDATE offers SET consumed_at = $2 WHERE code_hash = $1 \
              AND consumed_at IS NULL AND expires_at > $2 AND tx_code_failures < $3 \
@@ -486,21 +486,9 @@ impl PgStore {
             Err(e) => Some(Err(sql::map_err(e))),
             Ok(None) if tx_code_mac.is_none() => Some(Ok(Redemption::Refused)),
             Ok(None) => None,
-            Ok(Some((offer_id, user_id, configuration_ids, claims))) => {
-                Some(Ok(Redemption::Redeemed(Box::new(AccessTokenRecord {
-                    token_hash: token.token_hash.clone(),
-                    user_id,
-                    offer_id: Some(offer_id),
-                    configuration_ids,
-                    claims,
-                    client_id: token.client_id.clone(),
-                    authorization_code_hash: None,
-                    credential_identifiers: None,
-                    dpop_jkt: token.dpop_jkt.clone(),
-                    expires_at: token.expires_at,
-                    created_at: token.created_at,
-                }))))
-            }
+            Ok(Some(won)) => Some(Ok(Redemption::Redeemed(Box::new(sql::redeemed_token(
+                token, won,
+            ))))),
         }
     }
 

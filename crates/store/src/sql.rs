@@ -668,7 +668,7 @@ macro_rules! impl_store {
                     return done;
                 }
                 $crate::sql::writing!(self, |db| {
-                    use sigil_core::store::{AccessTokenRecord, Redemption};
+                    use sigil_core::store::Redemption;
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                     // One statement decides: exactly one request can flip consumed_at.
                     let won = $db::query_as::<$dbt, (String, String, String, Option<String>)>(
@@ -684,20 +684,8 @@ macro_rules! impl_store {
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err($crate::sql::map_err)?;
-                    if let Some((offer_id, user_id, configuration_ids, claims)) = won {
-                        let record = AccessTokenRecord {
-                            token_hash: token.token_hash.clone(),
-                            user_id,
-                            offer_id: Some(offer_id),
-                            configuration_ids,
-                            claims,
-                            client_id: token.client_id.clone(),
-                            authorization_code_hash: None,
-                            credential_identifiers: None,
-                            dpop_jkt: token.dpop_jkt.clone(),
-                            expires_at: token.expires_at,
-                            created_at: token.created_at,
-                        };
+                    if let Some(won) = won {
+                        let record = $crate::sql::redeemed_token(token, won);
                         $crate::sql::insert_access_token!($db, &mut *tx, &record);
                         tx.commit().await.map_err($crate::sql::map_err)?;
                         return Ok(Redemption::Redeemed(Box::new(record)));
@@ -1736,6 +1724,27 @@ pub(crate) fn offer_record(r: OfferRow) -> sigil_core::store::OfferRecord {
 }
 
 /// Inserts an [`AccessTokenRecord`](sigil_core::store::AccessTokenRecord) on an executor.
+/// The access token a redemption stores: the new token's own fields, and the user, offer,
+/// configurations and claims of the offer it redeemed (as `UPDATE offers … RETURNING` gives them).
+pub(crate) fn redeemed_token(
+    token: &sigil_core::store::NewAccessToken,
+    (offer_id, user_id, configuration_ids, claims): (String, String, String, Option<String>),
+) -> sigil_core::store::AccessTokenRecord {
+    sigil_core::store::AccessTokenRecord {
+        token_hash: token.token_hash.clone(),
+        user_id,
+        offer_id: Some(offer_id),
+        configuration_ids,
+        claims,
+        client_id: token.client_id.clone(),
+        authorization_code_hash: None,
+        credential_identifiers: None,
+        dpop_jkt: token.dpop_jkt.clone(),
+        expires_at: token.expires_at,
+        created_at: token.created_at,
+    }
+}
+
 macro_rules! insert_access_token {
     ($db:ident, $executor:expr, $record:expr) => {{
         let r: &sigil_core::store::AccessTokenRecord = $record;

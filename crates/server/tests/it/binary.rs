@@ -235,6 +235,23 @@ pub(crate) async fn two_nodes(
     (dir, children, bases)
 }
 
+/// Creates a jwt_vc_json configuration through the node at `base`.
+async fn badge_configuration(
+    client: &reqwest::Client,
+    base: &str,
+    admin: &str,
+) -> crate::helpers::Reply {
+    let config = reply(
+        client
+            .post(format!("{base}/v1/openid/credential-configurations"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    config
+}
+
 /// Two `sigil` processes on one PostgreSQL database: a pre-authorized code is redeemed exactly
 /// once, and wrong transaction codes are judged exactly up to the cap, across both nodes.
 #[tokio::test]
@@ -243,14 +260,7 @@ async fn two_processes_on_one_postgres_share_one_time_codes() {
     // The race itself is under test: the per-code rate limit would refuse most racers first.
     let (_dir, nodes, bases) = two_nodes(admin, &[("SIGIL_RATE_LIMIT_ENABLED", "false")]).await;
     let client = reqwest::Client::new();
-    let config = reply(
-        client
-            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
-            .bearer_auth(admin)
-            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
-    )
-    .await;
-    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let config = badge_configuration(&client, &bases[0], admin).await;
     let offer = |tx: bool| {
         let mut body = serde_json::json!({"credentials": [config.body["id"]]});
         if tx {
@@ -330,14 +340,7 @@ async fn a_key_proof_is_spent_once_across_two_processes() {
     )
     .await;
     let client = reqwest::Client::new();
-    let config = reply(
-        client
-            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
-            .bearer_auth(admin)
-            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
-    )
-    .await;
-    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let config = badge_configuration(&client, &bases[0], admin).await;
     let offer = reply(
         client
             .post(format!("{}/v1/openid/offers/pre-authorized", bases[1]))
@@ -476,14 +479,7 @@ async fn two_processes_on_one_postgres_refuse_a_replayed_dpop_proof() {
     let public = "http://127.0.0.1:8443";
     let (_dir, _nodes, bases) = two_nodes(admin, &[("SIGIL_PUBLIC_URL", public)]).await;
     let client = reqwest::Client::new();
-    let config = reply(
-        client
-            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
-            .bearer_auth(admin)
-            .json(&serde_json::json!({"name": "Badge", "format": "jwt_vc_json", "type": "BadgeCredential"})),
-    )
-    .await;
-    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let config = badge_configuration(&client, &bases[0], admin).await;
     let code = || async {
         let offer = reply(
             client

@@ -263,6 +263,16 @@ async fn lists_page_with_a_cursor(engine: Engine) {
     assert_eq!(seen, ids, "every configuration once, in creation order");
 }
 
+/// The `firstName` of the jwt_vc_json a credential response carries, its signature verified.
+fn first_name_in(reply: crate::helpers::Reply, jwks: &Value) -> Value {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let (_, payload) = verify_issuer_jwt(
+        reply.body["credentials"][0]["credential"].as_str().unwrap(),
+        jwks,
+    );
+    payload["vc"]["credentialSubject"]["firstName"].clone()
+}
+
 /// Configurations are parsed once and kept, by the stored document: a change is what the very
 /// next credential is issued from.
 async fn an_update_is_issued_from_at_once(engine: Engine) {
@@ -271,14 +281,7 @@ async fn an_update_is_issued_from_at_once(engine: Engine) {
     let id = app.configuration(body.clone()).await;
     let wallet = Wallet::new(sigil_crypto::SigningAlgorithm::Es256);
     let jwks = app.get("/v1/oauth/jwks").await.body;
-    let first_name = |reply: crate::helpers::Reply| {
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let (_, payload) = verify_issuer_jwt(
-            reply.body["credentials"][0]["credential"].as_str().unwrap(),
-            &jwks,
-        );
-        payload["vc"]["credentialSubject"]["firstName"].clone()
-    };
+    let first_name = |reply: crate::helpers::Reply| first_name_in(reply, &jwks);
     let offer =
         json!({"credentials": [id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
     assert_eq!(
@@ -311,14 +314,7 @@ async fn a_change_through_one_node_is_issued_from_on_the_other(engine: Engine) {
     let id = app.configuration(body.clone()).await;
     let wallet = Wallet::new(sigil_crypto::SigningAlgorithm::Es256);
     let jwks = app.get("/v1/oauth/jwks").await.body;
-    let first_name = |reply: crate::helpers::Reply| {
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        let (_, payload) = verify_issuer_jwt(
-            reply.body["credentials"][0]["credential"].as_str().unwrap(),
-            &jwks,
-        );
-        payload["vc"]["credentialSubject"]["firstName"].clone()
-    };
+    let first_name = |reply: crate::helpers::Reply| first_name_in(reply, &jwks);
     let offer =
         json!({"credentials": [id], "claims": {"given_name": "Ada", "family_name": "Lovelace"}});
     app.base = node_b.clone();
