@@ -43,8 +43,15 @@ impl Db {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs the `;`-separated statements of `sql`, none returning rows. They are the engine's
+    /// own few (`BEGIN IMMEDIATE`, `SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, `COMMIT`), run for every
+    /// write, so each is prepared once per connection and kept, not parsed again each time.
     fn batch(&self, sql: &str) -> Result<(), rusqlite::Error> {
-        self.conn().execute_batch(sql)
+        let conn = self.conn();
+        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            conn.prepare_cached(statement)?.execute([])?;
+        }
+        Ok(())
     }
 
     /// Opens a nested unit of work (a savepoint), as sqlx's `begin` on a connection does.
