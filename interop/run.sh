@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The interop suite: starts a real `sigil` on loopback and drives it with third-party wallets
 # (@openid4vc/openid4vci, @sphereon/oid4vci-client) and verifiers (@sd-jwt/sd-jwt-vc, jose,
-# @animo-id/mdoc, @digitalbazaar/vc, Python jwcrypto, pymdoccbor and cwt). Installs its pinned
-# packages itself (npm ci, a Python venv).
+# @animo-id/mdoc, @digitalbazaar/vc, @sd-jwt/jwt-status-list and
+# @digitalbazaar/vc-bitstring-status-list for credential status, Python jwcrypto, pymdoccbor and
+# cwt). Installs its pinned packages itself (npm ci, a Python venv).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)

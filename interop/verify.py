@@ -4,20 +4,25 @@ disclosure digests, and the key-binding JWT of each SD-JWT presentation. mso_mdo
 go through pymdoccbor (issuer signature and DS certificate against the recorded IACAs, element
 digests), with the MSO, the device key and every element value checked here. cwt_vc and cwt
 credentials (COSE_Sign1-signed CWTs) go through Python `cwt` 3.3.0 against the issuer key in
-/v1/oauth/jwks that the protected kid names, with the CWT claims, cnf and claims checked here."""
+/v1/oauth/jwks that the protected kid names, with the CWT claims, cnf and claims checked here.
+The CWT status list tokens tests/status.test.js fetched (status-lists.jsonl: before and after a
+revocation) go through `cwt` too, against the issuer key their x5chain certifies, and the status of
+the credential each names is read from the zlib-compressed list here."""
 import base64
 import datetime
 import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import urllib.request
+import zlib
 from collections.abc import Mapping
 
 import cbor2
 import cwt
-from cwt import Claims, COSEKey, VerifyError
+from cwt import COSE, Claims, COSEKey, VerifyError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,6 +38,28 @@ OUT = os.environ["SIGIL_INTEROP_OUT"]
 def fetch(path):
     with urllib.request.urlopen(URL + path) as r:
         return json.load(r)
+
+
+def fetch_bytes(path):
+    with urllib.request.urlopen(URL + path) as r:
+        return r.read()
+
+
+# The Token Status List reference (draft-ietf-oauth-status-list) a revocable configuration's
+# credentials carry: {"status_list": {"idx": uint, "uri": "<issuer>/v1/status-lists/<listId>"}}.
+CWT_STATUS = 65535
+LIST_URI = re.compile("^" + re.escape(URL) + r"/v1/status-lists/[A-Za-z0-9._~-]+$")
+
+
+def check_status_ref(status, where):
+    """A `status` claim (JSON or CBOR with text keys) → (idx, uri), checked."""
+    assert isinstance(status, Mapping) and set(status) == {"status_list"}, f"{where}: {{status_list}}: {status!r}"
+    ref = status["status_list"]
+    assert isinstance(ref, Mapping) and set(ref) == {"idx", "uri"}, f"{where}.status_list has idx and uri: {ref!r}"
+    idx, uri = ref["idx"], ref["uri"]
+    assert type(idx) is int and idx >= 0, f"{where}.status_list.idx is an unsigned int: {idx!r}"
+    assert isinstance(uri, str) and LIST_URI.match(uri), f"{where}.status_list.uri is a Sigil status list: {uri!r}"
+    return idx, uri
 
 
 def b64json(part):
@@ -95,6 +122,8 @@ def check_mdoc(entry):
     assert validity["signed"] <= now, "validityInfo.signed <= now"
     assert validity["validFrom"] <= now < validity["validUntil"], "validFrom <= now < validUntil"
     assert ds.not_valid_before_utc <= validity["signed"] <= ds.not_valid_after_utc, "signed within the DS validity"
+    if "status" in mso:  # a revocable configuration's mdoc
+        check_status_ref(mso["status"], "MSO status")
 
     namespaces = signed.namespaces
     expected = entry["expected"]
@@ -223,7 +252,11 @@ def check_cwt(entry, jwks, verify_with=None):
     assert claims.sub == did, f"sub {claims.sub} is the holder's did:jwk"
     expected = entry["expected"]
     text_keys = {k for k in payload if isinstance(k, str)}
-    assert {k for k in payload if not isinstance(k, str)} == {1, 2, 4, 5, 6, 7, 8}, "CWT claim keys"
+    revocable = bool(expected.get("revocable"))
+    assert (CWT_STATUS in payload) == revocable, f"the status claim ({CWT_STATUS}) is there if and only if the configuration is revocable"
+    if revocable:
+        check_status_ref(payload[CWT_STATUS], f"CWT claim {CWT_STATUS}")
+    assert {k for k in payload if not isinstance(k, str)} - {CWT_STATUS} == {1, 2, 4, 5, 6, 7, 8}, "CWT claim keys"
     if entry["format"] == "cwt_vc":
         assert text_keys == {"vc"}, text_keys
         vc = payload["vc"]
@@ -260,6 +293,119 @@ def tamper_cwt(entry, change=True):
     return tampered
 
 
+# ---------------------------------------------------------------------------------------------
+# CWT status list tokens (draft-ietf-oauth-status-list §5.2), recorded by tests/status.test.js
+
+STATUS_LIST_TYP = "application/statuslist+cwt"
+CWT_TTL, CWT_STATUS_LIST = 65534, 65533
+
+
+def credential_status_ref(entry):
+    """The status reference of the credential a status-lists.jsonl line names (decoded here)."""
+    raw = b64url_decode(entry["credential"])
+    if entry["format"] == "mso_mdoc":
+        issuer_auth = cbor2.loads(raw)["issuerAuth"]
+        mso_bytes = cbor2.loads(issuer_auth[2])
+        assert isinstance(mso_bytes, cbor2.CBORTag) and mso_bytes.tag == 24, "the MSO is #6.24(bstr)"
+        mso = cbor2.loads(mso_bytes.value)
+        assert "status" in mso, "the MSO of a revocable mdoc has status"
+        return check_status_ref(mso["status"], "MSO status")
+    outer = cbor2.loads(raw)
+    claims = cbor2.loads(outer.value[2])
+    assert CWT_STATUS in claims, f"a revocable {entry['format']} has claim {CWT_STATUS}"
+    return check_status_ref(claims[CWT_STATUS], f"CWT claim {CWT_STATUS}")
+
+
+def issuer_cas():
+    """The issuer CA certificates Sigil publishes (/v1/oauth/issuer-ca.pem)."""
+    return x509.load_pem_x509_certificates(fetch_bytes("/v1/oauth/issuer-ca.pem"))
+
+
+def status_list_key(token, jwks, cas):
+    """The protected header of a status list CWT, and the COSEKey (cwt's from_jwk) of the JWKS key
+    its x5chain leaf certifies; the leaf must be issued (name and signature) by a published CA."""
+    outer = cbor2.loads(token)
+    assert isinstance(outer, cbor2.CBORTag) and outer.tag == 18, "a COSE_Sign1 tagged 18"
+    protected = cbor2.loads(outer.value[0])
+    assert protected.get(1) == -7, f"protected alg -7 (ES256): {protected}"
+    assert protected.get(16) == STATUS_LIST_TYP, f"protected typ (16) is {STATUS_LIST_TYP}: {protected.get(16)!r}"
+    chain = protected.get(33)
+    chain = [chain] if isinstance(chain, bytes) else chain
+    assert isinstance(chain, list) and chain and all(isinstance(c, bytes) for c in chain), "protected x5chain (33)"
+    leaf = x509.load_der_x509_certificate(chain[0])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert leaf.not_valid_before_utc <= now <= leaf.not_valid_after_utc, "the signer certificate is valid now"
+    issued = []
+    for ca in cas:
+        try:
+            leaf.verify_directly_issued_by(ca)
+            issued.append(ca)
+        except Exception:  # noqa: BLE001 (another CA of the bundle)
+            pass
+    assert issued, "the signer certificate is issued by a published issuer CA"
+    nums = leaf.public_key().public_numbers()
+    x, y = b64url(nums.x.to_bytes(32, "big")), b64url(nums.y.to_bytes(32, "big"))
+    kid = protected.get(4, outer.value[1].get(4))
+    matching = [k for k in jwks if k.get("kty") == "EC" and k.get("crv") == "P-256" and k["x"] == x and k["y"] == y]
+    assert len(matching) == 1, "the signer certificate certifies one ES256 key in /v1/oauth/jwks"
+    if kid is not None:
+        assert matching[0].get("kid", "").encode() == kid, f"kid {kid!r} names the certified key"
+    return protected, COSEKey.from_jwk(matching[0])
+
+
+def token_status(lst, bits, idx):
+    """Status `idx` of a Token Status List: zlib, `bits` per status, LSB first (§4.1)."""
+    data = zlib.decompress(lst)  # zlib (RFC 1950) framing, as the draft requires
+    per_byte = 8 // bits
+    assert idx < len(data) * per_byte, f"idx {idx} within the list ({len(data) * per_byte} entries)"
+    return (data[idx // per_byte] >> ((idx % per_byte) * bits)) & ((1 << bits) - 1)
+
+
+def status_list_kid(entry):
+    """The kid of a recorded status list token (protected, else unprotected), or a placeholder."""
+    outer = cbor2.loads(b64url_decode(entry["token"]))
+    kid = cbor2.loads(outer.value[0]).get(4, outer.value[1].get(4))
+    return kid.decode("utf-8") if kid is not None else "status-list-signer"
+
+
+def check_status_list(entry, jwks, cas, key=None):
+    """cwt 3.3.0 verifies the status list CWT (signature, exp); then sub, iat, ttl, status_list, and
+    the status of the credential at its idx, which must be what the Node test expected."""
+    token = b64url_decode(entry["token"])
+    idx, uri = credential_status_ref(entry)
+    assert (idx, uri) == (entry["idx"], entry["uri"]), "the recorded reference is the credential's"
+    protected, issuer_key = status_list_key(token, jwks, cas)
+    now = int(datetime.datetime.now(datetime.timezone.utc).timestamp())
+    if 4 in protected:
+        claims = cwt.decode(token, key or issuer_key)  # verifies kid, the signature and exp / nbf
+    else:
+        # cwt.decode insists on a kid (its CWT decoder is built with verify_kid=True); without one,
+        # cwt's COSE layer verifies the COSE_Sign1 and exp is checked here.
+        claims = cbor2.loads(COSE.new().decode(token, key or issuer_key))
+        assert type(claims[4]) is int and claims[4] > now, "exp (4) is after now"
+    assert claims[2] == uri, f"sub (2) is the list uri: {claims.get(2)!r}"
+    assert type(claims[6]) is int and claims[6] <= now + 5, "iat (6) is an int, not in the future"
+    assert type(claims[4]) is int and claims[4] > claims[6], "exp (4) is an int after iat"
+    assert type(claims[CWT_TTL]) is int and claims[CWT_TTL] > 0, f"ttl ({CWT_TTL}) is a positive int"
+    sl = claims[CWT_STATUS_LIST]
+    assert isinstance(sl, Mapping) and sl.get("bits") == 2 and isinstance(sl.get("lst"), bytes), f"status_list ({CWT_STATUS_LIST}) is {{bits: 2, lst: bstr}}"
+    status = token_status(sl["lst"], sl["bits"], idx)
+    assert status == entry["expected"], f"{entry['format']}: status {status} at idx {idx}, expected {entry['expected']}"
+
+
+def tamper_status_list(entry):
+    """The same token with every status cleared (the list re-compressed), the signature as issued."""
+    outer = cbor2.loads(b64url_decode(entry["token"]))
+    claims = cbor2.loads(outer.value[2])
+    lst = zlib.decompress(claims[CWT_STATUS_LIST]["lst"])
+    claims[CWT_STATUS_LIST]["lst"] = zlib.compress(bytes(len(lst)))
+    value = [outer.value[0], outer.value[1], cbor2.dumps(claims), outer.value[3]]
+    tampered = dict(entry)
+    tampered["token"] = b64url(cbor2.dumps(cbor2.CBORTag(18, value)))
+    tampered["expected"] = 0
+    return tampered
+
+
 def check(entry, keys, jwks):
     fmt, credential = entry["format"], entry["credential"]
     if fmt == "mso_mdoc":
@@ -270,6 +416,8 @@ def check(entry, keys, jwks):
     header = b64json(jwt.split(".")[0])
     payload = verify_jws(jwt, keys[header["kid"]])
     assert payload["iss"] == URL, payload["iss"]
+    if "status" in payload:  # a revocable configuration's credential
+        check_status_ref(payload["status"], "status")
     holder = entry["holder_jwk"]
     for m in ("kty", "crv", "x", "y"):
         assert payload["cnf"]["jwk"][m] == holder[m], "cnf.jwk is the holder key"
@@ -368,11 +516,49 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL {fmt} {name}: {why or 'expected to fail with ' + repr(reason)}", file=sys.stderr)
+    # CWT status list tokens: each as recorded (VALID before, INVALID after a revocation), then a
+    # revoked one with its list cleared (signature kept) and one verified with another ES256 key:
+    # cwt's signature check must refuse both.
+    status_path = os.path.join(OUT, "status-lists.jsonl")
+    status_entries = []
+    if os.path.exists(status_path):
+        with open(status_path) as f:
+            status_entries = [json.loads(line) for line in f if line.strip()]
+    cas = issuer_cas() if status_entries else []
+    for entry in status_entries:
+        try:
+            check_status_list(entry, jwks, cas)
+            passed += 1
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print(f"FAIL status list {entry['format']} (expected {entry['expected']}): {e!r}", file=sys.stderr)
+    revoked = [e for e in status_entries if e["expected"] == 1]
+    if revoked:
+        cases = (
+            ("a cleared list", lambda: check_status_list(tamper_status_list(revoked[0]), jwks, cas)),
+            ("another ES256 key", lambda: check_status_list(revoked[0], jwks, cas, key=other_es256_key(status_list_kid(revoked[0])))),
+        )
+        for name, run in cases:
+            try:
+                run()
+                failed += 1
+                print(f"FAIL a status list token with {name} verified", file=sys.stderr)
+            except VerifyError as e:
+                if "Failed to verify" in str(e):
+                    passed += 1
+                else:
+                    failed += 1
+                    print(f"FAIL a status list token with {name}: {e!r}", file=sys.stderr)
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                print(f"FAIL a status list token with {name} was refused for another reason: {e!r}", file=sys.stderr)
     print(f"jwcrypto + pymdoccbor + cwt cross-check: {passed} passed, {failed} failed")
     # Every Node test file records its credentials; fewer means one did not run.
     counts = {f: len(found) for f, found in cwts.items()}
-    if failed or len(jwts) < 12 or len(mdocs) < 14 or min(counts.values()) < 2:
-        print(f"{len(jwts)} JWT-based, {len(mdocs)} mso_mdoc and {counts} CWT entries (at least 12, 14 and 2 of each expected)", file=sys.stderr)
+    status_formats = {f: sum(1 for e in status_entries if e["format"] == f) for f in ("mso_mdoc", *CWT_FORMATS)}
+    if failed or len(jwts) < 12 or len(mdocs) < 14 or min(counts.values()) < 2 or min(status_formats.values()) < 2:
+        print(f"{len(jwts)} JWT-based, {len(mdocs)} mso_mdoc and {counts} CWT entries (at least 12, 14 and 2 of each expected), "
+              f"{status_formats} status list tokens (at least 2 of each expected)", file=sys.stderr)
         sys.exit(1)
 
 

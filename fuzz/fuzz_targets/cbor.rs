@@ -145,6 +145,7 @@ fn mdoc(f: &Fixture, user: &Value) {
         holder: &f.es256_holder,
         validity,
         rng: &rng,
+        status: None,
     };
     let key = f
         .issuer
@@ -193,6 +194,7 @@ fn cwts(f: &Fixture, user: &Value) {
         claims: &claims,
         holder: &f.ed25519_holder,
         rng: &rng,
+        status: None,
     };
     let types = ["FuzzCredential".to_string()];
     for shape in [

@@ -157,6 +157,7 @@ fn start() -> Result<App, String> {
         mdoc: Default::default(),
         rate_limit: Default::default(),
         key_overlap: 86_400,
+        status_list: Default::default(),
     };
     let master_key = Arc::new(MasterKey::from_bytes(&MASTER_KEY).map_err(|e| e.to_string())?);
     let rng: Arc<dyn SecureRandom> = Arc::new(FuzzRandom::new(1));

@@ -17,9 +17,14 @@ export const VC_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
 export const cwtType = (format, tag) => (format === 'cwt_vc' ? `InteropCompact${tag}` : `InteropCwt${tag}`)
 const VALIDITY_DAYS = 365
 const CWT_CLAIM_KEYS = [1, 2, 4, 5, 6, 7, 8] // iss, sub, exp, nbf, iat, cti, cnf
+/** The Token Status List claim (draft-ietf-oauth-status-list): only in a revocable configuration's CWTs. */
+const CWT_STATUS_CLAIM = 65535
 
-/** One cwt_vc and one cwt configuration, unique to `tag`, with the flat CLAIM_MAPPINGS. */
-export async function createCwtConfigurations(tag) {
+/**
+ * One cwt_vc and one cwt configuration, unique to `tag`, with the flat CLAIM_MAPPINGS.
+ * `revocable`: the CWTs carry a status list reference (claim 65535).
+ */
+export async function createCwtConfigurations(tag, { revocable = false } = {}) {
   const ids = {}
   for (const format of CWT_FORMATS) {
     const r = await admin('POST', '/v1/openid/credential-configurations', {
@@ -28,6 +33,7 @@ export async function createCwtConfigurations(tag) {
       type: cwtType(format, tag),
       claimMappings: CLAIM_MAPPINGS,
       expiresIn: { days: VALIDITY_DAYS },
+      ...(revocable ? { revocable: true } : {}),
     })
     assert.equal(r.status, 201, `${format}: ${JSON.stringify(r.body)}`)
     assert.ok(r.body.id)
@@ -82,9 +88,11 @@ function plainFromLibrary(v) {
  * Decodes one issued cwt_vc / cwt credential (base64url of a tagged COSE_Sign1) and checks it
  * against the contract: headers, kid naming Sigil's ES256 key in /v1/oauth/jwks, every CWT claim,
  * the cnf COSE_Key (the holder's proof key), sub (the holder's did:jwk) and the mapped claims.
- * Appends it to credentials.jsonl for verify.py unless `record` is false. Returns the payload.
+ * Appends it to credentials.jsonl for verify.py unless `record` is false. `revocable`: the
+ * configuration is, so the CWT must carry the status claim 65535 (and otherwise must not).
+ * Returns the payload, the kid, the cti and the status reference ({ idx, uri } or undefined).
  */
-export async function verifyCwt(credential, holder, { format, type, claims = EXPECTED_CLAIMS, wallet = 'A', record = true }) {
+export async function verifyCwt(credential, holder, { format, type, claims = EXPECTED_CLAIMS, wallet = 'A', record = true, revocable = false }) {
   assert.ok(CWT_FORMATS.includes(format), format)
   assert.equal(typeof credential, 'string', `${format} credential is a string`)
   assert.match(credential, /^[A-Za-z0-9_-]+$/, `${format} credential is base64url without padding`)
@@ -131,7 +139,17 @@ export async function verifyCwt(credential, holder, { format, type, claims = EXP
   const intKeys = [...payload.keys()].filter((k) => typeof k === 'number').sort((a, b) => a - b)
   const textKeys = [...payload.keys()].filter((k) => typeof k === 'string').sort()
   assert.equal(intKeys.length + textKeys.length, payload.size, 'claim keys are ints or text')
-  assert.deepEqual(intKeys, CWT_CLAIM_KEYS, 'CWT claims iss, sub, exp, nbf, iat, cti, cnf (1, 2, 4, 5, 6, 7, 8)')
+  assert.equal(payload.has(CWT_STATUS_CLAIM), revocable, revocable ? `a revocable configuration's CWT has the status claim (${CWT_STATUS_CLAIM})` : `no status claim (${CWT_STATUS_CLAIM}) unless the configuration is revocable`)
+  assert.deepEqual(intKeys.filter((k) => k !== CWT_STATUS_CLAIM), CWT_CLAIM_KEYS, 'CWT claims iss, sub, exp, nbf, iat, cti, cnf (1, 2, 4, 5, 6, 7, 8)')
+  let status
+  if (revocable) {
+    // {"status_list": {"idx": uint, "uri": text}}, text keys (checked in full by lib/status.js).
+    const ref = payload.get(CWT_STATUS_CLAIM)
+    assert.ok(ref instanceof Map && ref.get('status_list') instanceof Map, `claim ${CWT_STATUS_CLAIM} is {"status_list": {...}}`)
+    status = { idx: ref.get('status_list').get('idx'), uri: ref.get('status_list').get('uri') }
+    assert.ok(Number.isInteger(status.idx) && status.idx >= 0, `status_list.idx is an unsigned integer: ${status.idx}`)
+    assert.ok(typeof status.uri === 'string' && status.uri.startsWith(`${SIGIL_URL}/v1/status-lists/`), `status_list.uri is a Sigil status list: ${status.uri}`)
+  }
   const expectedTextKeys = format === 'cwt_vc' ? ['vc'] : Object.keys(claims).sort()
   assert.deepEqual(textKeys, expectedTextKeys, format === 'cwt_vc' ? 'the only text key is "vc"' : 'the mapped claims at top level')
 
@@ -178,8 +196,8 @@ export async function verifyCwt(credential, holder, { format, type, claims = EXP
 
   if (record) {
     mkdirSync(OUT, { recursive: true })
-    const line = { wallet, format, credential, holder_jwk: holder.publicJwk, expected: { type, claims, validity_days: VALIDITY_DAYS } }
+    const line = { wallet, format, credential, holder_jwk: holder.publicJwk, expected: { type, claims, validity_days: VALIDITY_DAYS, revocable } }
     appendFileSync(`${OUT}/credentials.jsonl`, `${JSON.stringify(line)}\n`)
   }
-  return { payload, kid, cti: b64u(cti) }
+  return { payload, kid, cti: b64u(cti), status }
 }

@@ -7,6 +7,8 @@
 // examples v2 context, written out below), Sigil's did:web DID document is fetched by the test
 // once and registered statically, and did:key is resolved locally by the did-method-key driver.
 // Any other URL throws, so a credential naming an unknown context fails verification.
+// statusDocumentLoader wraps it for revocable credentials: it fetches Sigil's status list
+// credentials (and only those) over HTTP.
 import assert from 'node:assert/strict'
 import * as jose from 'jose'
 import * as vc from '@digitalbazaar/vc'
@@ -21,6 +23,7 @@ import * as ed25519Signature2020Context from 'ed25519-signature-2020-context'
 import * as dataIntegrityContext from '@digitalbazaar/data-integrity-context'
 import * as multikeyContext from '@digitalbazaar/multikey-context'
 import * as didContext from 'did-context'
+import * as bitstringStatusListContext from '@digitalbazaar/vc-bitstring-status-list-context'
 import { SIGIL_URL, admin } from './sigil.js'
 
 export const LDP_FORMAT = 'ldp_vc'
@@ -62,10 +65,13 @@ export const LDP_EXPECTED_CLAIMS = {
   gpa: 3.75,
 }
 
-/** One ldp_vc configuration per suite, unique to `tag`; returns { [suite]: id }. */
-export async function createLdpConfigurations(tag) {
+/**
+ * One ldp_vc configuration per suite (of `suites`), unique to `tag`; returns { [suite]: id }.
+ * `revocable`: the credentials carry credentialStatus (BitstringStatusListEntry).
+ */
+export async function createLdpConfigurations(tag, { suites = LDP_SUITES, revocable = false } = {}) {
   const ids = {}
-  for (const suite of LDP_SUITES) {
+  for (const suite of suites) {
     const r = await admin('POST', '/v1/openid/credential-configurations', {
       name: `Interop ldp_vc ${suite} ${tag}`,
       format: LDP_FORMAT,
@@ -75,6 +81,7 @@ export async function createLdpConfigurations(tag) {
       issuerDid: LDP_PROFILES[suite].issuerDid,
       claimMappings: LDP_CLAIM_MAPPINGS,
       expiresIn: { days: VALIDITY_DAYS },
+      ...(revocable ? { revocable: true } : {}),
     })
     assert.equal(r.status, 201, `${suite}: ${JSON.stringify(r.body)}`)
     assert.ok(r.body.id)
@@ -121,7 +128,7 @@ export async function fetchDidDocument() {
 /** The static documents: every bundled context, keyed by URL. */
 function contextDocuments({ omit = [] } = {}) {
   const docs = new Map()
-  for (const pkg of [credentialsContext, ed25519Signature2020Context, dataIntegrityContext, multikeyContext, didContext]) {
+  for (const pkg of [credentialsContext, ed25519Signature2020Context, dataIntegrityContext, multikeyContext, didContext, bitstringStatusListContext]) {
     for (const [url, document] of pkg.contexts) docs.set(url, document)
   }
   docs.set(EXAMPLES_V2_CONTEXT, EXAMPLES_V2_DOCUMENT)
@@ -189,7 +196,10 @@ export function suiteFor(credential) {
   throw new Error(`unexpected proof ${type}/${cryptosuite}`)
 }
 
-/** Every error message of a @digitalbazaar/vc result (nested VerificationErrors flattened). */
+/**
+ * Every error message of a @digitalbazaar/vc result (nested VerificationErrors flattened), the
+ * status check's (statusResult, from checkStatus) included.
+ */
 export function errorMessages(result) {
   const out = []
   const walk = (e) => {
@@ -197,16 +207,49 @@ export function errorMessages(result) {
     if (Array.isArray(e)) return e.forEach(walk)
     if (e.message) out.push(e.message)
     walk(e.errors)
+    walk(e.cause)
   }
   walk(result.error)
   for (const r of result.results ?? []) walk(r.error)
+  walk(result.statusResult?.error)
+  for (const r of result.statusResult?.results ?? []) walk(r.error)
   return [...new Set(out)]
 }
 
-/** @digitalbazaar/vc verifyCredential with the suite the proof names; returns { verified, result, errors }. */
-export async function verifyLdp(credential, { documentLoader, now } = {}) {
-  const result = await vc.verifyCredential({ credential: structuredClone(credential), suite: suiteFor(credential), documentLoader, now })
+/**
+ * @digitalbazaar/vc verifyCredential with the suite the proof names; returns { verified, result,
+ * errors }. `checkStatus` (e.g. @digitalbazaar/vc-bitstring-status-list's) is required by the
+ * library for a credential with credentialStatus; it gets the same options (suite, loader, …).
+ */
+export async function verifyLdp(credential, { documentLoader, now, checkStatus } = {}) {
+  const result = await vc.verifyCredential({ credential: structuredClone(credential), suite: suiteFor(credential), documentLoader, now, checkStatus })
   return { verified: result.verified, result, errors: errorMessages(result) }
+}
+
+/** The prefix of every status list Sigil publishes (Token Status Lists and Bitstring Status List credentials). */
+export const STATUS_LIST_PREFIX = `${SIGIL_URL}/v1/status-lists/`
+
+/**
+ * `documentLoader` plus the one thing it may fetch: a status list credential of Sigil's
+ * (`STATUS_LIST_PREFIX…`), over HTTP, as @digitalbazaar/vc-bitstring-status-list's checkStatus
+ * loads `statusListCredential`. Every fetch is logged in `fetched` (url, status, content type,
+ * the document); `transform(document, url)` may replace the document (to show that a tampered
+ * list fails its proof).
+ */
+export function statusDocumentLoader(documentLoader, { transform } = {}) {
+  const fetched = []
+  const loader = async (url) => {
+    if (typeof url !== 'string' || !url.startsWith(STATUS_LIST_PREFIX)) return documentLoader(url)
+    const res = await fetch(url)
+    const contentType = res.headers.get('content-type') ?? ''
+    const text = await res.text()
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${text.slice(0, 200)}`)
+    let document = JSON.parse(text)
+    fetched.push({ url, status: res.status, contentType, document: structuredClone(document) })
+    if (transform) document = transform(document, url)
+    return { contextUrl: null, documentUrl: url, document }
+  }
+  return { loader, fetched }
 }
 
 /** The DID document of a did:key, as the did-method-key driver resolves it. */

@@ -32,15 +32,20 @@ export const CLAIM_MAPPINGS = {
   degree: { defaultValue: { type: 'BachelorDegree', name: 'Computer Science' } },
 }
 
-/** One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag` (`api`: another Sigil's admin). */
-export async function createConfigurations(tag, { api = admin } = {}) {
+/**
+ * One dc+sd-jwt and one jwt_vc_json configuration, unique to `tag` (`api`: another Sigil's admin).
+ * `revocable`: credentials carry a status list reference (the body says `revocable: true`).
+ */
+export async function createConfigurations(tag, { api = admin, revocable = false } = {}) {
   const claimMappings = CLAIM_MAPPINGS
+  const extra = revocable ? { revocable: true } : {}
   const sd = await api('POST', '/v1/openid/credential-configurations', {
     name: `Interop identity ${tag}`,
     format: 'dc+sd-jwt',
     vct: `https://credentials.example.com/interop/${tag}`,
     claimMappings,
     expiresIn: { days: 365 },
+    ...extra,
   })
   assert.equal(sd.status, 201, JSON.stringify(sd.body))
   const vc = await api('POST', '/v1/openid/credential-configurations', {
@@ -49,6 +54,7 @@ export async function createConfigurations(tag, { api = admin } = {}) {
     type: `InteropCredential${tag}`,
     claimMappings,
     expiresIn: { days: 365 },
+    ...extra,
   })
   assert.equal(vc.status, 201, JSON.stringify(vc.body))
   return { 'dc+sd-jwt': sd.body.id, jwt_vc_json: vc.body.id }
@@ -94,9 +100,26 @@ function sameKey(a, b) {
 }
 
 /**
+ * The `statusVerifier` for @sd-jwt/sd-jwt-vc: a status list token (typ statuslist+jwt) verified
+ * with the issuer key its `kid` names in /.well-known/jwt-vc-issuer (which, after a key rotation,
+ * need not be the key that signed the credential).
+ */
+export function statusListVerifier(meta) {
+  return async (data, signature) => {
+    const header = b64urlJson(data.split('.')[0])
+    assert.equal(header.typ, 'statuslist+jwt', 'the status list token has typ statuslist+jwt')
+    const jwk = meta.jwks.keys.find((k) => k.kid === header.kid)
+    assert.ok(jwk, `the status list token's kid ${header.kid} resolves through /.well-known/jwt-vc-issuer`)
+    return (await ES256.getVerifier(jwk))(data, signature)
+  }
+}
+
+/**
  * Verifies an SD-JWT VC with @sd-jwt/sd-jwt-vc against the key named by `kid` in
  * /.well-known/jwt-vc-issuer, checks every disclosure is referenced (the library does not),
  * and verifies a key-binding presentation made with the holder key. `issuer`: another Sigil's URL.
+ * A credential with a `status` claim is checked by the library too: it fetches the status list
+ * token (its own fetcher), verifies it with statusListVerifier and requires status VALID (0).
  */
 export async function verifySdJwtVc(credential, holder, expected, { issuer = SIGIL_URL } = {}) {
   const meta = await (await fetch(`${issuer}/.well-known/jwt-vc-issuer`)).json()
@@ -106,9 +129,11 @@ export async function verifySdJwtVc(credential, holder, expected, { issuer = SIG
   assert.equal(header.typ, 'dc+sd-jwt')
   const issuerJwk = meta.jwks.keys.find((k) => k.kid === header.kid)
   assert.ok(issuerJwk, 'the issuer kid resolves through /.well-known/jwt-vc-issuer')
+  const statusVerifier = statusListVerifier(meta)
   const sdjwt = new SDJwtVcInstance({
     hasher: digest,
     verifier: await ES256.getVerifier(issuerJwk),
+    statusVerifier,
     kbSigner: await ES256.getSigner(holder.privateJwk),
     kbSignAlg: 'ES256',
     kbVerifier: async (data, sig, payload) => (await ES256.getVerifier(payload.cnf.jwk))(data, sig),
@@ -132,7 +157,7 @@ export async function verifySdJwtVc(credential, holder, expected, { issuer = SIG
   const leafJwk = leaf.publicKey.export({ format: 'jwk' })
   assert.equal(leafJwk.x, issuerJwk.x)
   assert.equal(leafJwk.y, issuerJwk.y)
-  const viaX5c = new SDJwtVcInstance({ hasher: digest, verifier: await ES256.getVerifier(leafJwk), loadTypeMetadataFormat: false })
+  const viaX5c = new SDJwtVcInstance({ hasher: digest, verifier: await ES256.getVerifier(leafJwk), statusVerifier, loadTypeMetadataFormat: false })
   await viaX5c.verify(credential)
   const payload = verified.payload
   assert.equal(payload.iss, issuer)

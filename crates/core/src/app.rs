@@ -30,6 +30,7 @@ use crate::keys::iaca::MdocCertificates;
 use crate::keys::provider::KeyProviders;
 use crate::keys::{IssuerKeys, KeyRing};
 use crate::outbound::HttpClient;
+use crate::status_list::StatusLists;
 use crate::store::Store;
 
 /// Sigil's services, built once at start and shared by every request. The HTTP edge holds this
@@ -73,6 +74,7 @@ pub struct Services {
     nonces: Arc<Nonces>,
     issuance: Arc<Issuance>,
     metadata: Arc<Metadata>,
+    status_lists: Arc<StatusLists>,
 }
 
 /// What starting produced besides the application.
@@ -131,6 +133,7 @@ impl Sigil {
             store: store.clone(),
             clock: clock.clone(),
             rng: rng.clone(),
+            public_url: settings.public_url.clone(),
         });
         let claim_sources = Arc::new(ClaimSources {
             store: store.clone(),
@@ -232,6 +235,17 @@ impl Sigil {
             settings: settings.clone(),
             issuer_keys: keys.clone(),
         });
+        let status_lists = Arc::new(StatusLists {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            settings: settings.clone(),
+            issuer_keys: keys.clone(),
+            dids: dids.clone(),
+            blocks: Default::default(),
+            signed: Default::default(),
+            building: Default::default(),
+        });
         let issuance = Arc::new(Issuance {
             store: store.clone(),
             clock: clock.clone(),
@@ -244,6 +258,7 @@ impl Sigil {
             dids: dids.clone(),
             mdoc: mdoc.clone(),
             nonces: nonces.clone(),
+            status_lists: status_lists.clone(),
         });
         let metadata = Arc::new(Metadata {
             settings: settings.clone(),
@@ -275,6 +290,7 @@ impl Sigil {
                     nonces,
                     issuance,
                     metadata,
+                    status_lists,
                 }),
             },
             initial_admin_token,
@@ -282,7 +298,7 @@ impl Sigil {
     }
 
     /// Accepts or refuses a presented admin bearer token.
-    pub async fn authenticate_admin(&self, presented: &str) -> Result<(), Error> {
+    pub async fn authenticate_admin(&self, presented: &str) -> Result<admin_token::Actor, Error> {
         admin_token::authenticate(
             self.store.as_ref(),
             self.admin_token_hash.as_ref(),
@@ -382,7 +398,12 @@ impl Sigil {
         &self.issuance
     }
 
-    /// The metadata documents.
+    /// Credential status: indices, changes, the signed lists.
+    pub fn status_lists(&self) -> &StatusLists {
+        &self.status_lists
+    }
+
+    /// Metadata documents.
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
     }

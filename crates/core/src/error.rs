@@ -158,6 +158,10 @@ pub enum Resource {
     DocumentSigner,
     /// A deferred issuance.
     DeferredIssuance,
+    /// An issued credential.
+    Credential,
+    /// A status list.
+    StatusList,
 }
 
 impl fmt::Display for Resource {
@@ -175,6 +179,8 @@ impl fmt::Display for Resource {
             Resource::Iaca => "IACA",
             Resource::DocumentSigner => "document signer",
             Resource::DeferredIssuance => "deferred issuance",
+            Resource::Credential => "credential",
+            Resource::StatusList => "status list",
         })
     }
 }

@@ -21,7 +21,7 @@ mod checks {
     use sigil_proto::admin::iaca::{DocumentSignerRequest, IacaRequest, IacaUpdateRequest};
     use sigil_proto::admin::keys::KeyRotationRequest;
     use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, PreAuthorizedOfferRequest};
-    use sigil_proto::admin::user::UserRequest;
+    use sigil_proto::admin::user::{CredentialStatusRequest, UserRequest};
 
     use super::RequestCheck;
     use crate::FieldError;
@@ -123,6 +123,12 @@ mod checks {
     impl RequestCheck for DocumentSignerRequest {
         fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
             Vec::new()
+        }
+    }
+
+    impl RequestCheck for CredentialStatusRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::status_list::parse_status(&self.status).map(|_| ()))
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// How long a rotated-out issuer key stays published (and a request key accepted), seconds.
     pub key_overlap: i64,
+    /// Status list sizes and lifetimes.
+    pub status_list: StatusListSettings,
 }
 
 /// mdoc Document Signer lifetimes.
@@ -83,6 +85,32 @@ impl Default for OAuthSettings {
             require_encryption: false,
             deferred_ttl: 7 * 86_400,
             deferred_interval: 5,
+        }
+    }
+}
+
+/// Status list settings.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusListSettings {
+    /// Entries per list (herd privacy: at least 131,072 by default).
+    pub size: i64,
+    /// Positions a node reserves at a time.
+    pub block: i64,
+    /// The lists' `ttl`, seconds: how long readers may cache a list, and the longest a change
+    /// made through one node takes to be served by another.
+    pub ttl: i64,
+    /// `exp - iat` of a signed list, seconds; a list is signed again when less than `ttl` is
+    /// left.
+    pub validity: i64,
+}
+
+impl Default for StatusListSettings {
+    fn default() -> Self {
+        Self {
+            size: 131_072,
+            block: 64,
+            ttl: 300,
+            validity: 86_400,
         }
     }
 }

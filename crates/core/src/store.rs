@@ -301,6 +301,59 @@ pub struct IssuedCredentialRecord {
     pub notification_id: Option<String>,
     /// The last notification the wallet sent about it.
     pub notification: Option<NotificationRecord>,
+    /// The status list holding its status (a revocable configuration's credentials only).
+    pub status_list_id: Option<String>,
+    /// Its index in that list.
+    pub status_index: Option<i64>,
+    /// `valid`, `revoked` or `suspended`.
+    pub status: String,
+}
+
+/// A status list. Its positions are handed out in blocks, in order; the index a position stands
+/// for comes from a permutation keyed by `permutation_key`, so indices show no order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusListRecord {
+    /// Id (the last segment of its URI).
+    pub id: String,
+    /// Which credentials it serves: `token` (Token Status List) or `bitstring:<issuer DID
+    /// method>` (Bitstring Status List, whose issuer must be the credentials').
+    pub kind: String,
+    /// Entries.
+    pub size: i64,
+    /// Positions handed out so far.
+    pub allocated: i64,
+    /// Key of the position → index permutation.
+    pub permutation_key: Vec<u8>,
+    /// Changes with every status change in the list.
+    pub version: i64,
+    /// Created.
+    pub created_at: i64,
+}
+
+/// Positions `first..first + count` of `list`, reserved for one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusPositions {
+    /// The list, as the reservation left it.
+    pub list: StatusListRecord,
+    /// First position reserved.
+    pub first: i64,
+    /// How many.
+    pub count: i64,
+}
+
+/// One credential's status change and who made it (kept as its audit record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChangeRecord {
+    /// Id of the audit record.
+    pub id: String,
+    /// The credential.
+    pub credential_id: String,
+    /// The new status: `valid`, `revoked` or `suspended`.
+    pub status: String,
+    /// Who: `admin-token:<id>`, `admin-token:configured` or `command-line`.
+    pub actor: String,
+    /// When.
+    pub changed_at: i64,
 }
 
 /// A wallet's notification about issued credentials (OID4VCI 1.0 §11).
@@ -722,6 +775,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: i64,
         credentials: &[IssuedCredentialRecord],
     ) -> Result<bool, StoreError>;
+    /// One issued credential.
+    async fn get_issued_credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<IssuedCredentialRecord>, StoreError>;
+    /// Reserves `count` consecutive positions in the newest list of `kind` with room for them;
+    /// when none has room, stores `fresh` and reserves in it. Atomic across nodes: no position
+    /// is reserved twice.
+    async fn reserve_status_positions(
+        &self,
+        kind: &str,
+        count: i64,
+        fresh: &StatusListRecord,
+    ) -> Result<StatusPositions, StoreError>;
+    /// One status list.
+    async fn get_status_list(&self, id: &str) -> Result<Option<StatusListRecord>, StoreError>;
+    /// Every status list, oldest first.
+    async fn list_status_lists(&self) -> Result<Vec<StatusListRecord>, StoreError>;
+    /// The index and status of every credential in a list that is not `valid`.
+    async fn status_list_entries(&self, list_id: &str) -> Result<Vec<(i64, String)>, StoreError>;
+    /// Applies status changes in one transaction, each only to a credential in a status list
+    /// that is neither `revoked` nor already in the new status; records each applied change and
+    /// bumps its list's version. Returns the ids of the credentials changed.
+    async fn change_credential_statuses(
+        &self,
+        changes: &[StatusChangeRecord],
+    ) -> Result<Vec<String>, StoreError>;
+    /// A credential's status changes, oldest first.
+    async fn list_status_changes(
+        &self,
+        credential_id: &str,
+    ) -> Result<Vec<StatusChangeRecord>, StoreError>;
     /// A user's issued credentials, oldest first.
     async fn list_issued_credentials(
         &self,

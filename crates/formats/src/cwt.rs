@@ -70,6 +70,9 @@ pub fn prepare(
         int(8),
         Value::Map(vec![(int(1), cose_key(issuance.holder)?)]),
     ));
+    if let Some(status) = issuance.status.and_then(|s| s.token_cbor()) {
+        claims.push((int(crate::status_list::CWT_STATUS), status));
+    }
     let mapped = issuance
         .claims
         .iter()
@@ -163,6 +166,7 @@ mod tests {
             claims: &claims,
             holder: &holder,
             rng: &SystemRandom::new(),
+            status: None,
         };
         let types = vec!["CourseCredential".to_string()];
         let token = issue(

@@ -38,6 +38,9 @@ pub fn prepare(
     }
     payload.insert("jti".into(), format!("urn:uuid:{jti}").into());
     payload.insert("cnf".into(), json!({ "jwk": issuance.holder.jwk }));
+    if let Some(status) = issuance.status.and_then(|s| s.token_json()) {
+        payload.insert("status".into(), status);
+    }
     payload.insert(
         "vc".into(),
         json!({ "@context": context, "type": type_, "credentialSubject": subject }),

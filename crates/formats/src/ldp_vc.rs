@@ -19,7 +19,7 @@ use sigil_crypto::{
 };
 
 use crate::json_ld::{self, CREDENTIALS_V1, CREDENTIALS_V2, ED25519_2020_V1, JsonLdError};
-use crate::{Issuance, date_time};
+use crate::{Issuance, date_time, status_list};
 
 /// The proof suite, which also fixes the data model version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,15 +172,40 @@ pub fn prepare(
         Suite::EddsaRdfc2022 => ("validFrom", "validUntil"),
         Suite::Ed25519Signature2020 => ("issuanceDate", "expirationDate"),
     };
-    document.insert(from.into(), created.clone().into());
+    document.insert(from.into(), created.into());
     if let Some(exp) = issuance.expires_at {
         document.insert(until.into(), date_time(exp)?.into());
     }
     document.insert("credentialSubject".into(), Value::Object(subject));
-    let mut document = Value::Object(document);
+    if let Some(status) = issuance.status.and_then(status_list::bitstring_entries) {
+        document.insert("credentialStatus".into(), status);
+    }
+    prepare_document(document, template.suite, issuer, issuance.issued_at, key)
+}
 
+/// Secures `document` (a credential without `proof`, its `@context` an array of URLs) with a
+/// proof of `suite` by `issuer`'s verification method, created at `created`: the credentials
+/// [`prepare`] builds, and the Bitstring Status List credentials.
+pub fn prepare_document(
+    document: Map<String, Value>,
+    suite: Suite,
+    issuer: IssuerDid<'_>,
+    created: i64,
+    key: &PublicSigningKey,
+) -> Result<Unsigned<Value>, LdpError> {
+    if key.algorithm != SigningAlgorithm::EdDsa {
+        return Err(CryptoError::Key("ldp_vc proofs are signed with Ed25519").into());
+    }
+    let context: Vec<String> = match document.get("@context") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect(),
+        _ => return Err(JsonLdError("the document has no @context array".into()).into()),
+    };
+    let mut document = Value::Object(document);
     let mut options = Map::new();
-    match template.suite {
+    match suite {
         Suite::EddsaRdfc2022 => {
             options.insert("type".into(), "DataIntegrityProof".into());
             options.insert("cryptosuite".into(), "eddsa-rdfc-2022".into());
@@ -189,7 +214,7 @@ pub fn prepare(
             options.insert("type".into(), "Ed25519Signature2020".into());
         }
     }
-    options.insert("created".into(), created.into());
+    options.insert("created".into(), date_time(created)?.into());
     options.insert(
         "verificationMethod".into(),
         issuer.verification_method.into(),
@@ -354,6 +379,7 @@ mod tests {
             claims,
             holder: &holder,
             rng: &rng,
+            status: None,
         };
         let template = Template {
             suite,
@@ -481,6 +507,7 @@ mod tests {
                 claims: &claims,
                 holder: &holder,
                 rng: &rng,
+                status: None,
             };
             let contexts = vec!["https://www.w3.org/ns/credentials/examples/v2".to_string()];
             let t = Template {

@@ -11,6 +11,7 @@ pub mod jwt_vc_json;
 pub mod ldp_vc;
 pub mod mso_mdoc;
 pub mod sd_jwt_vc;
+pub mod status_list;
 
 use serde_json::{Map, Value};
 use sigil_crypto::{HolderKey, SecureRandom};
@@ -30,6 +31,8 @@ pub struct Issuance<'a> {
     pub holder: &'a HolderKey,
     /// Randomness for salts and ids.
     pub rng: &'a dyn SecureRandom,
+    /// Where the credential's status is kept, for a revocable configuration.
+    pub status: Option<&'a status_list::StatusReference>,
 }
 
 /// `unix` as an RFC 3339 UTC date-time without fractions, `YYYY-MM-DDThh:mm:ssZ`: the form mdoc

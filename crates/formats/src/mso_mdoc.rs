@@ -260,6 +260,8 @@ pub struct MdocIssuance<'a> {
     pub validity: Validity,
     /// Randomness for salts and digest IDs.
     pub rng: &'a dyn SecureRandom,
+    /// The MSO's `status` (a Token Status List entry), for a revocable configuration.
+    pub status: Option<&'a crate::status_list::StatusReference>,
 }
 
 /// An issued mdoc.
@@ -359,7 +361,7 @@ pub fn prepare(
         name_spaces.push((text(namespace), Value::Array(items)));
         value_digests.push((text(namespace), Value::Map(digests)));
     }
-    let mso = Value::Map(vec![
+    let mut mso = vec![
         (text("version"), text("1.0")),
         (text("digestAlgorithm"), text(DIGEST_ALGORITHM)),
         (text("valueDigests"), Value::Map(value_digests)),
@@ -376,7 +378,12 @@ pub fn prepare(
                 (text("validUntil"), tdate(m.validity.valid_until)?),
             ]),
         ),
-    ]);
+    ];
+    // ISO/IEC 18013-5 second edition: the MSO's `status` references a Token Status List.
+    if let Some(status) = m.status.and_then(|s| s.token_cbor()) {
+        mso.push((text("status"), status));
+    }
+    let mso = Value::Map(mso);
     let payload = encode(&embedded(encode(&mso)?))?;
     let mso_digest = sha256(&payload);
     let x5chain = match key.certificate_chain.as_slice() {
@@ -533,6 +540,7 @@ mod tests {
                 valid_until: 1_800_086_400,
             },
             rng: &SystemRandom::new(),
+            status: None,
         };
         let issued = issue(&m, &signer).unwrap();
         let issuer_signed = decode(&b64url::decode(&issued.credential).unwrap());
@@ -624,6 +632,7 @@ mod tests {
                     valid_until: 1_800_000_001,
                 },
                 rng: &SystemRandom::new(),
+                status: None,
             };
             let issued = issue(&m, &signer).unwrap();
             assert!(msos.insert(issued.mso_digest));

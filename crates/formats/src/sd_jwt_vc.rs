@@ -37,6 +37,9 @@ pub fn prepare(
     }
     payload.insert("vct".into(), vct.into());
     payload.insert("cnf".into(), json!({ "jwk": issuance.holder.jwk }));
+    if let Some(status) = issuance.status.and_then(|s| s.token_json()) {
+        payload.insert("status".into(), status);
+    }
     payload.insert("_sd".into(), Value::from(digests));
     payload.insert("_sd_alg".into(), "sha-256".into());
     let mut header = Map::new();

@@ -11,7 +11,7 @@ use crate::rate_limit::{client_address, too_many};
 
 pub(crate) async fn require_admin(
     State(sigil): State<Sigil>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
@@ -33,7 +33,11 @@ pub(crate) async fn require_admin(
         None => Err(Error::Unauthorized),
     };
     match outcome {
-        Ok(()) => next.run(request).await,
+        Ok(actor) => {
+            // Handlers that keep an audit record name who acted.
+            request.extensions_mut().insert(actor);
+            next.run(request).await
+        }
         Err(e) => {
             if let (Error::Unauthorized, Some(address)) = (&e, address) {
                 limiter.admin_failure(address);

@@ -214,6 +214,27 @@ pub const KEYS: &[Key] = &[
         Some("90"),
     ),
     key(
+        "status_list",
+        "size",
+        "SIGIL_STATUS_LIST_SIZE",
+        true,
+        Some("131072"),
+    ),
+    key(
+        "status_list",
+        "ttl_secs",
+        "SIGIL_STATUS_LIST_TTL_SECS",
+        true,
+        Some("300"),
+    ),
+    key(
+        "status_list",
+        "validity_secs",
+        "SIGIL_STATUS_LIST_VALIDITY_SECS",
+        true,
+        Some("86400"),
+    ),
+    key(
         "rate_limit",
         "enabled",
         "SIGIL_RATE_LIMIT_ENABLED",
@@ -328,6 +349,8 @@ pub struct Config {
     pub document_signer_rotation_days: i64,
     /// How long a rotated-out issuer key stays published, days.
     pub key_overlap_days: i64,
+    /// Status list size and lifetimes.
+    pub status_list: sigil_core::status_list::StatusListSettings,
     /// Rate limits.
     pub rate_limit: sigil_core::rate_limit::RateLimitSettings,
     /// Proxies whose `X-Forwarded-For` names the client (addresses or CIDR blocks).
@@ -376,6 +399,8 @@ struct Raw {
     #[serde(default)]
     keys: RawKeys,
     #[serde(default)]
+    status_list: RawStatusList,
+    #[serde(default)]
     rate_limit: RawRateLimit,
     #[serde(default)]
     log: RawLog,
@@ -398,6 +423,14 @@ struct RawOutbound {
     timeout_secs: Option<i64>,
     allow_private_networks: Option<toml::Value>,
     ca_file: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatusList {
+    size: Option<i64>,
+    ttl_secs: Option<i64>,
+    validity_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -704,6 +737,34 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         1..=document_signer_validity_days - 1,
     )?;
     let key_overlap_days = ranged("keys.overlap_days", raw.keys.overlap_days, 90, 0..=3_650)?;
+    // Lists hold whole blocks of 64; 1,024 at least (tests), 2^24 at most (a 4 MiB list).
+    let status_size = ranged(
+        "status_list.size",
+        raw.status_list.size,
+        131_072,
+        1_024..=16_777_216,
+    )?;
+    if status_size % 64 != 0 {
+        return Err(bad("status_list.size", "must be a multiple of 64".into()));
+    }
+    let status_ttl = ranged(
+        "status_list.ttl_secs",
+        raw.status_list.ttl_secs,
+        300,
+        1..=86_400,
+    )?;
+    let status_validity = ranged(
+        "status_list.validity_secs",
+        raw.status_list.validity_secs,
+        86_400,
+        status_ttl * 2..=31 * 86_400,
+    )?;
+    let status_list = sigil_core::status_list::StatusListSettings {
+        size: status_size,
+        block: 64,
+        ttl: status_ttl,
+        validity: status_validity,
+    };
     let boolean = |path: &str, value: &Option<toml::Value>| match value {
         None => Ok(false),
         Some(toml::Value::Boolean(b)) => Ok(*b),
@@ -851,6 +912,7 @@ fn validate(raw: Raw, origins: &Origins) -> Result<Config, ConfigError> {
         document_signer_validity_days,
         document_signer_rotation_days,
         key_overlap_days,
+        status_list,
         rate_limit,
         trusted_proxies,
         log_level,

@@ -249,6 +249,7 @@ async fn build_with(
         },
         rate_limit: config.rate_limit,
         key_overlap: config.key_overlap_days * 86_400,
+        status_list: config.status_list,
     };
     let http = outbound::ReqwestClient::new(&config.outbound).map_err(config::ConfigError)?;
     Ok(Sigil::start(

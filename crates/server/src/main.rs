@@ -56,6 +56,33 @@ enum Command {
     /// List and rotate the issuer keys (running nodes pick up a rotation within a second).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Revoke, suspend or reinstate issued credentials of revocable configurations (published in
+    /// their status lists; other nodes serve the change within status_list.ttl_secs).
+    #[command(subcommand)]
+    Credential(CredentialCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialCommand {
+    /// Revoke for good.
+    Revoke(CredentialTarget),
+    /// Suspend (reversible).
+    Suspend(CredentialTarget),
+    /// Make a suspended credential valid again.
+    Reinstate(CredentialTarget),
+}
+
+#[derive(Debug, clap::Args)]
+struct CredentialTarget {
+    /// The issued credential id (GET /v1/users/{id}/credentials lists them).
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    id: Option<String>,
+    /// Every credential of the issuance (batch) the credential belongs to.
+    #[arg(long, requires = "id")]
+    issuance: bool,
+    /// Every revocable credential of this user instead.
+    #[arg(long, value_name = "USER_ID")]
+    user: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +190,7 @@ fn main() -> ExitCode {
             Command::AdminToken(cmd) => admin_tokens(&config, cmd).await,
             Command::Offer(cmd) => offers(&config, cmd).await,
             Command::Keys(cmd) => keys(&config, cmd).await,
+            Command::Credential(cmd) => credentials(&config, cmd).await,
         }
     });
     match result {
@@ -276,6 +304,42 @@ async fn keys(config: &Config, command: KeysCommand) -> Result<(), StartError> {
             k.retired_at.as_deref().unwrap_or("-"),
             k.published_until.as_deref().unwrap_or("-")
         );
+    }
+    Ok(())
+}
+
+async fn credentials(config: &Config, command: CredentialCommand) -> Result<(), StartError> {
+    use sigil_core::status_list::{CredentialStatus, StatusScope};
+    let (status, target) = match command {
+        CredentialCommand::Revoke(t) => (CredentialStatus::Revoked, t),
+        CredentialCommand::Suspend(t) => (CredentialStatus::Suspended, t),
+        CredentialCommand::Reinstate(t) => (CredentialStatus::Valid, t),
+    };
+    let started = sigil::build(config, config.listen).await?;
+    print_initial_token(started.initial_admin_token.as_ref());
+    let lists = started.sigil.status_lists();
+    let actor = admin_token::Actor::command_line();
+    let changed = match (target.user, target.id) {
+        (Some(user), _) => lists.change_user(&user, status, &actor.0).await?,
+        (None, Some(id)) => {
+            let scope = if target.issuance {
+                StatusScope::Issuance
+            } else {
+                StatusScope::Credential
+            };
+            lists.change(&id, scope, status, &actor.0).await?
+        }
+        (None, None) => Vec::new(),
+    };
+    println!("{:<36}  {:<10}  {:<14}  LIST", "ID", "STATUS", "FORMAT");
+    for c in lists.responses(changed).data {
+        let list = c
+            .status_lists
+            .as_deref()
+            .and_then(|l| l.first())
+            .map(|e| format!("{} #{}", e.uri, e.index))
+            .unwrap_or_else(|| "-".into());
+        println!("{:<36}  {:<10}  {:<14}  {list}", c.id, c.status, c.format);
     }
     Ok(())
 }

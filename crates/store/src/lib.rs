@@ -504,12 +504,13 @@ impl PgStore {
         };
         let done = sql::bind_issued_credential!(
             sqlx::query(concat!(
-                "WITH spent AS (INSERT INTO nonces (nonce_hash, expires_at) VALUES ($14, $15) \
+                "WITH spent AS (INSERT INTO nonces (nonce_hash, expires_at) VALUES ($17, $18) \
                  ON CONFLICT DO NOTHING RETURNING 1) \
                  INSERT INTO issued_credentials (",
                 sql::issued_credential_columns!(),
                 ") \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM spent"
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 \
+                 FROM spent"
             )),
             record
         )

@@ -805,6 +805,205 @@ macro_rules! impl_store {
                 })
             }
 
+            async fn get_issued_credential(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::IssuedCredentialRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::IssuedCredentialRow>(concat!(
+                    "SELECT ", $crate::sql::issued_credential_columns!(),
+                    " FROM issued_credentials WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::issued_credential_record))
+            }
+
+            async fn reserve_status_positions(
+                &self,
+                kind: &str,
+                count: i64,
+                fresh: &sigil_core::store::StatusListRecord,
+            ) -> Result<sigil_core::store::StatusPositions, StoreError> {
+                // One statement takes the positions: PostgreSQL re-checks the room on the row it
+                // locked, SQLite runs it under the one writer. A list with less room than `count`
+                // is passed over (its tail stays unused).
+                const RESERVE: &str = concat!(
+                    "UPDATE status_lists SET allocated = allocated + $2 WHERE id = \
+                     (SELECT id FROM status_lists WHERE kind = $1 AND allocated + $2 <= size \
+                      ORDER BY created_at DESC, id DESC LIMIT 1) AND allocated + $2 <= size \
+                     RETURNING ", $crate::sql::status_list_columns!()
+                );
+                $crate::sql::writing!(self, |db| {
+                    // PostgreSQL: when another node fills the chosen list first, the row re-check finds
+                    // no room and nothing is reserved; the next attempt picks again, making a list
+                    // when none has room. Every miss means another caller took positions.
+                    for _ in 0..32 {
+                        let row = $db::query_as::<$dbt, $crate::sql::StatusListRow>(RESERVE)
+                            .bind(kind)
+                            .bind(count)
+                            .fetch_optional(db)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                        if let Some(row) = row {
+                            let list = $crate::sql::status_list_record(row);
+                            return Ok(sigil_core::store::StatusPositions {
+                                first: list.allocated - count,
+                                count,
+                                list,
+                            });
+                        }
+                        {
+                            // Only while no list of the kind has room: nodes that find the
+                            // lists full at once rarely make more than one (an extra one waits,
+                            // empty, for its turn).
+                            $db::query(concat!(
+                                "INSERT INTO status_lists (", $crate::sql::status_list_columns!(),
+                                ") SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+                                 (SELECT 1 FROM status_lists WHERE kind = $2 AND allocated + $8 <= size) \
+                                 ON CONFLICT DO NOTHING"
+                            ))
+                            .bind(&fresh.id)
+                            .bind(kind)
+                            .bind(fresh.size)
+                            .bind(0_i64)
+                            .bind(&fresh.permutation_key)
+                            .bind(0_i64)
+                            .bind(fresh.created_at)
+                            .bind(count)
+                            .execute(db)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                        }
+                    }
+                    Err(StoreError::Conflict(format!(
+                        "no status list of kind {kind} has room for {count} positions"
+                    )))
+                })
+            }
+
+            async fn get_status_list(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::StatusListRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, $crate::sql::StatusListRow>(concat!(
+                    "SELECT ", $crate::sql::status_list_columns!(), " FROM status_lists WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map($crate::sql::status_list_record))
+            }
+
+            async fn list_status_lists(
+                &self,
+            ) -> Result<Vec<sigil_core::store::StatusListRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, $crate::sql::StatusListRow>(concat!(
+                    "SELECT ", $crate::sql::status_list_columns!(),
+                    " FROM status_lists ORDER BY created_at, id"
+                ))
+                .fetch_all(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows.into_iter().map($crate::sql::status_list_record).collect())
+            }
+
+            async fn status_list_entries(
+                &self,
+                list_id: &str,
+            ) -> Result<Vec<(i64, String)>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                $db::query_as::<$dbt, (i64, String)>(
+                    "SELECT status_index, status FROM issued_credentials \
+                     WHERE status_list_id = $1 AND status <> 'valid' AND status_index IS NOT NULL",
+                )
+                .bind(list_id)
+                .fetch_all(db)
+                .await
+                .map_err($crate::sql::map_err)
+            }
+
+            async fn change_credential_statuses(
+                &self,
+                changes: &[sigil_core::store::StatusChangeRecord],
+            ) -> Result<Vec<String>, StoreError> {
+                $crate::sql::writing!(self, |db| {
+                    let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
+                    let mut changed = Vec::new();
+                    let mut lists: Vec<String> = Vec::new();
+                    for c in changes {
+                        let list = $db::query_as::<$dbt, (String,)>(
+                            "UPDATE issued_credentials SET status = $2, status_changed_at = $3 \
+                             WHERE id = $1 AND status_list_id IS NOT NULL \
+                             AND status <> 'revoked' AND status <> $2 RETURNING status_list_id",
+                        )
+                        .bind(&c.credential_id)
+                        .bind(&c.status)
+                        .bind(c.changed_at)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                        let Some((list,)) = list else { continue };
+                        $db::query(
+                            "INSERT INTO credential_status_changes \
+                             (id, credential_id, status, actor, changed_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(&c.id)
+                        .bind(&c.credential_id)
+                        .bind(&c.status)
+                        .bind(&c.actor)
+                        .bind(c.changed_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::sql::map_err)?;
+                        changed.push(c.credential_id.clone());
+                        if !lists.contains(&list) {
+                            lists.push(list);
+                        }
+                    }
+                    for list in &lists {
+                        $db::query("UPDATE status_lists SET version = version + 1 WHERE id = $1")
+                            .bind(list)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err($crate::sql::map_err)?;
+                    }
+                    tx.commit().await.map_err($crate::sql::map_err)?;
+                    Ok(changed)
+                })
+            }
+
+            async fn list_status_changes(
+                &self,
+                credential_id: &str,
+            ) -> Result<Vec<sigil_core::store::StatusChangeRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, (String, String, String, String, i64)>(
+                    "SELECT id, credential_id, status, actor, changed_at FROM credential_status_changes \
+                     WHERE credential_id = $1 ORDER BY changed_at, id",
+                )
+                .bind(credential_id)
+                .fetch_all(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, credential_id, status, actor, changed_at)| {
+                        sigil_core::store::StatusChangeRecord { id, credential_id, status, actor, changed_at }
+                    })
+                    .collect())
+            }
+
             async fn list_issued_credentials(
                 &self,
                 user_id: &str,
@@ -1897,7 +2096,7 @@ macro_rules! insert_issued_credential {
             $db::query(concat!(
                 "INSERT INTO issued_credentials (",
                 $crate::sql::issued_credential_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
             )),
             $record
         )
@@ -1908,7 +2107,7 @@ macro_rules! insert_issued_credential {
 }
 pub(crate) use insert_issued_credential;
 
-/// Binds an issued credential's columns as `$1`…`$13`, in `issued_credential_columns!` order.
+/// Binds an issued credential's columns as `$1`…`$16`, in `issued_credential_columns!` order.
 macro_rules! bind_issued_credential {
     ($query:expr, $record:expr) => {{
         let r: &sigil_core::store::IssuedCredentialRecord = $record;
@@ -1927,6 +2126,9 @@ macro_rules! bind_issued_credential {
             .bind(n.map(|n| n.event.clone()))
             .bind(n.and_then(|n| n.description.clone()))
             .bind(n.map(|n| n.at))
+            .bind(&r.status_list_id)
+            .bind(r.status_index)
+            .bind(&r.status)
     }};
 }
 pub(crate) use bind_issued_credential;
@@ -1935,7 +2137,7 @@ macro_rules! issued_credential_columns {
     () => {
         "id, user_id, configuration_id, offer_id, format, holder_key_thumbprint, issued_at, \
          mso_digest, token_hash, notification_id, notification_event, notification_description, \
-         notified_at"
+         notified_at, status_list_id, status_index, status"
     };
 }
 pub(crate) use issued_credential_columns;
@@ -1954,6 +2156,9 @@ pub(crate) type IssuedCredentialRow = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    Option<String>,
+    Option<i64>,
+    String,
 );
 
 pub(crate) fn issued_credential_record(
@@ -1973,6 +2178,9 @@ pub(crate) fn issued_credential_record(
         event,
         description,
         at,
+        status_list_id,
+        status_index,
+        status,
     ) = row;
     sigil_core::store::IssuedCredentialRecord {
         id,
@@ -1993,6 +2201,31 @@ pub(crate) fn issued_credential_record(
             }),
             _ => None,
         },
+        status_list_id,
+        status_index,
+        status,
+    }
+}
+
+macro_rules! status_list_columns {
+    () => {
+        "id, kind, size, allocated, permutation_key, version, created_at"
+    };
+}
+pub(crate) use status_list_columns;
+
+pub(crate) type StatusListRow = (String, String, i64, i64, Vec<u8>, i64, i64);
+
+pub(crate) fn status_list_record(row: StatusListRow) -> sigil_core::store::StatusListRecord {
+    let (id, kind, size, allocated, permutation_key, version, created_at) = row;
+    sigil_core::store::StatusListRecord {
+        id,
+        kind,
+        size,
+        allocated,
+        permutation_key,
+        version,
+        created_at,
     }
 }
 

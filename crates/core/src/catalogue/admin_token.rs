@@ -68,13 +68,25 @@ pub async fn authenticate(
     store: &dyn Store,
     configured: Option<&[u8; 32]>,
     presented: &str,
-) -> Result<(), Error> {
+) -> Result<Actor, Error> {
     let hash = sha256(presented.as_bytes());
     if configured.is_some_and(|c| constant_time_eq(c, &hash)) {
-        return Ok(());
+        return Ok(Actor("admin-token:configured".into()));
     }
     match store.find_admin_token_by_hash(&hash).await? {
-        Some(_) => Ok(()),
+        Some(token) => Ok(Actor(format!("admin-token:{}", token.id))),
         None => Err(Error::Unauthorized),
+    }
+}
+
+/// Who made a change, as audit records name them: `admin-token:<id>` (a stored token),
+/// `admin-token:configured` (the token fixed by configuration) or `command-line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    /// The `sigil` command line, run by whoever can read the deployment's configuration.
+    pub fn command_line() -> Self {
+        Actor("command-line".into())
     }
 }

@@ -170,6 +170,20 @@ pub struct CredentialConfiguration {
 }
 
 impl CredentialConfiguration {
+    /// The status list its credentials' status goes in; `None` when it is not revocable.
+    pub fn status_list_kind(&self) -> Option<crate::status_list::ListKind> {
+        use crate::status_list::ListKind;
+        if self.request.revocable != Some(true) {
+            return None;
+        }
+        Some(match (self.format, self.ldp) {
+            (Format::LdpVc, Some(ldp)) => ListKind::Bitstring(ldp.issuer_did),
+            _ => ListKind::Token,
+        })
+    }
+}
+
+impl CredentialConfiguration {
     /// Validates `request` for `id`, reporting every problem with its `param`.
     pub fn parse(id: String, request: CredentialConfigurationRequest) -> Result<Self, Error> {
         let mut p = Problems::default();
@@ -315,6 +329,7 @@ impl CredentialConfiguration {
             proof_suite: r.proof_suite,
             issuer_did: r.issuer_did,
             deferred: r.deferred.unwrap_or(false),
+            revocable: r.revocable.unwrap_or(false),
             scope: self.scope.clone(),
         }
     }
@@ -501,6 +516,13 @@ fn ldp(
                 Value::from(c.as_str()),
             );
         }
+    }
+    if request.revocable == Some(true) && suite == Some(Suite::Ed25519Signature2020) {
+        p.body(
+            "revocable",
+            "a revocable ldp_vc uses the Bitstring Status List, which VCDM 2.0 defines: use proofSuite eddsa-rdfc-2022",
+            Value::Bool(true),
+        );
     }
     let suite = suite?;
     let ldp = Ldp {

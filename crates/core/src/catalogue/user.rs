@@ -7,8 +7,7 @@ use serde_json::{Map, Value};
 use sigil_crypto::SecureRandom;
 use sigil_proto::admin::page::Page;
 use sigil_proto::admin::user::{
-    AuthenticationProviderRef, CredentialNotification, IssuedCredentialList,
-    IssuedCredentialResponse, UserListQuery, UserRequest, UserResponse,
+    AuthenticationProviderRef, IssuedCredentialList, UserListQuery, UserRequest, UserResponse,
 };
 
 use crate::Clock;
@@ -140,6 +139,7 @@ pub struct Users {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rng: Arc<dyn SecureRandom>,
+    pub(crate) public_url: String,
 }
 
 impl Users {
@@ -220,22 +220,7 @@ impl Users {
         Ok(IssuedCredentialList {
             data: rows
                 .into_iter()
-                .map(|r| IssuedCredentialResponse {
-                    id: r.id,
-                    configuration_id: r.configuration_id,
-                    offer_id: r.offer_id,
-                    format: r.format,
-                    holder_key_thumbprint: r.holder_key_thumbprint,
-                    issued_at: crate::clock::timestamp(r.issued_at),
-                    mso_digest: r
-                        .mso_digest
-                        .map(|d| d.iter().map(|b| format!("{b:02x}")).collect()),
-                    notification: r.notification.map(|n| CredentialNotification {
-                        event: n.event,
-                        description: n.description,
-                        received_at: crate::clock::timestamp(n.at),
-                    }),
-                })
+                .map(|r| crate::status_list::issued_credential_response(r, &self.public_url))
                 .collect(),
         })
     }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
+use sigil_formats::status_list::StatusReference;
 use sigil_formats::{Issuance as FormatInput, cwt, jwt_vc_json, sd_jwt_vc};
 use sigil_proto::oid4vci::credential::{
     CredentialRequest, CredentialResponse, CredentialTarget, CredentialTargetError,
@@ -229,9 +230,25 @@ impl super::Issuance {
         let notification_id = random_token(self.rng.as_ref(), "")?;
         let mut credentials = Vec::with_capacity(pending.holders.len());
         let mut records = Vec::with_capacity(pending.holders.len());
+        let status_kind = config.status_list_kind();
         for holder in &pending.holders {
+            // Each credential of a batch its own index, recorded with it below.
+            let status = match status_kind {
+                Some(kind) => Some((kind, self.status_lists.allocate(kind).await?)),
+                None => None,
+            };
+            let reference = status
+                .as_ref()
+                .map(|(kind, (list, index))| self.status_lists.reference(*kind, list, *index));
             let (credential, mso_digest) = self
-                .build_credential(config, &claims, &subject.object, holder, now)
+                .build_credential(
+                    config,
+                    &claims,
+                    &subject.object,
+                    holder,
+                    now,
+                    reference.as_ref(),
+                )
                 .await?;
             credentials.push(IssuedCredential { credential });
             records.push(IssuedCredentialRecord {
@@ -246,6 +263,9 @@ impl super::Issuance {
                 token_hash: Some(pending.token_hash.clone()),
                 notification_id: Some(notification_id.clone()),
                 notification: None,
+                status_list_id: status.as_ref().map(|(_, (list, _))| list.clone()),
+                status_index: status.as_ref().map(|(_, (_, index))| *index),
+                status: crate::status_list::CredentialStatus::Valid.as_str().into(),
             });
         }
         Ok((
@@ -266,6 +286,7 @@ impl super::Issuance {
         user_object: &Value,
         holder: &HolderKey,
         now: i64,
+        status: Option<&StatusReference>,
     ) -> Result<(Value, Option<Vec<u8>>), Error> {
         let ring = self.keys();
         let es256 = || {
@@ -279,6 +300,7 @@ impl super::Issuance {
             claims,
             holder,
             rng: self.rng.as_ref(),
+            status,
         };
         let r = &config.request;
         let types = config.types();
@@ -318,7 +340,9 @@ impl super::Issuance {
             }
             Format::LdpVc => self.issue_ldp_vc(config, &issuance, &types).await?,
             Format::MsoMdoc => {
-                let issued = self.issue_mdoc(config, user_object, holder, now).await?;
+                let issued = self
+                    .issue_mdoc(config, user_object, holder, now, status)
+                    .await?;
                 return Ok((
                     Value::from(issued.credential),
                     Some(issued.mso_digest.to_vec()),
@@ -366,6 +390,7 @@ impl super::Issuance {
         user: &Value,
         holder: &HolderKey,
         now: i64,
+        status: Option<&StatusReference>,
     ) -> Result<IssuedMdoc, Error> {
         let namespaces = config.mdoc_namespaces(user).map_err(denied)?;
         let validity = config.mdoc_validity(user, now).map_err(denied)?;
@@ -383,6 +408,7 @@ impl super::Issuance {
                 holder,
                 validity,
                 rng: self.rng.as_ref(),
+                status,
             },
             signer.public(),
         )?;

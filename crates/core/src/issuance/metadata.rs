@@ -268,6 +268,7 @@ impl Metadata {
             }],
             credential_configurations_supported: configurations,
             mdoc_iacas_uri: format!("{issuer}{MDOC_IACAS_PATH}"),
+            status_list_aggregation_endpoint: format!("{issuer}{}", crate::status_list::PATH),
             // §12.2.4: present only when batches are supported (batch_size ≥ 2).
             batch_credential_issuance: (oauth.batch_size >= 2).then_some(BatchIssuance {
                 batch_size: oauth.batch_size,

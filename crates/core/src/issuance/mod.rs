@@ -89,4 +89,5 @@ pub struct Issuance {
     pub(crate) dids: Arc<Dids>,
     pub(crate) mdoc: Arc<MdocCertificates>,
     pub(crate) nonces: Arc<Nonces>,
+    pub(crate) status_lists: Arc<crate::status_list::StatusLists>,
 }

@@ -89,6 +89,7 @@ macro_rules! crud {
 mod authorization;
 mod configuration;
 mod credential_configuration;
+mod credential_status;
 mod deferred;
 mod iaca;
 mod keys;
@@ -101,6 +102,7 @@ use sigil_core::Sigil;
 pub(crate) use authorization::*;
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
+pub(crate) use credential_status::*;
 pub(crate) use deferred::*;
 pub(crate) use iaca::*;
 pub(crate) use keys::*;
@@ -112,6 +114,7 @@ pub(crate) fn routes() -> Router<Sigil> {
         .merge(authorization::routes())
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
+        .merge(credential_status::routes())
         .merge(deferred::routes())
         .merge(iaca::routes())
         .merge(keys::routes())

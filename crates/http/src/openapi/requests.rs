@@ -122,6 +122,13 @@ pub(super) fn components() -> Vec<(&'static str, Value)> {
         ("AuthorizationCodeOfferRequest", authorization_code_offer()),
         ("DeferredApproval", deferred_approval()),
         ("DeferredRejection", deferred_rejection()),
+        (
+            "CredentialStatusRequest",
+            object(
+                json!({"status": one_of_strings(&["valid", "revoked", "suspended"])}),
+                &["status"],
+            ),
+        ),
         ("IacaRequest", iaca()),
         (
             "IacaUpdateRequest",
@@ -192,6 +199,21 @@ pub(super) fn bodies() -> Vec<(&'static str, &'static str, &'static str)> {
             "DeferredRejection",
         ),
         ("post", "/v1/keys/rotate", "KeyRotationRequest"),
+        (
+            "post",
+            "/v1/credentials/{id}/status",
+            "CredentialStatusRequest",
+        ),
+        (
+            "post",
+            "/v1/credentials/{id}/issuance/status",
+            "CredentialStatusRequest",
+        ),
+        (
+            "post",
+            "/v1/users/{id}/credentials/status",
+            "CredentialStatusRequest",
+        ),
     ]
 }
 
@@ -858,6 +880,7 @@ fn credential_configuration() -> Value {
             "branding": nullable(component("BrandingInput")),
             "claimSourceId": nullable(id()),
             "deferred": nullable(json!({"type": "boolean"})),
+            "revocable": nullable(json!({"type": "boolean"})),
         })
     };
     let variant = |format: &str, extra: Value, required: &[&str]| {

@@ -8,6 +8,7 @@ mod metadata;
 mod nonce;
 mod offer;
 mod resource;
+mod status_list;
 mod token;
 
 use axum::Router;
@@ -42,6 +43,7 @@ pub(crate) fn routes(sigil: Sigil) -> Router<Sigil> {
         .merge(limited(authorization::par_routes(), Scope::ParByAddress))
         .merge(metadata::routes())
         .merge(offer::routes())
+        .merge(status_list::routes())
         .merge(dpop)
 }
 

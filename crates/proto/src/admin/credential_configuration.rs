@@ -58,6 +58,11 @@ pub struct CredentialConfigurationRequest {
     /// Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferred: Option<bool>,
+    /// Whether credentials issued from it can be revoked or suspended: each then carries a
+    /// status list reference (Token Status List; Bitstring Status List for `ldp_vc`, which needs
+    /// the `eddsa-rdfc-2022` suite). Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocable: Option<bool>,
 }
 
 /// One claim mapping, as seed 004 defines it.
@@ -209,6 +214,8 @@ pub struct CredentialConfigurationResponse {
     pub issuer_did: Option<String>,
     /// Whether issuance waits for an administrator's approval (deferred issuance).
     pub deferred: bool,
+    /// Whether its credentials can be revoked or suspended.
+    pub revocable: bool,
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }

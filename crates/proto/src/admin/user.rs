@@ -78,6 +78,33 @@ pub struct IssuedCredentialResponse {
     /// The last notification the wallet sent about it (OID4VCI 1.0 §11), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification: Option<CredentialNotification>,
+    /// `valid`, `revoked` or `suspended` (only a revocable configuration's credentials change).
+    pub status: String,
+    /// Where its status is published: one Token Status List entry, or for `ldp_vc` one
+    /// Bitstring Status List entry per purpose. Absent when its configuration is not revocable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_lists: Option<Vec<StatusListEntryView>>,
+}
+
+/// One entry of a status list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusListEntryView {
+    /// The list's URI.
+    pub uri: String,
+    /// The credential's index in it.
+    pub index: i64,
+    /// A Bitstring Status List's purpose (`revocation`, `suspension`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+/// `POST /v1/credentials/{id}/status`, `…/issuance/status`, `/v1/users/{id}/credentials/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CredentialStatusRequest {
+    /// `revoked` (permanent), `suspended` or `valid` (reinstates a suspended credential).
+    pub status: String,
 }
 
 /// A wallet's notification about an issued credential.

@@ -30,6 +30,9 @@ pub struct CredentialIssuerMetadata {
     pub credential_configurations_supported: BTreeMap<String, CredentialConfigurationMetadata>,
     /// Where the IACAs to trust for mdocs are published.
     pub mdoc_iacas_uri: String,
+    /// draft-ietf-oauth-status-list §9: every status list this issuer publishes, as
+    /// `{"status_lists": [uri, …]}`.
+    pub status_list_aggregation_endpoint: String,
     /// Present only when batches are supported (`batch_size` ≥ 2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch_credential_issuance: Option<BatchIssuance>,
@@ -244,4 +247,11 @@ pub struct JwtVcIssuerMetadata<J> {
     pub issuer: String,
     /// Its signing keys.
     pub jwks: J,
+}
+
+/// The status list aggregation endpoint's body (draft-ietf-oauth-status-list §9.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct StatusListAggregation {
+    /// The URI of every status list.
+    pub status_lists: Vec<String>,
 }

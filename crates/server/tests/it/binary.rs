@@ -541,3 +541,179 @@ async fn two_processes_on_one_postgres_refuse_a_replayed_dpop_proof() {
     }
     assert_eq!(winners, 1, "one DPoP proof, one token, across both nodes");
 }
+
+/// Two `sigil` processes on one PostgreSQL: 2,000 revocable credentials, issued in batches of 10
+/// through both, hold 2,000 distinct indices in no visible order; a revocation made through one
+/// node is served by the other within the configured `ttl`.
+#[tokio::test]
+async fn status_indices_are_unique_and_unordered_across_two_processes() {
+    use crate::status_lists::{entry, revocable_sd_jwt, token_list, token_reference};
+    let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
+    let issuer = "https://issuer.example";
+    let ttl = 2;
+    let (_dir, nodes, bases) = two_nodes(
+        admin,
+        &[
+            ("SIGIL_RATE_LIMIT_ENABLED", "false"),
+            ("SIGIL_PUBLIC_URL", issuer),
+            ("SIGIL_STATUS_LIST_TTL_SECS", "2"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{}/v1/openid/credential-configurations", bases[0]))
+            .bearer_auth(admin)
+            .json(&revocable_sd_jwt()),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let config = config.body["id"].as_str().unwrap().to_string();
+    let offer = reply(
+        client
+            .post(format!("{}/v1/openid/offers/pre-authorized", bases[1]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"credentials": [config], "claims": {"given_name": "Ada"}})),
+    )
+    .await;
+    assert_eq!(offer.status, StatusCode::CREATED, "{}", offer.text);
+    let user = offer.body["userId"].as_str().unwrap().to_string();
+    let code = crate::wallet::pre_authorized_code(offer.body["uri"].as_str().unwrap());
+    let token = crate::issuance::concurrent_redeems(&bases, &code, None, 1).await;
+    let access = token[0].body["access_token"].as_str().unwrap().to_string();
+
+    // 200 requests of 10 proofs, 8 at a time, alternating nodes; kept in request order.
+    let mut issued: Vec<(usize, Vec<(u64, String)>)> = Vec::new();
+    for round in 0..25 {
+        let mut set = tokio::task::JoinSet::new();
+        for k in 0..8 {
+            let n = round * 8 + k;
+            let base = bases[n % 2].clone();
+            let (client, access, config) = (client.clone(), access.clone(), config.clone());
+            set.spawn(async move {
+                let nonce = reply(client.post(format!("{base}/v1/openid/nonce"))).await;
+                let nonce = nonce.body["c_nonce"].as_str().unwrap().to_string();
+                let proofs: Vec<String> = (0..10)
+                    .map(|_| {
+                        crate::wallet::Wallet::new(sigil_crypto::SigningAlgorithm::Es256)
+                            .proof(issuer, &nonce)
+                    })
+                    .collect();
+                let r = reply(
+                    client
+                        .post(format!("{base}/v1/openid/credential"))
+                        .bearer_auth(&access)
+                        .json(&serde_json::json!({"credential_configuration_id": config, "proofs": {"jwt": proofs}})),
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                let refs: Vec<(u64, String)> = r.body["credentials"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| token_reference(c["credential"].as_str().unwrap()))
+                    .collect();
+                (n, refs)
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            issued.push(r.unwrap());
+        }
+    }
+    issued.sort_by_key(|(n, _)| *n);
+    let refs: Vec<(u64, String)> = issued.into_iter().flat_map(|(_, r)| r).collect();
+    assert_eq!(refs.len(), 2_000);
+    let uri = refs[0].1.clone();
+    assert!(
+        refs.iter().all(|(_, u)| *u == uri),
+        "one list of 131,072 holds them"
+    );
+    let indices: Vec<f64> = refs.iter().map(|(i, _)| *i as f64).collect();
+    let distinct: std::collections::HashSet<u64> = refs.iter().map(|(i, _)| *i).collect();
+    assert_eq!(distinct.len(), 2_000, "2,000 distinct indices");
+    // No visible order. Sequential or block-wise allocation fails each of these; uniformly
+    // random indices pass them with overwhelming probability (bounds at ~4.5 sigma).
+    let size = 131_072.0;
+    let near = indices
+        .windows(2)
+        .filter(|w| (w[0] - w[1]).abs() <= 64.0)
+        .count();
+    assert!(
+        near <= 20,
+        "{near} consecutive credentials got nearby indices"
+    );
+    let ranks = |values: &[f64]| -> Vec<f64> {
+        let mut order: Vec<usize> = (0..values.len()).collect();
+        order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
+        let mut rank = vec![0.0; values.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i] = r as f64;
+        }
+        rank
+    };
+    let n = indices.len() as f64;
+    let issue_order: Vec<f64> = (0..indices.len()).map(|i| i as f64).collect();
+    let (a, b) = (ranks(&issue_order), ranks(&indices));
+    let d2: f64 = a.iter().zip(&b).map(|(x, y)| (x - y).powi(2)).sum();
+    let spearman = 1.0 - 6.0 * d2 / (n * (n * n - 1.0));
+    assert!(
+        spearman.abs() < 0.1,
+        "issue order and index correlate: {spearman}"
+    );
+    let mut buckets = [0.0f64; 16];
+    for i in &indices {
+        buckets[(i / (size / 16.0)) as usize] += 1.0;
+    }
+    let expected = n / 16.0;
+    let chi2: f64 = buckets
+        .iter()
+        .map(|o| (o - expected).powi(2) / expected)
+        .sum();
+    assert!(
+        chi2 < 40.0,
+        "indices cluster (chi-square {chi2:.1}, 15 df): {buckets:?}"
+    );
+
+    // A revocation through node A, served by node B (which has the list cached) within ttl.
+    let (idx, _) = refs[1_234].clone();
+    let list = token_list(&client, &bases[1], &uri).await;
+    assert_eq!(entry(&list, idx), 0);
+    let credentials = reply(
+        client
+            .get(format!("{}/v1/users/{user}/credentials", bases[0]))
+            .bearer_auth(admin),
+    )
+    .await;
+    let id = credentials.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["statusLists"][0]["index"] == idx)
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let revoked = reply(
+        client
+            .post(format!("{}/v1/credentials/{id}/status", bases[0]))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"status": "revoked"})),
+    )
+    .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    let start = std::time::Instant::now();
+    loop {
+        if entry(&token_list(&client, &bases[1], &uri).await, idx) == 1 {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_millis(ttl * 1000 + 1500),
+            "node B still serves the credential as valid after {:?}",
+            start.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    eprintln!("node B served the revocation after {:?}", start.elapsed());
+    for mut child in nodes {
+        child.kill().await.unwrap();
+    }
+}

@@ -71,6 +71,7 @@ async fn create_read_update_delete(engine: Engine) {
     expected["id"] = json!(id);
     expected["scope"] = json!("ldp_vc:CourseCredential");
     expected["deferred"] = json!(false);
+    expected["revocable"] = json!(false);
     assert_eq!(created.body, expected);
     let path = format!("{PATH}/{id}");
     assert_eq!(app.get(&path).await.body, created.body);
@@ -177,7 +178,7 @@ async fn invalid_configurations_are_rejected_with_details(engine: Engine) {
             with(json!({"expiresIn": {"fortnights": 1}})),
             "expiresIn.fortnights",
         ),
-        (with(json!({"revocable": true})), "revocable"),
+        (with(json!({"revocable": "yes"})), "revocable"),
     ];
     for (body, param) in cases {
         assert_bad_request(&app.post(PATH, body).await, param, "body");

@@ -28,7 +28,7 @@ use crate::wallet::{Wallet, verify_issuer_jwt};
 on_both_engines!(keys_rotate_with_overlap_and_old_credentials_keep_verifying);
 
 /// Every signing call: the key id and the exact bytes signed.
-type Calls = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+pub(crate) type Calls = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
 /// The software provider, recording what it is asked to sign.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl KeyProvider for Recording {
     }
 }
 
-fn recording_ports(calls: &Calls) -> sigil::Ports {
+pub(crate) fn recording_ports(calls: &Calls) -> sigil::Ports {
     let calls = calls.clone();
     sigil::Ports {
         key_provider: Some(Arc::new(move |inner| {

@@ -122,7 +122,7 @@ async fn ldp_vc_configurations_are_checked_against_the_bundled_contexts(engine: 
 }
 
 /// The DID document's key for `verificationMethod`, as an OKP JWK.
-fn key_of(did_document: &Value, verification_method: &str) -> Map<String, Value> {
+pub(crate) fn key_of(did_document: &Value, verification_method: &str) -> Map<String, Value> {
     let vm = did_document["verificationMethod"]
         .as_array()
         .unwrap()

@@ -30,5 +30,6 @@ mod mdoc;
 mod openapi;
 mod persistence;
 mod rate_limits;
+mod status_lists;
 mod users;
 mod wallet;

@@ -58,6 +58,8 @@ on_both_engines!(
     rate_limit_hits_add_up_across_callers_and_expire,
     two_limiters_share_the_previous_minute_too,
     text_the_database_cannot_store_is_a_refusal,
+    status_positions_are_reserved_once_and_a_full_list_makes_way,
+    status_changes_are_recorded_and_revocation_is_final,
 );
 
 /// Each node adds its hits in one statement and reads back every node's total; concurrent
@@ -1105,7 +1107,191 @@ fn issued(id: &str, token: u8, notification_id: &str) -> sigil_core::store::Issu
         token_hash: Some(vec![token; 32]),
         notification_id: Some(notification_id.into()),
         notification: None,
+        status_list_id: None,
+        status_index: None,
+        status: "valid".into(),
     }
+}
+
+fn status_list(id: &str, size: i64) -> sigil_core::store::StatusListRecord {
+    sigil_core::store::StatusListRecord {
+        id: id.into(),
+        kind: "token".into(),
+        size,
+        allocated: 0,
+        permutation_key: vec![9; 32],
+        version: 0,
+        created_at: 1,
+    }
+}
+
+/// Concurrent reservations get disjoint positions; a full list makes way for a new one.
+async fn status_positions_are_reserved_once_and_a_full_list_makes_way(store: Arc<dyn Store>) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let store = store.clone();
+        set.spawn(async move {
+            store
+                .reserve_status_positions("token", 64, &status_list(&format!("list-{i:02}"), 512))
+                .await
+                .unwrap()
+        });
+    }
+    let mut taken: Vec<(String, i64)> = Vec::new();
+    while let Some(r) = set.join_next().await {
+        let r = r.unwrap();
+        assert_eq!(r.count, 64);
+        assert!(r.first >= 0 && r.first + r.count <= r.list.size, "{r:?}");
+        for p in r.first..r.first + r.count {
+            taken.push((r.list.id.clone(), p));
+        }
+    }
+    let distinct: std::collections::HashSet<_> = taken.iter().cloned().collect();
+    assert_eq!(distinct.len(), 12 * 64, "no position reserved twice");
+    // 12 blocks of 64 do not fit in one list of 512: at least two lists, each filled in order.
+    let lists: std::collections::HashSet<_> = taken.iter().map(|(l, _)| l.clone()).collect();
+    assert!(lists.len() >= 2, "{lists:?}");
+    for list in &lists {
+        let record = store.get_status_list(list).await.unwrap().unwrap();
+        assert!(
+            record.allocated <= 512 && record.allocated % 64 == 0,
+            "{record:?}"
+        );
+        let used = taken.iter().filter(|(l, _)| l == list).count();
+        assert_eq!(i64::try_from(used).unwrap(), record.allocated);
+    }
+    // A list made by a node that raced another's stays empty until it is the one with room.
+    for record in store.list_status_lists().await.unwrap() {
+        assert!(
+            lists.contains(&record.id) || record.allocated == 0,
+            "{record:?}"
+        );
+    }
+    // Another kind never takes this kind's positions.
+    let other = store
+        .reserve_status_positions("bitstring:did:web", 64, &status_list("bsl", 512))
+        .await
+        .unwrap();
+    assert_eq!((other.list.id.as_str(), other.first), ("bsl", 0));
+    assert_eq!(other.list.kind, "bitstring:did:web");
+}
+
+/// A status change lands once, is recorded with who made it, bumps its list's version, and
+/// never undoes a revocation; a credential outside every list has no status to change.
+async fn status_changes_are_recorded_and_revocation_is_final(store: Arc<dyn Store>) {
+    use sigil_core::store::StatusChangeRecord;
+    let list = store
+        .reserve_status_positions("token", 64, &status_list("l1", 1_024))
+        .await
+        .unwrap()
+        .list;
+    let mut a = issued("a", 1, "n1");
+    a.status_list_id = Some(list.id.clone());
+    a.status_index = Some(700);
+    let mut b = issued("b", 1, "n1");
+    b.status_list_id = Some(list.id.clone());
+    b.status_index = Some(3);
+    let plain = issued("p", 1, "n1");
+    store
+        .insert_issued_credentials(&[a.clone(), b.clone(), plain], &[spent(4, 5_000)])
+        .await
+        .unwrap();
+    // The same index of the same list is refused, whoever asks.
+    let mut clash = issued("c", 2, "n2");
+    clash.status_list_id = Some(list.id.clone());
+    clash.status_index = Some(700);
+    assert!(
+        store
+            .insert_issued_credentials(&[clash], &[spent(5, 5_000)])
+            .await
+            .is_err()
+    );
+    let change = |id: &str, credential: &str, status: &str, at: i64| StatusChangeRecord {
+        id: id.into(),
+        credential_id: credential.into(),
+        status: status.into(),
+        actor: "admin-token:t1".into(),
+        changed_at: at,
+    };
+    let changed = store
+        .change_credential_statuses(&[
+            change("s1", "a", "suspended", 10),
+            change("s2", "p", "revoked", 10),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(changed, vec!["a".to_string()], "p is in no list");
+    assert_eq!(
+        store
+            .get_status_list(&list.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
+    assert_eq!(
+        store.status_list_entries(&list.id).await.unwrap(),
+        vec![(700, "suspended".to_string())]
+    );
+    // Concurrent revocations of one credential: one applies.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let c = change(&format!("r{i}"), "b", "revoked", 20);
+        set.spawn(async move { store.change_credential_statuses(&[c]).await.unwrap().len() });
+    }
+    let mut applied = 0;
+    while let Some(n) = set.join_next().await {
+        applied += n.unwrap();
+    }
+    assert_eq!(applied, 1);
+    // Revoked stays revoked; the same status again changes nothing.
+    for status in ["valid", "suspended", "revoked"] {
+        assert!(
+            store
+                .change_credential_statuses(&[change("x", "b", status, 30)])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert!(
+        store
+            .change_credential_statuses(&[change("y", "a", "suspended", 30)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let history = store.list_status_changes("b").await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status, "revoked");
+    assert_eq!(history[0].actor, "admin-token:t1");
+    assert_eq!(
+        store
+            .get_issued_credential("b")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "revoked"
+    );
+    let mut entries = store.status_list_entries(&list.id).await.unwrap();
+    entries.sort();
+    assert_eq!(
+        entries,
+        vec![(3, "revoked".to_string()), (700, "suspended".to_string())]
+    );
+    assert_eq!(
+        store
+            .get_status_list(&list.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    assert!(store.get_issued_credential("nope").await.unwrap().is_none());
 }
 
 async fn notifications_land_on_the_credentials_of_their_token_only(store: Arc<dyn Store>) {
