@@ -391,7 +391,7 @@ impl StatusLists {
 
     /// `POST /v1/users/{id}/credentials/status`: sets the status of every revocable credential
     /// of a user that can take it; the others are left as they are. 404 for an unknown user,
-    /// 400 when none is revocable, 409 when none could change.
+    /// 409 when none is revocable or none could change.
     pub async fn change_user(
         &self,
         user_id: &str,
@@ -402,6 +402,13 @@ impl StatusLists {
             return Err(Error::NotFound(Resource::User));
         }
         let all = self.store.list_issued_credentials(user_id).await?;
+        if all.iter().all(|c| c.status_list_id.is_none()) {
+            // The user exists and the request is well formed: it is their credentials' state
+            // that refuses it.
+            return Err(Error::Conflict(
+                "none of the user's credentials was issued from a revocable configuration".into(),
+            ));
+        }
         self.apply(all, status, actor, false).await
     }
 

@@ -61,6 +61,13 @@ struct Args {
     /// (the backends serving Sigil, the WAL writer, the checkpointer) is reported beside Sigil's.
     #[arg(long)]
     database_pid: Option<u32>,
+    /// Issue from a revocable configuration (each credential gets a status list index).
+    #[arg(long)]
+    revocable: bool,
+    /// After the flows (with --revocable), read the status list they went into for --duration
+    /// seconds with --concurrency readers: requests/s and server CPU per read.
+    #[arg(long, requires = "revocable")]
+    read_status_list: bool,
     /// Rounds of the per-endpoint pass (each round: every wallet makes one flow, step by step,
     /// all wallets together, with the server's CPU read between steps). 0 skips it.
     #[arg(long, default_value_t = 100)]
@@ -491,6 +498,9 @@ async fn main() {
         }
         _ => config["type"] = json!(format!("LoadCredential{tag}")),
     }
+    if args.revocable {
+        config["revocable"] = json!(true);
+    }
     let created = post_json(
         &client,
         format!("{}/v1/openid/credential-configurations", args.url),
@@ -597,8 +607,86 @@ async fn main() {
             per_flow(cpu + server_cpu.unwrap_or(0.0))
         );
     }
+    if args.read_status_list {
+        read_status_list(&args, &client).await;
+    }
     if let Some(pid) = args.server_pid.filter(|_| args.endpoint_rounds > 0) {
         endpoint_pass(&args, &client, &config_id, pid).await;
+    }
+}
+
+/// Reads the first status list (from the aggregation endpoint) as its JWT, `concurrency` readers
+/// for `duration` seconds: requests/s, latency and server CPU per read.
+async fn read_status_list(args: &Arc<Args>, client: &reqwest::Client) {
+    let lists: Value = client
+        .get(format!("{}/v1/status-lists", args.url))
+        .send()
+        .await
+        .unwrap_or_else(|e| fail(e))
+        .json()
+        .await
+        .unwrap_or_else(|e| fail(e));
+    let uri = lists["status_lists"][0]
+        .as_str()
+        .unwrap_or_else(|| fail("no status list: issue from a revocable configuration first"));
+    let path = uri
+        .find("/v1/status-lists/")
+        .map(|at| &uri[at..])
+        .unwrap_or_else(|| fail("a status list URI outside /v1/status-lists"));
+    let url: Arc<str> = format!("{}{path}", args.url).into();
+    let deadline = Instant::now() + Duration::from_secs(args.duration);
+    let server_before = args.server_pid.and_then(process_cpu);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for index in 0..args.concurrency {
+        let client = wallet_client(args, client, index);
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut bytes = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let response = client
+                    .get(&*url)
+                    .header("accept", "application/statuslist+jwt")
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| fail(e));
+                if !response.status().is_success() {
+                    fail(format!("status list: {}", response.status()));
+                }
+                bytes = response.bytes().await.unwrap_or_else(|e| fail(e)).len();
+                latencies.push(t.elapsed());
+            }
+            (latencies, bytes)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut bytes = 0;
+    for task in tasks {
+        let (l, b) = task.await.unwrap_or_else(|e| fail(e));
+        latencies.extend(l);
+        bytes = b;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    println!(
+        "\nstatus list reads ({bytes}-byte JWT): {} reads, {:.1} reads/s, p50 {:.2} ms, p99 {:.2} ms",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0)
+    );
+    if let Some(cpu) = args
+        .server_pid
+        .and_then(process_cpu)
+        .zip(server_before)
+        .map(|(after, before)| after - before)
+    {
+        println!(
+            "server CPU: {cpu:.2} s = {:.1} µs per read",
+            cpu * 1e6 / latencies.len().max(1) as f64
+        );
     }
 }
 

@@ -72,9 +72,9 @@ pub(crate) async fn set_issuance_status(
     params(("id" = String, Path, description = "User id")),
     request_body = CredentialStatusRequest,
     responses((status = 200, description = "The user's credentials as they now are", body = IssuedCredentialList),
-              (status = 400, description = "Unknown status, or none of the user's credentials is revocable", body = ErrorResponse),
+              (status = 400, description = "Unknown status", body = ErrorResponse),
               (status = 404, body = ErrorResponse),
-              (status = 409, description = "None of them could take that status", body = ErrorResponse),
+              (status = 409, description = "None of the user's credentials is revocable, or none could take that status", body = ErrorResponse),
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn set_user_credentials_status(
     State(sigil): State<Sigil>,

@@ -965,9 +965,16 @@ fn credential_configuration() -> Value {
         if !default_suite {
             required.push("proofSuite");
         }
+        // A revocable ldp_vc needs VCDM 2.0 (its context defines the Bitstring Status List).
+        let revocable = if default_suite {
+            nullable(json!({"type": "boolean"}))
+        } else {
+            nullable(json!({"const": false}))
+        };
         variant(
             "ldp_vc",
             json!({
+                "revocable": revocable,
                 "type": types.clone(),
                 "additionalTypes": nullable(array(types, 0, 20)),
                 "contexts": {"type": "array", "items": {"enum": contexts}, "uniqueItems": true,

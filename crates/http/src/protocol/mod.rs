@@ -8,7 +8,7 @@ mod metadata;
 mod nonce;
 mod offer;
 mod resource;
-mod status_list;
+pub(crate) mod status_list;
 mod token;
 
 use axum::Router;

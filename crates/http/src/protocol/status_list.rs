@@ -13,6 +13,7 @@ use sigil_core::status_list::{
     CWT_MEDIA_TYPE, JWT_MEDIA_TYPE, Purpose, Representation, SignedList,
 };
 use sigil_core::{Error, Sigil};
+use sigil_proto::oid4vci::error::OAuthErrorResponse;
 use sigil_proto::oid4vci::metadata::StatusListAggregation;
 
 use super::OAuthError;
@@ -27,8 +28,11 @@ pub(crate) fn routes() -> Router<Sigil> {
         )
 }
 
-/// The list aggregation: every list's URI.
-async fn aggregation(
+/// The status list aggregation (draft-ietf-oauth-status-list §9.3): the URI of every status list
+/// (Bitstring lists once per purpose).
+#[utoipa::path(get, path = "/v1/status-lists", tag = "status-lists",
+    responses((status = 200, body = StatusListAggregation)))]
+pub(crate) async fn aggregation(
     State(sigil): State<Sigil>,
 ) -> Result<Json<StatusListAggregation>, OAuthError> {
     Ok(Json(StatusListAggregation {
@@ -65,7 +69,16 @@ fn is_list_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-async fn token_status_list(
+/// A Token Status List (draft-ietf-oauth-status-list): a JWT (`application/statuslist+jwt`, the
+/// default) or a CWT (`Accept: application/statuslist+cwt`), signed with the issuer's ES256 key
+/// and its `x5c` chain; 2 bits per credential (0 valid, 1 revoked, 2 suspended). Public.
+#[utoipa::path(get, path = "/v1/status-lists/{id}", tag = "status-lists",
+    params(("id" = String, Path, description = "Status list id")),
+    responses((status = 200, description = "The status list token", content(
+                  (String = "application/statuslist+jwt"),
+                  (Vec<u8> = "application/statuslist+cwt"))),
+              (status = 404, description = "No such Token Status List", body = OAuthErrorResponse)))]
+pub(crate) async fn token_status_list(
     State(sigil): State<Sigil>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -83,7 +96,14 @@ async fn token_status_list(
     ))
 }
 
-async fn bitstring_status_list(
+/// A W3C Bitstring Status List credential of one purpose (`revocation` or `suspension`), signed
+/// by the issuer DID of the `ldp_vc` credentials that point at it. Public.
+#[utoipa::path(get, path = "/v1/status-lists/{id}/{purpose}", tag = "status-lists",
+    params(("id" = String, Path, description = "Status list id"),
+           ("purpose" = String, Path, description = "`revocation` or `suspension`")),
+    responses((status = 200, description = "BitstringStatusListCredential", content_type = "application/vc+ld+json", body = Object),
+              (status = 404, description = "No such Bitstring Status List", body = OAuthErrorResponse)))]
+pub(crate) async fn bitstring_status_list(
     State(sigil): State<Sigil>,
     Path((id, purpose)): Path<(String, String)>,
 ) -> Result<Response, OAuthError> {

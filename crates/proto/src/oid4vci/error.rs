@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `{error, error_description}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OAuthErrorResponse {
     /// The error code.
     pub error: String,

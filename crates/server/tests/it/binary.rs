@@ -717,3 +717,146 @@ async fn status_indices_are_unique_and_unordered_across_two_processes() {
         child.kill().await.unwrap();
     }
 }
+
+/// `sigil credential suspend|revoke|reinstate`: the command line changes a credential's status
+/// beside a running server, which serves the change within its ttl; refusals exit non-zero and
+/// change nothing.
+#[tokio::test]
+async fn the_cli_revokes_suspends_and_reinstates_credentials() {
+    use crate::status_lists::{entry, revocable_sd_jwt, token_list, token_reference};
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "an-admin-token-for-the-status-cli-test-0123456789";
+    let env = [
+        ("SIGIL_LISTEN", "127.0.0.1:0"),
+        ("SIGIL_ADMIN_TOKEN", admin),
+        ("SIGIL_STATUS_LIST_TTL_SECS", "1"),
+    ];
+    let (mut child, base, _) = serve(dir.path(), &env).await;
+    let client = reqwest::Client::new();
+    let config = reply(
+        client
+            .post(format!("{base}/v1/openid/credential-configurations"))
+            .bearer_auth(admin)
+            .json(&revocable_sd_jwt()),
+    )
+    .await;
+    assert_eq!(config.status, StatusCode::CREATED, "{}", config.text);
+    let config = config.body["id"].as_str().unwrap().to_string();
+    let offer = reply(
+        client
+            .post(format!("{base}/v1/openid/offers/pre-authorized"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({"credentials": [config], "claims": {"given_name": "Ada"}})),
+    )
+    .await;
+    let user = offer.body["userId"].as_str().unwrap().to_string();
+    let code = crate::wallet::pre_authorized_code(offer.body["uri"].as_str().unwrap());
+    let token =
+        crate::issuance::concurrent_redeems(std::slice::from_ref(&base), &code, None, 1).await;
+    let access = token[0].body["access_token"].as_str().unwrap().to_string();
+    let nonce = reply(client.post(format!("{base}/v1/openid/nonce"))).await;
+    let proof = crate::wallet::Wallet::new(sigil_crypto::SigningAlgorithm::Es256)
+        .proof(&base, nonce.body["c_nonce"].as_str().unwrap());
+    let issued = reply(
+        client
+            .post(format!("{base}/v1/openid/credential"))
+            .bearer_auth(&access)
+            .json(&serde_json::json!({"credential_configuration_id": config, "proofs": {"jwt": [proof]}})),
+    )
+    .await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.text);
+    let (idx, uri) = token_reference(
+        issued.body["credentials"][0]["credential"]
+            .as_str()
+            .unwrap(),
+    );
+    let listed = reply(
+        client
+            .get(format!("{base}/v1/users/{user}/credentials"))
+            .bearer_auth(admin),
+    )
+    .await;
+    let id = listed.body["data"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(entry(&token_list(&client, &base, &uri).await, idx), 0);
+    let port = base.rsplit(':').next().unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let cli = |args: Vec<String>| {
+        let listen = listen.clone();
+        let dir = dir.path().to_path_buf();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            sigil(
+                &dir,
+                &args,
+                &[("SIGIL_LISTEN", &listen), ("SIGIL_ADMIN_TOKEN", admin)],
+            )
+            .output()
+            .await
+            .unwrap()
+        }
+    };
+    let served_as = async |value: u8| {
+        let start = std::time::Instant::now();
+        while entry(&token_list(&client, &base, &uri).await, idx) != value {
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "the server never served status {value}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let args = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+    let out = cli(args(&["credential", "suspend", &id])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&id) && stdout.contains("suspended"),
+        "{stdout}"
+    );
+    served_as(2).await;
+    let out = cli(args(&["credential", "reinstate", &id])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    served_as(0).await;
+    let out = cli(args(&["credential", "revoke", "--user", &user])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    served_as(1).await;
+    // Refusals: revoked is final; unknown ids are not found. Nothing changes.
+    for words in [
+        vec!["credential", "reinstate", id.as_str()],
+        vec!["credential", "revoke", id.as_str(), "--issuance"],
+        vec![
+            "credential",
+            "suspend",
+            "0190f1e2-0000-7000-8000-000000000000",
+        ],
+    ] {
+        let out = cli(args(&words)).await;
+        assert!(!out.status.success(), "{words:?} succeeded");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("revoked") || stderr.contains("not found"),
+            "{words:?}: {stderr}"
+        );
+    }
+    assert_eq!(entry(&token_list(&client, &base, &uri).await, idx), 1);
+    let history = reply(
+        client
+            .get(format!("{base}/v1/users/{user}/credentials"))
+            .bearer_auth(admin),
+    )
+    .await;
+    assert_eq!(history.body["data"][0]["status"], "revoked");
+    child.kill().await.unwrap();
+}

@@ -23,6 +23,7 @@ on_both_engines!(
     a_batch_gets_distinct_indices_and_its_issuance_is_revoked_whole,
     serving_a_list_under_load_signs_once_per_change,
     an_ldp_vc_points_at_bitstring_lists_its_issuer_signs,
+    a_deferred_issuance_gets_its_indices_when_it_is_delivered,
 );
 
 pub(crate) fn revocable_sd_jwt() -> Value {
@@ -174,8 +175,8 @@ async fn status_changes_are_published_and_every_refusal_changes_nothing(engine: 
             json!({"status": "revoked"}),
         )
         .await,
-        StatusCode::BAD_REQUEST,
-        "BadRequest",
+        StatusCode::CONFLICT,
+        "Conflict",
     );
     // Unknown ids, an unknown status, an unknown field: refused.
     let unknown = "0190f1e2-0000-7000-8000-000000000000";
@@ -602,4 +603,70 @@ async fn an_ldp_vc_points_at_bitstring_lists_its_issuer_signs(engine: Engine) {
         .trim_end_matches("/revocation")
         .to_string();
     assert_eq!(app.get(&base).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn a_deferred_issuance_gets_its_indices_when_it_is_delivered(engine: Engine) {
+    let app = spawn_app_with(engine, &[]).await;
+    let mut body = revocable_sd_jwt();
+    body["deferred"] = json!(true);
+    let config = app.configuration(body).await;
+    let (access, user) = app
+        .access_token(&config, json!({"given_name": "Ada"}))
+        .await;
+    let nonce = app.c_nonce().await;
+    let proofs: Vec<String> = (0..2)
+        .map(|_| Wallet::new(SigningAlgorithm::Es256).proof(&app.base, &nonce))
+        .collect();
+    let r = app
+        .credential(
+            &access,
+            json!({"credential_configuration_id": config, "proofs": {"jwt": proofs}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let transaction = r.body["transaction_id"].as_str().unwrap().to_string();
+    let pending = app.get("/v1/credentials/deferred").await;
+    let id = pending.body["data"][0]["id"].as_str().unwrap().to_string();
+    let approved = app
+        .post(&format!("/v1/credentials/deferred/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let r = reply(
+        app.client
+            .post(app.url("/v1/openid/deferred-credential"))
+            .bearer_auth(&access)
+            .json(&json!({"transaction_id": transaction})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let refs: Vec<(u64, String)> = r.body["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| token_reference(c["credential"].as_str().unwrap()))
+        .collect();
+    assert_eq!(refs.len(), 2);
+    assert_ne!(refs[0].0, refs[1].0);
+    let listed = credentials_of(&app, &user).await;
+    let mut recorded: Vec<u64> = listed
+        .iter()
+        .map(|c| c["statusLists"][0]["index"].as_u64().unwrap())
+        .collect();
+    recorded.sort_unstable();
+    let mut issued: Vec<u64> = refs.iter().map(|(i, _)| *i).collect();
+    issued.sort_unstable();
+    assert_eq!(
+        recorded, issued,
+        "the delivered credentials' indices are on record"
+    );
+    let id = listed[0]["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/v1/credentials/{id}/issuance/status"),
+            json!({"status": "revoked"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = token_list(&app.client, &app.base, &refs[0].1).await;
+    assert!(refs.iter().all(|(i, _)| entry(&list, *i) == 1));
 }

@@ -17,7 +17,8 @@ ALTER TABLE issued_credentials ADD COLUMN status_index BIGINT;
 ALTER TABLE issued_credentials ADD COLUMN status TEXT NOT NULL DEFAULT 'valid';
 ALTER TABLE issued_credentials ADD COLUMN status_changed_at BIGINT;
 -- Never two credentials at one index of one list, whichever node issued them.
-CREATE UNIQUE INDEX issued_credentials_status_index ON issued_credentials (status_list_id, status_index);
+CREATE UNIQUE INDEX issued_credentials_status_index ON issued_credentials (status_list_id, status_index)
+    WHERE status_list_id IS NOT NULL;
 -- Building a list reads only the credentials that are not valid.
 CREATE INDEX issued_credentials_not_valid ON issued_credentials (status_list_id) WHERE status <> 'valid';
 
