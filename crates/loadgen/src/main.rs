@@ -547,11 +547,7 @@ async fn main() {
         }
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let server_cpu = args
-        .server_pid
-        .and_then(process_cpu)
-        .zip(server_before)
-        .map(|(after, before)| after - before);
+    let server_cpu = cpu_since(args.server_pid, server_before);
     let database_cpu = args
         .database_pid
         .map(tree_cpu)
@@ -613,6 +609,13 @@ async fn main() {
     if let Some(pid) = args.server_pid.filter(|_| args.endpoint_rounds > 0) {
         endpoint_pass(&args, &client, &config_id, pid).await;
     }
+}
+
+/// The CPU seconds `pid` used since `before` was read.
+fn cpu_since(pid: Option<u32>, before: Option<f64>) -> Option<f64> {
+    pid.and_then(process_cpu)
+        .zip(before)
+        .map(|(after, before)| after - before)
 }
 
 /// Reads the first status list (from the aggregation endpoint) as its JWT, `concurrency` readers
@@ -677,12 +680,7 @@ async fn read_status_list(args: &Arc<Args>, client: &reqwest::Client) {
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0)
     );
-    if let Some(cpu) = args
-        .server_pid
-        .and_then(process_cpu)
-        .zip(server_before)
-        .map(|(after, before)| after - before)
-    {
+    if let Some(cpu) = cpu_since(args.server_pid, server_before) {
         println!(
             "server CPU: {cpu:.2} s = {:.1} µs per read",
             cpu * 1e6 / latencies.len().max(1) as f64

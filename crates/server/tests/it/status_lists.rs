@@ -99,6 +99,14 @@ async fn set_status(app: &TestApp, id: &str, status: &str) -> Reply {
     .await
 }
 
+async fn set_user_status(app: &TestApp, user: &str, status: &str) -> Reply {
+    app.post(
+        &format!("/v1/users/{user}/credentials/status"),
+        json!({"status": status}),
+    )
+    .await
+}
+
 async fn credentials_of(app: &TestApp, user: &str) -> Vec<Value> {
     let r = app.get(&format!("/v1/users/{user}/credentials")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -170,11 +178,7 @@ async fn status_changes_are_published_and_every_refusal_changes_nothing(engine: 
         "BadRequest",
     );
     assert_error(
-        &app.post(
-            &format!("/v1/users/{plain_user}/credentials/status"),
-            json!({"status": "revoked"}),
-        )
-        .await,
+        &set_user_status(&app, &plain_user, "revoked").await,
         StatusCode::CONFLICT,
         "Conflict",
     );
@@ -191,11 +195,7 @@ async fn status_changes_are_published_and_every_refusal_changes_nothing(engine: 
         "NotFound",
     );
     assert_error(
-        &app.post(
-            &format!("/v1/users/{unknown}/credentials/status"),
-            json!({"status": "revoked"}),
-        )
-        .await,
+        &set_user_status(&app, unknown, "revoked").await,
         StatusCode::NOT_FOUND,
         "NotFound",
     );
@@ -436,11 +436,7 @@ async fn a_batch_gets_distinct_indices_and_its_issuance_is_revoked_whole(engine:
     assert!(first_refs.iter().all(|(i, _)| entry(&list, *i) == 1));
     assert!(second_refs.iter().all(|(i, _)| entry(&list, *i) == 2));
     assert_error(
-        &app.post(
-            &format!("/v1/users/{user}/credentials/status"),
-            json!({"status": "suspended"}),
-        )
-        .await,
+        &set_user_status(&app, &user, "suspended").await,
         StatusCode::CONFLICT,
         "Conflict",
     );
