@@ -3,7 +3,8 @@
 # (@openid4vc/openid4vci, @sphereon/oid4vci-client) and verifiers (@sd-jwt/sd-jwt-vc, jose,
 # @animo-id/mdoc, @digitalbazaar/vc, @sd-jwt/jwt-status-list and
 # @digitalbazaar/vc-bitstring-status-list for credential status, Python jwcrypto, pymdoccbor and
-# cwt). Installs its pinned packages itself (npm ci, a Python venv).
+# cwt), and the portal in headless Chromium (playwright-core, axe-core, jsQR). Installs its pinned
+# packages itself (npm ci, a Python venv); Chromium comes from scripts/install-test-deps.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)

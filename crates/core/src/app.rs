@@ -13,7 +13,7 @@ use crate::authorization::provider_login::ProviderLogins;
 use crate::authorization::token::Tokens;
 use crate::authorization::wallet_client::WalletClients;
 use crate::caches::Caches;
-use crate::catalogue::admin_token;
+use crate::catalogue::admin_token::{self, AdminTokens};
 use crate::catalogue::authentication_provider::AuthenticationProviders;
 use crate::catalogue::claim_source::ClaimSources;
 use crate::catalogue::credential_configuration::CredentialConfigurations;
@@ -30,6 +30,7 @@ use crate::keys::iaca::MdocCertificates;
 use crate::keys::provider::KeyProviders;
 use crate::keys::{IssuerKeys, KeyRing};
 use crate::outbound::HttpClient;
+use crate::statistics::Statistics;
 use crate::status_list::StatusLists;
 use crate::store::Store;
 
@@ -56,7 +57,6 @@ pub struct Services {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
-    admin_token_hash: Option<[u8; 32]>,
     rate_limiter: RateLimiter,
     keys: Arc<IssuerKeys>,
     dids: Arc<Dids>,
@@ -75,6 +75,8 @@ pub struct Services {
     issuance: Arc<Issuance>,
     metadata: Arc<Metadata>,
     status_lists: Arc<StatusLists>,
+    admin_tokens: Arc<AdminTokens>,
+    statistics: Arc<Statistics>,
 }
 
 /// What starting produced besides the application.
@@ -266,13 +268,26 @@ impl Sigil {
             configurations: configurations.clone(),
             serialised: Default::default(),
         });
+        let admin_tokens = Arc::new(AdminTokens {
+            store: store.clone(),
+            clock: clock.clone(),
+            rng: rng.clone(),
+            master_key: master_key.clone(),
+            configured: admin_token_hash,
+        });
+        let statistics = Arc::new(Statistics {
+            store: store.clone(),
+            clock: clock.clone(),
+            configurations: configurations.clone(),
+            started_at: clock.now(),
+            failures: Default::default(),
+        });
         Ok(Started {
             sigil: Self {
                 services: Arc::new(Services {
                     store,
                     clock,
                     settings,
-                    admin_token_hash,
                     rate_limiter,
                     keys,
                     dids,
@@ -291,6 +306,8 @@ impl Sigil {
                     issuance,
                     metadata,
                     status_lists,
+                    admin_tokens,
+                    statistics,
                 }),
             },
             initial_admin_token,
@@ -299,12 +316,17 @@ impl Sigil {
 
     /// Accepts or refuses a presented admin bearer token.
     pub async fn authenticate_admin(&self, presented: &str) -> Result<admin_token::Actor, Error> {
-        admin_token::authenticate(
-            self.store.as_ref(),
-            self.admin_token_hash.as_ref(),
-            presented,
-        )
-        .await
+        self.admin_tokens.authenticate(presented).await
+    }
+
+    /// Admin tokens and the portal's sessions.
+    pub fn admin_tokens(&self) -> &AdminTokens {
+        &self.admin_tokens
+    }
+
+    /// Issuance statistics.
+    pub fn statistics(&self) -> &Statistics {
+        &self.statistics
     }
 
     /// Whether the database answers.

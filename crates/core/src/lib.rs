@@ -22,6 +22,7 @@ pub mod page;
 pub mod rate_limit;
 pub mod request_check;
 pub mod settings;
+pub mod statistics;
 pub mod status_list;
 pub mod store;
 pub mod validation;

@@ -12,11 +12,14 @@ pub trait RequestCheck {
 }
 
 mod checks {
+    use sigil_proto::admin::admin_token::AdminTokenRequest;
     use sigil_proto::admin::authentication_provider::AuthenticationProviderRequest;
     use sigil_proto::admin::claim_source::ClaimSourceRequest;
     use sigil_proto::admin::client::ClientRequest;
     use sigil_proto::admin::configuration::ConfigurationRequest;
-    use sigil_proto::admin::credential_configuration::CredentialConfigurationRequest;
+    use sigil_proto::admin::credential_configuration::{
+        ClaimsPreviewRequest, CredentialConfigurationRequest,
+    };
     use sigil_proto::admin::deferred::{DeferredApproval, DeferredRejection};
     use sigil_proto::admin::iaca::{DocumentSignerRequest, IacaRequest, IacaUpdateRequest};
     use sigil_proto::admin::keys::KeyRotationRequest;
@@ -47,6 +50,22 @@ mod checks {
                     self.clone(),
                 ),
             )
+        }
+    }
+
+    impl RequestCheck for ClaimsPreviewRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(
+                crate::catalogue::credential_configuration::parse_for_preview(
+                    self.configuration.clone(),
+                ),
+            )
+        }
+    }
+
+    impl RequestCheck for AdminTokenRequest {
+        fn problems(&self, _: &crate::Sigil) -> Vec<FieldError> {
+            field_errors(crate::catalogue::admin_token::check_name(&self.name))
         }
     }
 

@@ -45,6 +45,30 @@ pub enum Engine {
     Postgres,
 }
 
+/// How far a pre-authorized offer has got, for the management API and the portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferProgressRecord {
+    /// When its code stops being redeemable.
+    pub expires_at: i64,
+    /// When its code was redeemed, if it was.
+    pub consumed_at: Option<i64>,
+    /// Credentials issued from it so far.
+    pub issued: i64,
+}
+
+/// Credentials issued for one configuration in one format on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuanceCount {
+    /// The credential configuration.
+    pub configuration_id: String,
+    /// Its format.
+    pub format: String,
+    /// Days since the Unix epoch (UTC).
+    pub day: i64,
+    /// How many.
+    pub count: i64,
+}
+
 /// An admin API token, stored as its SHA-256 only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminTokenRecord {
@@ -597,6 +621,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn list_admin_tokens(&self) -> Result<Vec<AdminTokenRecord>, StoreError>;
     /// Revokes a token; `false` when no unrevoked token has that id.
     async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError>;
+    /// One admin token by id (revoked ones too).
+    async fn get_admin_token(&self, id: &str) -> Result<Option<AdminTokenRecord>, StoreError>;
+    /// A pre-authorized offer's progress (`None`: unknown, deleted or purged).
+    async fn get_offer_progress(&self, id: &str)
+    -> Result<Option<OfferProgressRecord>, StoreError>;
+    /// Credentials issued at or after `since`, counted per configuration, format and UTC day.
+    async fn issuance_counts(&self, since: i64) -> Result<Vec<IssuanceCount>, StoreError>;
+    /// Pre-authorized offers not redeemed: `(waiting, expired)` at `now` (expired ones count
+    /// until the purge removes them).
+    async fn open_offer_counts(&self, now: i64) -> Result<(i64, i64), StoreError>;
 
     /// The interaction hook, if configured.
     async fn get_interaction_hook(&self) -> Result<Option<InteractionHookRecord>, StoreError>;

@@ -92,6 +92,8 @@ pub(crate) enum Refusal {
         /// Seconds until a request would be allowed.
         retry_after: u64,
     },
+    /// A portal session's changing request without its CSRF token (or with another).
+    CsrfToken,
     /// A handler panicked (a bug; logged with the request id).
     Panicked,
 }
@@ -107,6 +109,7 @@ impl Refusal {
             Refusal::BodyUnreadable | Refusal::BadPath => StatusCode::BAD_REQUEST,
             Refusal::RequestTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Refusal::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::CsrfToken => StatusCode::FORBIDDEN,
             Refusal::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +147,10 @@ impl Refusal {
                 "TooManyRequests",
                 format!("Too many requests; retry after {retry_after} s"),
             ),
+            Refusal::CsrfToken => (
+                "Forbidden",
+                "A request made with a portal session must carry the session's X-CSRF-Token".into(),
+            ),
             Refusal::Panicked => (
                 "InternalServerError",
                 "Internal error; the server log has the details under this response's x-request-id"
@@ -163,7 +170,8 @@ impl Refusal {
             | Refusal::UnsupportedMediaType { .. }
             | Refusal::BodyTimeout
             | Refusal::BodyUnreadable
-            | Refusal::BadPath => "invalid_request",
+            | Refusal::BadPath
+            | Refusal::CsrfToken => "invalid_request",
         }
     }
 

@@ -15,6 +15,7 @@ pub mod form;
 mod health;
 mod jwks;
 mod openapi;
+mod portal;
 mod protocol;
 mod rate_limit;
 
@@ -61,7 +62,7 @@ pub fn public_router(sigil: Sigil, options: &HttpOptions) -> Router {
     finish(public_routes(sigil), options)
 }
 
-/// The management API (`/v1/...` behind the admin bearer token).
+/// The management API (`/v1/...` behind the admin bearer token) and the portal (`/portal/`).
 pub fn admin_router(sigil: Sigil, options: &HttpOptions) -> Router {
     finish(admin_routes(sigil), options)
 }
@@ -93,6 +94,9 @@ fn admin_routes(sigil: Sigil) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // The portal signs in itself (its pages are public; its data comes from the routes
+        // above).
+        .merge(portal::routes())
         .with_state(sigil)
 }
 

@@ -152,6 +152,83 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn get_admin_token(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::AdminTokenRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
+                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(id, name, token_hash, created_at, revoked_at)| {
+                    sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
+                }))
+            }
+
+            async fn get_offer_progress(
+                &self,
+                id: &str,
+            ) -> Result<Option<sigil_core::store::OfferProgressRecord>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (i64, Option<i64>, i64)>(
+                    "SELECT expires_at, consumed_at, \
+                     (SELECT COUNT(*) FROM issued_credentials WHERE offer_id = $1) \
+                     FROM offers WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row.map(|(expires_at, consumed_at, issued)| {
+                    sigil_core::store::OfferProgressRecord { expires_at, consumed_at, issued }
+                }))
+            }
+
+            async fn issuance_counts(
+                &self,
+                since: i64,
+            ) -> Result<Vec<sigil_core::store::IssuanceCount>, StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let rows = $db::query_as::<$dbt, (String, String, i64, i64)>(
+                    "SELECT configuration_id, format, issued_at / 86400 AS day, COUNT(*) \
+                     FROM issued_credentials WHERE issued_at >= $1 \
+                     GROUP BY configuration_id, format, issued_at / 86400 \
+                     ORDER BY day, configuration_id, format",
+                )
+                .bind(since)
+                .fetch_all(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(configuration_id, format, day, count)| {
+                        sigil_core::store::IssuanceCount { configuration_id, format, day, count }
+                    })
+                    .collect())
+            }
+
+            async fn open_offer_counts(&self, now: i64) -> Result<(i64, i64), StoreError> {
+                let guard = self.reader()?;
+                let db = &*guard;
+                let row = $db::query_as::<$dbt, (i64, i64)>(
+                    "SELECT COALESCE(SUM(CASE WHEN expires_at > $1 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN expires_at <= $1 THEN 1 ELSE 0 END), 0) \
+                     FROM offers WHERE consumed_at IS NULL",
+                )
+                .bind(now)
+                .fetch_one(db)
+                .await
+                .map_err($crate::sql::map_err)?;
+                Ok(row)
+            }
+
             async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError> {
                 $crate::sql::writing!(self, |db| {
                     let done = $db::query(

@@ -10,7 +10,8 @@ use sigil_formats::json_ld;
 use sigil_formats::ldp_vc::{self, Suite, Template};
 use sigil_formats::mso_mdoc::{Element, ElementType, Validity, to_cbor};
 use sigil_proto::admin::credential_configuration::{
-    Branding, CredentialConfigurationRequest, CredentialConfigurationResponse, ExpiresIn,
+    Branding, ClaimsPreviewRequest, ClaimsPreviewResponse, CredentialConfigurationRequest,
+    CredentialConfigurationResponse, ExpiresIn,
 };
 use sigil_proto::admin::page::Page;
 
@@ -948,6 +949,25 @@ impl ParsedConfigurations {
     }
 }
 
+/// Validates a configuration as on create, for a preview: problems name their fields under
+/// `configuration.` (where the preview request holds it).
+pub fn parse_for_preview(
+    request: CredentialConfigurationRequest,
+) -> Result<CredentialConfiguration, Error> {
+    CredentialConfiguration::parse(String::new(), request).map_err(|e| match e {
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.param = format!("configuration.{}", f.param);
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    })
+}
+
 impl CredentialConfigurations {
     /// `POST /v1/openid/credential-configurations`.
     pub async fn create_credential_configuration(
@@ -963,6 +983,28 @@ impl CredentialConfigurations {
             .await
             .map_err(|e| scope_conflict(e, &config.scope))?;
         Ok(config.to_response())
+    }
+
+    /// `POST /v1/openid/credential-configurations/preview`: the claims a configuration (validated
+    /// as on create, nothing stored) would give a sample user, through the issuance path's own
+    /// mapping. Validation problems name their fields under `configuration.`.
+    pub fn preview_claims(
+        &self,
+        request: ClaimsPreviewRequest,
+    ) -> Result<ClaimsPreviewResponse, Error> {
+        let config = parse_for_preview(request.configuration)?;
+        Ok(match config.map_claims(&Value::Object(request.user)) {
+            Ok(claims) => ClaimsPreviewResponse {
+                issuable: true,
+                claims: Some(claims),
+                message: None,
+            },
+            Err(e) => ClaimsPreviewResponse {
+                issuable: false,
+                claims: None,
+                message: Some(e.to_string()),
+            },
+        })
     }
 
     /// Whether claims source `id` exists (read through the stored documents, so this service

@@ -9,7 +9,8 @@ use sigil_crypto::MasterKey;
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
 use sigil_proto::admin::offer::{
-    OfferExpiresIn, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
+    OfferExpiresIn, OfferState, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
+    PreAuthorizedOfferStatus,
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
 use sigil_proto::secret::Secret;
@@ -371,6 +372,32 @@ impl Offers {
         } else {
             Err(Error::NotFound(Resource::Offer))
         }
+    }
+
+    /// `GET /v1/openid/offers/pre-authorized/{id}`: where the offer stands (an expired offer is
+    /// known until the purge removes it, then 404 like a deleted one).
+    pub async fn pre_authorized_offer_status(
+        &self,
+        id: &str,
+    ) -> Result<PreAuthorizedOfferStatus, Error> {
+        let progress = match is_id(id) {
+            true => self.store.get_offer_progress(id).await?,
+            false => None,
+        };
+        let progress = progress.ok_or(Error::NotFound(Resource::Offer))?;
+        let state = match (progress.issued, progress.consumed_at) {
+            (1.., _) => OfferState::CredentialIssued,
+            (_, Some(_)) => OfferState::Redeemed,
+            (_, None) if progress.expires_at <= self.clock.now() => OfferState::Expired,
+            (_, None) => OfferState::Waiting,
+        };
+        Ok(PreAuthorizedOfferStatus {
+            id: id.to_string(),
+            state,
+            expires_at: timestamp(progress.expires_at),
+            redeemed_at: progress.consumed_at.map(timestamp),
+            credentials_issued: progress.issued,
+        })
     }
 
     /// `GET /v1/openid/offers/{reference}`: a by-reference offer, while it can still be redeemed.

@@ -2,12 +2,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use sigil_core::Sigil;
 use sigil_core::page::PageRequest;
 use sigil_proto::admin::credential_configuration::{
-    CredentialConfigurationRequest, CredentialConfigurationResponse,
+    ClaimsPreviewRequest, ClaimsPreviewResponse, CredentialConfigurationRequest,
+    CredentialConfigurationResponse,
 };
 use sigil_proto::admin::page::{Page, PageQuery};
 use sigil_proto::error::ErrorResponse;
@@ -23,6 +24,10 @@ pub(crate) fn routes() -> Router<Sigil> {
         .route(
             COLLECTION,
             get(list_credential_configurations).post(create_credential_configuration),
+        )
+        .route(
+            "/v1/openid/credential-configurations/preview",
+            post(preview_claims),
         )
         .route(
             ITEM,
@@ -134,4 +139,21 @@ pub(crate) async fn delete_credential_configuration(
         .delete_credential_configuration(&id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Previews the claims a configuration (validated as on create; nothing is stored) would put in
+/// a credential for a sample user object, or why no credential could be issued (seed 004).
+#[utoipa::path(post, path = "/v1/openid/credential-configurations/preview", tag = "credential-configurations",
+    security(("adminToken" = [])),
+    request_body = ClaimsPreviewRequest,
+    responses((status = 200, body = ClaimsPreviewResponse),
+              (status = 400, description = "Validation error (fields under `configuration.`)", body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn preview_claims(
+    State(sigil): State<Sigil>,
+    AdminJson(request): AdminJson<ClaimsPreviewRequest>,
+) -> Result<Json<ClaimsPreviewResponse>, ApiError> {
+    Ok(Json(
+        sigil.credential_configurations().preview_claims(request)?,
+    ))
 }

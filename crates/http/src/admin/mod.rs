@@ -86,6 +86,7 @@ macro_rules! crud {
     };
 }
 
+mod admin_token;
 mod authorization;
 mod configuration;
 mod credential_configuration;
@@ -94,11 +95,13 @@ mod deferred;
 mod iaca;
 mod keys;
 mod offer;
+mod statistics;
 mod user;
 
 use axum::Router;
 use sigil_core::Sigil;
 
+pub(crate) use admin_token::*;
 pub(crate) use authorization::*;
 pub(crate) use configuration::*;
 pub(crate) use credential_configuration::*;
@@ -107,10 +110,12 @@ pub(crate) use deferred::*;
 pub(crate) use iaca::*;
 pub(crate) use keys::*;
 pub(crate) use offer::*;
+pub(crate) use statistics::*;
 pub(crate) use user::*;
 
 pub(crate) fn routes() -> Router<Sigil> {
     Router::new()
+        .merge(admin_token::routes())
         .merge(authorization::routes())
         .merge(configuration::routes())
         .merge(credential_configuration::routes())
@@ -119,5 +124,6 @@ pub(crate) fn routes() -> Router<Sigil> {
         .merge(iaca::routes())
         .merge(keys::routes())
         .merge(offer::routes())
+        .merge(statistics::routes())
         .merge(user::routes())
 }

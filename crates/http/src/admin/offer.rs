@@ -1,11 +1,13 @@
-//! `POST /v1/openid/offers/pre-authorized`, `DELETE /v1/openid/offers/pre-authorized/{id}`.
+//! `POST /v1/openid/offers/pre-authorized`, `GET/DELETE /v1/openid/offers/pre-authorized/{id}`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use sigil_core::Sigil;
-use sigil_proto::admin::offer::{PreAuthorizedOfferRequest, PreAuthorizedOfferResponse};
+use sigil_proto::admin::offer::{
+    PreAuthorizedOfferRequest, PreAuthorizedOfferResponse, PreAuthorizedOfferStatus,
+};
 use sigil_proto::error::ErrorResponse;
 
 use crate::error::ApiError;
@@ -19,7 +21,7 @@ pub(crate) fn routes() -> Router<Sigil> {
         )
         .route(
             "/v1/openid/offers/pre-authorized/{id}",
-            delete(delete_pre_authorized_offer),
+            get(get_pre_authorized_offer_status).delete(delete_pre_authorized_offer),
         )
 }
 
@@ -53,4 +55,19 @@ pub(crate) async fn delete_pre_authorized_offer(
 ) -> Result<StatusCode, ApiError> {
     sigil.offers().delete_pre_authorized_offer(&id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Where a pre-authorized offer stands: `waiting`, `redeemed` (a wallet has its token),
+/// `credential_issued` or `expired`.
+#[utoipa::path(get, path = "/v1/openid/offers/pre-authorized/{id}", tag = "offers",
+    security(("adminToken" = [])),
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 200, body = PreAuthorizedOfferStatus),
+              (status = 404, description = "Unknown, deleted or purged", body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn get_pre_authorized_offer_status(
+    State(sigil): State<Sigil>,
+    AdminPath(id): AdminPath,
+) -> Result<Json<PreAuthorizedOfferStatus>, ApiError> {
+    Ok(Json(sigil.offers().pre_authorized_offer_status(&id).await?))
 }

@@ -19,7 +19,7 @@ mod requests;
 #[openapi(
     info(
         title = "Sigil management API",
-        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, the authentication provider, claims sources, wallet clients, credential configurations, users and credential offers. Every /v1 management route takes `Authorization: Bearer <admin token>`. Errors are `{code, message, details[]}`.",
+        description = "Configure Sigil, the OpenID4VCI credential issuer: the interaction hook, the authentication provider, claims sources, wallet clients, credential configurations, users and credential offers. Every /v1 management route takes `Authorization: Bearer <admin token>` (or the portal's session cookie, with `X-CSRF-Token` on every change). Errors are `{code, message, details[]}`.",
         license(name = "Apache-2.0")
     ),
     paths(
@@ -81,6 +81,12 @@ mod requests;
         admin::reject_deferred_issuance,
         admin::list_keys,
         admin::rotate_keys,
+        admin::list_admin_tokens,
+        admin::create_admin_token,
+        admin::revoke_admin_token,
+        admin::get_statistics,
+        admin::get_pre_authorized_offer_status,
+        admin::preview_claims,
     ),
     modifiers(&AdminToken)
 )]
@@ -252,6 +258,12 @@ fn add_edge_responses(document: &mut Value) {
                     "429",
                     "Too many failed admin authentications from this address",
                 );
+                if method != "get" && method != "head" {
+                    add(
+                        "403",
+                        "Made with a portal session cookie but without the session's X-CSRF-Token",
+                    );
+                }
             }
         }
     }

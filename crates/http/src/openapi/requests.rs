@@ -137,6 +137,20 @@ pub(super) fn components() -> Vec<(&'static str, Value)> {
         ("DocumentSignerRequest", object(json!({}), &[])),
         ("KeyRotationRequest", key_rotation()),
         ("CredentialConfigurationRequest", credential_configuration()),
+        (
+            "ClaimsPreviewRequest",
+            object(
+                json!({
+                    "configuration": component("CredentialConfigurationRequest"),
+                    "user": component("JsonObject"),
+                }),
+                &["configuration", "user"],
+            ),
+        ),
+        (
+            "AdminTokenRequest",
+            object(json!({"name": text(128)}), &["name"]),
+        ),
     ]
     .into_iter()
     .chain(iso_mdl_mappings())
@@ -201,6 +215,12 @@ pub(super) fn bodies() -> Vec<(&'static str, &'static str, &'static str)> {
         ("post", "/v1/keys/rotate", "KeyRotationRequest"),
         (
             "post",
+            "/v1/openid/credential-configurations/preview",
+            "ClaimsPreviewRequest",
+        ),
+        ("post", "/v1/admin-tokens", "AdminTokenRequest"),
+        (
+            "post",
             "/v1/credentials/{id}/status",
             "CredentialStatusRequest",
         ),
@@ -224,6 +244,7 @@ pub(super) fn query_parameter(name: &str) -> Option<Value> {
         "cursor" => id(),
         "authenticationProviderUrl" => http_url(),
         "subjectId" => text(1024),
+        "days" => integer(1, i64::from(sigil_core::statistics::MAX_DAYS)),
         _ => return None,
     })
 }

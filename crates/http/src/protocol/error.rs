@@ -31,6 +31,10 @@ impl From<Refusal> for OAuthError {
     }
 }
 
+/// The OAuth error code of a refused protocol request, left on the response for the statistics.
+#[derive(Debug, Clone)]
+pub(crate) struct FailureCode(pub String);
+
 fn respond(status: StatusCode, code: &str, description: String) -> Response {
     let mut response = (
         status,
@@ -38,6 +42,9 @@ fn respond(status: StatusCode, code: &str, description: String) -> Response {
         Json(OAuthErrorResponse::new(code, &description)),
     )
         .into_response();
+    response
+        .extensions_mut()
+        .insert(FailureCode(code.to_string()));
     if status == StatusCode::UNAUTHORIZED {
         // RFC 6750 §3: the challenge names the scheme and the error; RFC 6749 §5.2: client
         // authentication failures challenge with the scheme the client may use (Basic).

@@ -45,6 +45,20 @@ pub(crate) fn routes(sigil: Sigil) -> Router<Sigil> {
         .merge(offer::routes())
         .merge(status_list::routes())
         .merge(dpop)
+        .route_layer(axum::middleware::from_fn_with_state(sigil, count_failures))
+}
+
+/// Counts each refused protocol request by its OAuth error code (`GET /v1/statistics`).
+async fn count_failures(
+    axum::extract::State(sigil): axum::extract::State<Sigil>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if let Some(error::FailureCode(code)) = response.extensions().get::<error::FailureCode>() {
+        sigil.statistics().record_failure(code);
+    }
+    response
 }
 
 pub(crate) use crate::edge::no_store;

@@ -219,3 +219,28 @@ pub struct CredentialConfigurationResponse {
     /// The OAuth scope wallets use to request this credential.
     pub scope: String,
 }
+
+/// A configuration (as it would be created) and a sample user object, for a preview of the
+/// claims the configuration would put in that user's credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimsPreviewRequest {
+    /// The configuration, validated exactly as on create.
+    pub configuration: CredentialConfigurationRequest,
+    /// A user object (`{"authenticationProvider": {...}, "claims": {...}}`, seed 004).
+    pub user: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a credential for the sample user would hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimsPreviewResponse {
+    /// Whether a credential could be issued (false when a required claim fails to map).
+    pub issuable: bool,
+    /// The claims (mso_mdoc: per namespace), when issuable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Why not, when not issuable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}

@@ -1,5 +1,6 @@
 //! Management API bodies (`/v1/...`, admin bearer token).
 
+pub mod admin_token;
 pub mod authentication_provider;
 pub mod claim_source;
 pub mod client;
@@ -10,4 +11,5 @@ pub mod iaca;
 pub mod keys;
 pub mod offer;
 pub mod page;
+pub mod statistics;
 pub mod user;

@@ -68,6 +68,37 @@ pub struct PreAuthorizedOfferResponse {
     pub transaction_code: Option<serde_json::Value>,
 }
 
+/// Where a pre-authorized offer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferState {
+    /// Its code has not been redeemed and still can be.
+    Waiting,
+    /// A wallet redeemed its code; no credential yet.
+    Redeemed,
+    /// At least one credential was issued from it.
+    CredentialIssued,
+    /// It expired unredeemed.
+    Expired,
+}
+
+/// A pre-authorized offer's progress (`GET /v1/openid/offers/pre-authorized/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreAuthorizedOfferStatus {
+    /// The offer id.
+    pub id: String,
+    /// Where it stands.
+    pub state: OfferState,
+    /// When its code stops being redeemable (RFC 3339).
+    pub expires_at: String,
+    /// When its code was redeemed (RFC 3339), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<String>,
+    /// Credentials issued from it.
+    pub credentials_issued: i64,
+}
+
 /// An authorization-code credential offer to create (`POST /v1/openid/offers`): the wallet logs
 /// the user in at the authentication provider; `issuer_state` ties the login to this offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

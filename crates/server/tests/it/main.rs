@@ -29,6 +29,7 @@ mod ldp_vc;
 mod mdoc;
 mod openapi;
 mod persistence;
+mod portal;
 mod rate_limits;
 mod status_lists;
 mod users;

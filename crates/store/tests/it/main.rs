@@ -60,6 +60,7 @@ on_both_engines!(
     text_the_database_cannot_store_is_a_refusal,
     status_positions_are_reserved_once_and_a_full_list_makes_way,
     status_changes_are_recorded_and_revocation_is_final,
+    issuance_is_counted_per_configuration_format_and_day,
 );
 
 /// Each node adds its hits in one statement and reads back every node's total; concurrent
@@ -244,8 +245,22 @@ async fn admin_tokens_are_found_by_hash_until_revoked(store: Arc<dyn Store>) {
         store.find_admin_token_by_hash(&[9; 32]).await.unwrap(),
         None
     );
+    assert_eq!(
+        store.get_admin_token("b").await.unwrap(),
+        Some(token("b", 2))
+    );
     assert!(store.revoke_admin_token("a", 200).await.unwrap());
     assert!(!store.revoke_admin_token("a", 201).await.unwrap());
+    // By id, a revoked token is still found, with its revocation time (the portal's sessions
+    // check it).
+    assert_eq!(
+        store
+            .get_admin_token("a")
+            .await
+            .unwrap()
+            .map(|t| t.revoked_at),
+        Some(Some(200))
+    );
     assert!(!store.revoke_admin_token("nope", 201).await.unwrap());
     assert_eq!(
         store.find_admin_token_by_hash(&[1; 32]).await.unwrap(),
@@ -1422,4 +1437,49 @@ fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// The counts the statistics read: per configuration, format and UTC day, from `since` on; and
+/// the lookups the portal makes by id.
+async fn issuance_is_counted_per_configuration_format_and_day(store: Arc<dyn Store>) {
+    use sigil_core::store::IssuanceCount;
+    let at = |id: &str, config: &str, format: &str, issued_at: i64, token: u8| {
+        let mut r = issued(id, token, &format!("n-{id}"));
+        r.configuration_id = config.into();
+        r.format = format.into();
+        r.issued_at = issued_at;
+        r
+    };
+    let day = 86_400;
+    store
+        .insert_issued_credentials(
+            &[
+                at("a", "c1", "dc+sd-jwt", 10 * day + 5, 1),
+                at("b", "c1", "dc+sd-jwt", 10 * day + 80_000, 1),
+                at("c", "c1", "dc+sd-jwt", 11 * day, 1),
+                at("d", "c2", "mso_mdoc", 11 * day + 1, 1),
+                at("e", "c2", "mso_mdoc", 9 * day, 1),
+            ],
+            &[spent(40, 100 * day)],
+        )
+        .await
+        .unwrap();
+    let count = |configuration_id: &str, format: &str, day: i64, count: i64| IssuanceCount {
+        configuration_id: configuration_id.into(),
+        format: format.into(),
+        day,
+        count,
+    };
+    assert_eq!(
+        store.issuance_counts(10 * day).await.unwrap(),
+        vec![
+            count("c1", "dc+sd-jwt", 10, 2),
+            count("c1", "dc+sd-jwt", 11, 1),
+            count("c2", "mso_mdoc", 11, 1),
+        ]
+    );
+    assert_eq!(store.issuance_counts(12 * day).await.unwrap(), vec![]);
+    assert_eq!(store.open_offer_counts(0).await.unwrap(), (0, 0));
+    assert_eq!(store.get_offer_progress("none").await.unwrap(), None);
+    assert_eq!(store.get_admin_token("none").await.unwrap(), None);
 }
