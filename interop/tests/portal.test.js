@@ -21,6 +21,7 @@ import { PNG } from 'pngjs'
 import { getListFromStatusListJWT, getStatusListFromJWT } from '@sd-jwt/jwt-status-list'
 import { ADMIN_TOKEN, SIGIL_URL, admin, newHolderKey } from '../lib/sigil.js'
 import { obtainWithWalletA } from '../lib/wallet-a.js'
+import { startClaimsSource } from '../lib/journey.js'
 import { INVALID, SUSPENDED, VALID, fetchStatusListJwt } from '../lib/status.js'
 
 const require = createRequire(import.meta.url)
@@ -96,16 +97,12 @@ async function fillRows (rows) {
 }
 
 async function previewText () {
+  // The preview follows the form after a short pause; it is aria-busy until it has answered for
+  // the latest change.
   const preview = page.getByTestId('claims-preview')
-  // The preview follows the form after a short pause; wait until it stops changing.
-  let last = null
-  for (let i = 0; i < 40; i++) {
-    await page.waitForTimeout(150)
-    const now = await preview.textContent()
-    if (now === last && now !== '') return now
-    last = now
-  }
-  return last
+  await page.waitForTimeout(50)
+  await page.locator('[data-testid="claims-preview"]:not([aria-busy])').waitFor()
+  return preview.textContent()
 }
 
 describe('portal in headless Chromium', { timeout: 240_000 }, () => {
@@ -289,6 +286,115 @@ describe('portal in headless Chromium', { timeout: 240_000 }, () => {
     // A forged cookie is no session.
     const forged = await fetch(`${SIGIL_URL}/v1/users`, { headers: { cookie: 'sigil_session=YWRtaW4tdG9rZW46Y29uZmlndXJlZA.9999999999.AAAA.AAAA' } })
     assert.equal(forged.status, 401)
+  })
+
+  test('a claims source made through the form answers its test with a sample user', async () => {
+    const source = await startClaimsSource()
+    try {
+      await go('#/claim-sources/new', 'New: claims sources')
+      await page.getByLabel('Name', { exact: true }).fill(`Student registry ${TAG}`)
+      await page.getByLabel('URL (https)').fill(source.claimsUrl)
+      await page.getByLabel('Method').selectOption('GET')
+      await page.getByLabel('Request parameters (JSON)').fill(JSON.stringify({ email: { mapFrom: 'claims.email' } }))
+      await page.getByLabel('Authorization (JSON)').fill(JSON.stringify({ type: 'api-key', value: source.apiKey }))
+      await page.getByRole('button', { name: 'Create' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Claims sources' }).waitFor()
+      await page.getByRole('link', { name: `Edit Student registry ${TAG}` }).click()
+      await page.getByRole('heading', { level: 1, name: `Student registry ${TAG}` }).waitFor()
+      const claims = page.getByLabel('The user\'s claims (JSON)')
+      await claims.fill(JSON.stringify({ email: 'ada@example.com' }))
+      await page.getByRole('button', { name: 'Ask the source' }).click()
+      const result = page.getByTestId('source-test')
+      await result.filter({ hasText: 'S-1001' }).waitFor()
+      assert.match(await result.textContent(), /answered/)
+      assert.equal(source.requests.at(-1).query.email, 'ada@example.com', 'the source was asked with the sample claims')
+      assert.equal(source.requests.at(-1).headers['x-api-key'], source.apiKey)
+      await axeCheck('a claims source with its test')
+      await shot('claims-source-test')
+      // A user the source does not know: the source's 404 is the outcome, not an error.
+      await claims.fill(JSON.stringify({ email: 'nobody@example.com' }))
+      await page.getByRole('button', { name: 'Ask the source' }).click()
+      await result.filter({ hasText: 'failed' }).waitFor()
+      assert.match(await result.textContent(), /HTTP 404/)
+    } finally {
+      await source.close()
+    }
+  })
+
+  test('an mso_mdoc configuration through the forms: rows per namespace, typed', async () => {
+    await go('#/configurations/new', 'New credential configuration')
+    await page.getByLabel('Name', { exact: true }).fill(`Portal membership ${TAG}`)
+    await page.getByLabel('Format').selectOption('mso_mdoc')
+    await page.getByLabel('Document type (doctype)').fill(`org.example.membership.${TAG}`)
+    const table = page.locator('table.rows tbody')
+    await table.locator('tr.mapping').first().getByRole('button', { name: 'Remove this claim' }).click()
+    const rows = [
+      { name: 'member_name', mapFrom: 'claims.name', required: true, type: 'string' },
+      { name: 'member_since', mapFrom: 'claims.since', type: 'date' },
+      { name: 'level', defaultValue: '"gold"' },
+    ]
+    for (const r of rows) {
+      await page.getByRole('button', { name: 'Add a claim' }).click()
+      const row = table.locator('tr.mapping').last()
+      await row.getByLabel('Namespace').fill('org.example.membership')
+      await row.getByLabel('Claim name').fill(r.name)
+      await row.getByLabel('Map from').fill(r.mapFrom || '')
+      await row.getByLabel('Required').setChecked(!!r.required)
+      await row.getByLabel('Default value (JSON)').fill(r.defaultValue || '')
+      if (r.type) await row.getByLabel('Type').selectOption(r.type)
+    }
+    await page.getByLabel('Sample user object (JSON)').fill(JSON.stringify({ claims: { name: 'Ada', since: '2020-01-02' } }))
+    assert.deepEqual(JSON.parse(await previewText()), { 'org.example.membership': { member_name: 'Ada', member_since: '2020-01-02', level: 'gold' } })
+    await page.getByRole('button', { name: 'Create configuration' }).click()
+    await page.getByRole('heading', { level: 1, name: `Portal membership ${TAG}` }).waitFor()
+    const id = decodeURIComponent(page.url().split('#/configurations/')[1])
+    const stored = await admin('GET', `/v1/openid/credential-configurations/${id}`)
+    assert.deepEqual(stored.body.claimMappings, {
+      'org.example.membership': {
+        member_name: { mapFrom: 'claims.name', required: true, type: 'string' },
+        member_since: { mapFrom: 'claims.since', type: 'date' },
+        level: { defaultValue: 'gold' },
+      },
+    })
+  })
+
+  test('secrets are shown once: a wallet client\'s, the interaction hook\'s and its rotation', async () => {
+    await go('#/clients/new', 'New: wallet clients')
+    await page.getByLabel('Name', { exact: true }).fill(`Portal wallet ${TAG}`)
+    await page.getByLabel('Redirect URIs').fill('https://wallet.example.com/callback')
+    await page.getByLabel('Token endpoint authentication').selectOption('client_secret_basic')
+    await page.getByRole('button', { name: 'Create' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Wallet clients' }).waitFor()
+    const secret = (await page.getByTestId('secret').textContent()).trim()
+    assert.ok(secret.length >= 32, secret)
+    const listed = await admin('GET', '/v1/openid/clients?limit=1000')
+    const client = listed.body.data.find(c => c.name === `Portal wallet ${TAG}`)
+    assert.ok(client && client.secret !== secret, 'the API does not show the secret again')
+    await go('#/home', 'Home')
+    await go('#/clients', 'Wallet clients')
+    assert.equal(await page.getByTestId('secret').count(), 0, 'shown once')
+
+    const before = await admin('GET', '/v1/openid/configuration')
+    await go('#/hook', 'Interaction hook')
+    await page.getByLabel('Hook URL (https)').fill('https://hook.example.com/interaction')
+    await page.getByLabel('Claims the hook may set').fill('student_id')
+    await page.getByRole('button', { name: 'Save' }).click()
+    let first
+    if (before.body.interactionHook) {
+      await page.getByText('Saved.').waitFor()
+    } else {
+      first = (await page.getByTestId('secret').textContent()).trim()
+      assert.match(first, /^[A-Za-z0-9+/]+=*$/)
+    }
+    await page.getByRole('button', { name: 'Rotate the secret' }).click()
+    const rotated = (await page.getByTestId('secret').filter({ hasNotText: first ?? '\u0000' }).textContent()).trim()
+    const after = await admin('GET', '/v1/openid/configuration')
+    assert.equal(after.body.interactionHook.secret, rotated, 'the secret shown is the one in force')
+    if (before.body.interactionHook) {
+      // Leave the suite's hook as it was.
+      const { url, claims, sessionTimeoutInSec, disabled } = before.body.interactionHook
+      await admin('PUT', '/v1/openid/configuration', { interactionHook: { url, claims, sessionTimeoutInSec, disabled } })
+    }
   })
 
   test('every page: axe-core finds no serious or critical violation; screenshots', async () => {

@@ -15,6 +15,8 @@ const SEED_USER = {
 
 let csrf = null
 let stopPolling = []
+// A message for the next page drawn (a secret shown once after a save that changes page).
+let pendingNotice = null
 
 // ---------------------------------------------------------------- DOM and API helpers
 
@@ -61,7 +63,9 @@ function page (title, ...children) {
   stopPolling = []
   document.title = `${title} · Sigil portal`
   const m = main()
-  m.replaceChildren(h('h1', {}, title), ...children.filter(c => c !== null && c !== undefined && c !== false))
+  const notice = pendingNotice
+  pendingNotice = null
+  m.replaceChildren(h('h1', {}, title), ...[notice, ...children].filter(c => c !== null && c !== undefined && c !== false))
   m.focus({ preventScroll: true })
 }
 
@@ -460,7 +464,8 @@ function configurationEditor (existing) {
       tr.bind()
       const r = tr.read()
       if (!r.name) continue
-      if (isMdoc) setPath(out.claimMappings, r.namespace, { ...(out.claimMappings[r.namespace] || {}), [r.name]: r.mapping })
+      // Namespaces hold dots (org.iso.18013.5.1): one key, not a path.
+      if (isMdoc) out.claimMappings[r.namespace] = { ...(out.claimMappings[r.namespace] || {}), [r.name]: r.mapping }
       else out.claimMappings[r.name] = r.mapping
     }
     return out
@@ -481,7 +486,16 @@ function configurationEditor (existing) {
       if (touched) showErrors(form, r.body, 'configuration.')
     }
   }
-  function changed () { touched = true; clearTimeout(timer); timer = setTimeout(refreshPreview, 250) }
+  // aria-busy until the preview answers for the latest change (assistive technology and the
+  // tests wait for it).
+  let pending = 0
+  function changed () {
+    touched = true
+    preview.setAttribute('aria-busy', 'true')
+    clearTimeout(timer)
+    const mine = ++pending
+    timer = setTimeout(async () => { await refreshPreview(); if (mine === pending) preview.removeAttribute('aria-busy') }, 250)
+  }
   form.addEventListener('input', changed)
   form.addEventListener('change', () => { setFormat(); changed() })
   form.addEventListener('submit', async (e) => {
@@ -702,6 +716,7 @@ const RESOURCES = {
       { name: 'authorization', label: 'Authorization (JSON)', type: 'json', hint: '{"type": "api-key", "value": "…"}' },
     ],
     columns: ['Name', 'URL', 'Method'], row: c => [c.name, c.url, c.requestMethod],
+    extra: claimSourceTest,
   },
   clients: {
     title: 'Wallet clients', path: '/v1/openid/clients', label: c => c.name,
@@ -724,10 +739,13 @@ function resourcePage (kind) {
       const form = specForm({
         specs: spec.specs, values: existing || {}, submitLabel: existing ? 'Save changes' : 'Create',
         submit: b => existing ? api('PUT', `${spec.path}/${existing.id}`, b) : api('POST', spec.path, b),
-        done: saved => { location.hash = `#/${kind}`; if (saved.secret) setTimeout(() => main().prepend(oneTimeSecret('Client secret', saved.secret)), 100) },
+        done: saved => {
+          if (saved.secret) pendingNotice = oneTimeSecret('Client secret', saved.secret)
+          location.hash = `#/${kind}`
+        },
       })
       const del = existing ? h('button', { type: 'button', class: 'danger', onclick: async () => { if (!confirm('Delete?')) return; const r = await api('DELETE', `${spec.path}/${existing.id}`); if (r.ok) location.hash = `#/${kind}`; else showErrors(form, r.body) } }, 'Delete') : null
-      return page(existing ? spec.label(existing) : `New: ${spec.title.toLowerCase()}`, form, del)
+      return page(existing ? spec.label(existing) : `New: ${spec.title.toLowerCase()}`, form, del, existing && spec.extra ? spec.extra(existing) : null)
     }
     const r = await api('GET', `${spec.path}?limit=1000`)
     page(spec.title, h('p', {}, spec.intro), h('div', { class: 'actions' }, h('a', { class: 'button', href: `#/${kind}/new` }, 'Add')),
@@ -735,11 +753,34 @@ function resourcePage (kind) {
   }
 }
 
+/** Asks a claims source for a sample user's claims, as an issuance would. */
+function claimSourceTest (source) {
+  const claims = h('textarea', { rows: 5 })
+  claims.value = JSON.stringify(SEED_USER.claims, null, 2)
+  const result = h('div', { 'aria-live': 'polite', 'data-testid': 'source-test' })
+  const form = h('form', { class: 'panel', novalidate: true }, h('div', { class: 'alert', role: 'alert' }),
+    h('h2', {}, 'Test with a sample user'),
+    field('claims', 'The user\'s claims (JSON)', claims, 'Sent as an issuance would send them (claims.* parameters read them).'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Ask the source')), result)
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    let body
+    try { body = { claims: JSON.parse(claims.value) } } catch { return showErrors(form, { message: 'Validation Error', details: [{ param: 'claims', msg: 'must be a JSON object' }] }) }
+    result.replaceChildren('Asking…')
+    const r = await api('POST', `/v1/claim-sources/${encodeURIComponent(source.id)}/test`, body)
+    if (!r.ok) { result.replaceChildren(); return showErrors(form, r.body) }
+    clearErrors(form)
+    result.replaceChildren(h('p', {}, 'Outcome: ', h('span', { class: `badge ${{ answered: 'valid', deferred: 'waiting', failed: 'revoked' }[r.body.outcome]}` }, r.body.outcome), r.body.message ? ` — ${r.body.message}` : ''),
+      r.body.claims ? h('pre', {}, JSON.stringify(r.body.claims, null, 2)) : null)
+  })
+  return form
+}
+
 // ---------------------------------------------------------------- interaction hook
 
 async function hook () {
   const r = await api('GET', '/v1/openid/configuration')
-  const current = r.body.interactionHook || {}
+  let current = r.body.interactionHook || {}
   const shown = h('div', {})
   const form = specForm({
     specs: [
@@ -751,7 +792,11 @@ async function hook () {
     values: { interactionHook: current },
     submitLabel: 'Save',
     submit: b => api('PUT', '/v1/openid/configuration', b),
-    done: saved => { shown.replaceChildren(current.url ? h('p', { class: 'notice', role: 'status' }, 'Saved.') : oneTimeSecret('Hook secret (HS256, base64)', saved.interactionHook?.secret || '')) },
+    done: saved => {
+      shown.replaceChildren(current.url ? h('p', { class: 'notice', role: 'status' }, 'Saved.') : oneTimeSecret('Hook secret (HS256, base64)', saved.interactionHook?.secret || ''))
+      current = saved.interactionHook || {}
+      rotate.disabled = !current.url
+    },
   })
   const rotate = h('button', { type: 'button', class: 'secondary', disabled: !current.url }, 'Rotate the secret')
   rotate.addEventListener('click', async () => {

@@ -171,11 +171,11 @@ impl WalletClient {
         }
         for (i, uri) in request.redirect_uris.iter().enumerate() {
             let param = format!("redirectUris.{i}");
-            if uri.len() > 2048 {
+            if uri.chars().count() > 2048 {
                 p.body(
                     param,
                     "must be at most 2048 characters",
-                    Value::from(uri.len()),
+                    Value::from(uri.chars().count()),
                 );
             } else if let Err(why) = check_redirect_uri(uri, application_type) {
                 p.body(param, why, Value::from(uri.clone()));

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use sigil_crypto::SecureRandom;
 use sigil_crypto::b64;
 use sigil_proto::admin::claim_source::{
-    ClaimSourceAuthorization, ClaimSourceRequest, ClaimSourceResponse, RequestParameter,
+    ClaimSourceAuthorization, ClaimSourceOutcome, ClaimSourceRequest, ClaimSourceResponse,
+    ClaimSourceTestResponse, RequestParameter,
 };
 use sigil_proto::admin::page::Page;
 use url::Url;
@@ -199,11 +200,13 @@ fn to_response(source: &ClaimSource) -> ClaimSourceResponse {
     }
 }
 
+const NOT_ISSUED: &str = "; no credential was issued";
+
 fn failed(source: &ClaimSource, why: impl std::fmt::Display) -> Error {
     Error::protocol(
         ProtocolError::UpstreamFailure,
         format!(
-            "the claims source {:?} failed: {why}; no credential was issued",
+            "the claims source {:?} failed: {why}{NOT_ISSUED}",
             source.name
         ),
     )
@@ -417,15 +420,55 @@ impl ClaimSources {
             }
             Err(e) => return Err(e),
         };
-        let source = self.load_claim_source(&record)?;
-        let authorization = self.claim_source_secret(&record)?;
+        let configuration = serde_json::to_value(config.to_response())
+            .map_err(|e| StoreError::Corrupt(format!("configuration {}: {e}", config.id)))?;
+        self.query(&record, claims, configuration).await
+    }
+
+    /// `POST /v1/claim-sources/{id}/test`: asks the source as an issuance for a user with
+    /// `claims` would (with no credential configuration: `credentialConfiguration.*` parameters
+    /// find nothing) and reports what it answered. The source's failure is an answer here, not an
+    /// error of this request.
+    pub async fn test_claim_source(
+        &self,
+        id: &str,
+        claims: &Map<String, Value>,
+    ) -> Result<ClaimSourceTestResponse, Error> {
+        let record = self
+            .documents
+            .document(DocumentKind::ClaimSource, Resource::ClaimSource, id)
+            .await?;
+        Ok(match self.query(&record, claims, Value::Null).await {
+            Ok(Some(claims)) => ClaimSourceTestResponse {
+                outcome: ClaimSourceOutcome::Answered,
+                claims: Some(claims),
+                message: None,
+            },
+            Ok(None) => ClaimSourceTestResponse {
+                outcome: ClaimSourceOutcome::Deferred,
+                claims: None,
+                message: Some("it answered 202 Accepted: an issuance would be deferred".into()),
+            },
+            Err(Error::Protocol { description, .. }) => ClaimSourceTestResponse {
+                outcome: ClaimSourceOutcome::Failed,
+                claims: None,
+                message: Some(description.trim_end_matches(NOT_ISSUED).to_string()),
+            },
+            Err(e) => return Err(e),
+        })
+    }
+
+    async fn query(
+        &self,
+        record: &DocumentRecord,
+        claims: &Map<String, Value>,
+        configuration: Value,
+    ) -> Result<Option<Map<String, Value>>, Error> {
+        let source = self.load_claim_source(record)?;
+        let authorization = self.claim_source_secret(record)?;
         let mut root = Map::new();
         root.insert("claims".into(), Value::Object(claims.clone()));
-        root.insert(
-            "credentialConfiguration".into(),
-            serde_json::to_value(config.to_response())
-                .map_err(|e| StoreError::Corrupt(format!("configuration {}: {e}", config.id)))?,
-        );
+        root.insert("credentialConfiguration".into(), configuration);
         let root = Value::Object(root);
         let mut params = Map::new();
         for (name, p) in &source.request_parameters {

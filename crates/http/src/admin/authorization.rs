@@ -11,7 +11,9 @@ use sigil_core::page::PageRequest;
 use sigil_proto::admin::authentication_provider::{
     AuthenticationProviderRequest, AuthenticationProviderResponse,
 };
-use sigil_proto::admin::claim_source::{ClaimSourceRequest, ClaimSourceResponse};
+use sigil_proto::admin::claim_source::{
+    ClaimSourceRequest, ClaimSourceResponse, ClaimSourceTestRequest, ClaimSourceTestResponse,
+};
 use sigil_proto::admin::client::{ClientRequest, ClientResponse};
 use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, AuthorizationCodeOfferResponse};
 use sigil_proto::admin::page::{Page, PageQuery};
@@ -105,5 +107,30 @@ pub(crate) fn routes() -> Router<Sigil> {
                 .put(update_claim_source)
                 .delete(delete_claim_source),
         )
+        .route("/v1/claim-sources/{id}/test", post(test_claim_source))
         .route("/v1/openid/offers", post(create_authorization_code_offer))
+}
+
+/// Asks a claims source for a sample user's claims, as an issuance would, and reports what it
+/// answered (`answered` with the claims, `deferred` for 202, or `failed` with the reason). The
+/// source's own failure is a 200 with `failed`: this request did what it was asked.
+#[utoipa::path(post, path = "/v1/claim-sources/{id}/test", tag = "claim-sources",
+    security(("adminToken" = [])),
+    params(("id" = String, Path, description = "Claims source id")),
+    request_body = ClaimSourceTestRequest,
+    responses((status = 200, body = ClaimSourceTestResponse),
+              (status = 400, description = "Validation error", body = ErrorResponse),
+              (status = 404, body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn test_claim_source(
+    State(sigil): State<Sigil>,
+    AdminPath(id): AdminPath,
+    AdminJson(request): AdminJson<ClaimSourceTestRequest>,
+) -> Result<Json<ClaimSourceTestResponse>, ApiError> {
+    Ok(Json(
+        sigil
+            .claim_sources()
+            .test_claim_source(&id, &request.claims)
+            .await?,
+    ))
 }

@@ -87,6 +87,7 @@ mod requests;
         admin::get_statistics,
         admin::get_pre_authorized_offer_status,
         admin::preview_claims,
+        admin::test_claim_source,
     ),
     modifiers(&AdminToken)
 )]

@@ -148,6 +148,10 @@ pub(super) fn components() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "ClaimSourceTestRequest",
+            object(json!({"claims": component("JsonObject")}), &["claims"]),
+        ),
+        (
             "AdminTokenRequest",
             object(json!({"name": text(128)}), &["name"]),
         ),
@@ -219,6 +223,11 @@ pub(super) fn bodies() -> Vec<(&'static str, &'static str, &'static str)> {
             "ClaimsPreviewRequest",
         ),
         ("post", "/v1/admin-tokens", "AdminTokenRequest"),
+        (
+            "post",
+            "/v1/claim-sources/{id}/test",
+            "ClaimSourceTestRequest",
+        ),
         (
             "post",
             "/v1/credentials/{id}/status",

@@ -84,3 +84,37 @@ pub struct ClaimSourceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization: Option<ClaimSourceAuthorization>,
 }
+
+/// A sample user's claims to test a claims source with (`POST /v1/claim-sources/{id}/test`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClaimSourceTestRequest {
+    /// The user's claims, as an issuance would send them (`claims.*` parameters read them).
+    pub claims: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What the claims source did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimSourceOutcome {
+    /// It answered with claims.
+    Answered,
+    /// It answered 202 Accepted: an issuance would be deferred.
+    Deferred,
+    /// It failed (unreachable, an error status, not a JSON object): an issuance would fail.
+    Failed,
+}
+
+/// The outcome of a test of a claims source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimSourceTestResponse {
+    /// What it did.
+    pub outcome: ClaimSourceOutcome,
+    /// The claims it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Why not, when it did not answer with claims.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}

@@ -6,8 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 /// How far back to count.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatisticsQuery {
     /// Days counted back from today (UTC), 1 to 366; default 30.
+    #[serde(default, deserialize_with = "crate::integer::option_u32_text")]
     pub days: Option<u32>,
 }
 

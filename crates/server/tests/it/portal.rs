@@ -21,6 +21,7 @@ on_both_engines!(
     an_offer_is_followed_from_waiting_to_credential_issued,
     statistics_count_issuance_offers_and_refusals,
     qr_codes_are_drawn_for_a_session_only_and_bounded,
+    a_claims_source_test_reports_a_failure_as_an_outcome,
 );
 
 const SD_JWT: &str = "https://credentials.example.com/portal";
@@ -753,4 +754,50 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The test of a claims source: a source that cannot be reached is a `failed` outcome (200),
+/// with the reason; the request's own faults are the API's usual refusals. The answered case
+/// runs against a real HTTPS claims source in interop/tests/portal.test.js.
+async fn a_claims_source_test_reports_a_failure_as_an_outcome(engine: Engine) {
+    let app = spawn_app(engine).await;
+    let r = app
+        .post(
+            "/v1/claim-sources",
+            json!({"name": "Registry", "url": "https://registry.invalid/claims",
+                   "requestParameters": {"email": {"mapFrom": "claims.email"}},
+                   "authorization": {"type": "api-key", "value": "k"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let path = format!("/v1/claim-sources/{}/test", r.body["id"].as_str().unwrap());
+    let r = app
+        .post(&path, json!({"claims": {"email": "a@example.com"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["outcome"], "failed");
+    let message = r.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("Registry") && !message.contains("no credential"),
+        "{message}"
+    );
+    assert!(r.body.get("claims").is_none());
+
+    assert_bad_request(&app.post(&path, json!({})).await, "claims", "body");
+    assert_bad_request(
+        &app.post(&path, json!({"claims": []})).await,
+        "claims",
+        "body",
+    );
+    assert_error(
+        &app.post(
+            "/v1/claim-sources/01890000-0000-7000-8000-000000000000/test",
+            json!({"claims": {}}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "NotFound",
+    );
+    let anonymous = reply(app.client.post(app.url(&path)).json(&json!({"claims": {}}))).await;
+    assert_error(&anonymous, StatusCode::UNAUTHORIZED, "Unauthorized");
 }
