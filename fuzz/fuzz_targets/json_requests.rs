@@ -6,7 +6,7 @@
 //! which also builds the field error naming the offending member) and directly with
 //! `serde_json::from_slice`; a management DTO that deserialises then goes through the domain's
 //! pure validation (`UserInput::parse`, `WalletClient::parse`, `CredentialConfiguration::parse`
-//! and its claim mapping, ...).
+//! and its claim mapping, the portal's claims preview, ...).
 //!
 //! None of this may panic or allocate without bound, whatever the nesting or the numbers.
 #![no_main]
@@ -16,16 +16,20 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sigil_core::Location;
 use sigil_core::authorization::wallet_client::WalletClient;
+use sigil_core::catalogue::admin_token::check_name;
 use sigil_core::catalogue::authentication_provider::AuthenticationProvider;
-use sigil_core::catalogue::credential_configuration::CredentialConfiguration;
+use sigil_core::catalogue::credential_configuration::{CredentialConfiguration, parse_for_preview};
 use sigil_core::catalogue::interaction_hook::InteractionHook;
 use sigil_core::catalogue::user::UserInput;
 use sigil_core::validation::from_value;
+use sigil_proto::admin::admin_token::AdminTokenRequest;
 use sigil_proto::admin::authentication_provider::AuthenticationProviderRequest;
-use sigil_proto::admin::claim_source::ClaimSourceRequest;
+use sigil_proto::admin::claim_source::{ClaimSourceRequest, ClaimSourceTestRequest};
 use sigil_proto::admin::client::ClientRequest;
 use sigil_proto::admin::configuration::{ConfigurationRequest, InteractionHookRequest};
-use sigil_proto::admin::credential_configuration::{ClaimMapping, CredentialConfigurationRequest};
+use sigil_proto::admin::credential_configuration::{
+    ClaimMapping, ClaimsPreviewRequest, CredentialConfigurationRequest,
+};
 use sigil_proto::admin::deferred::{DeferredApproval, DeferredRejection};
 use sigil_proto::admin::iaca::{DocumentSignerRequest, IacaRequest, IacaUpdateRequest};
 use sigil_proto::admin::offer::{AuthorizationCodeOfferRequest, PreAuthorizedOfferRequest};
@@ -88,6 +92,16 @@ fuzz_target!(|data: &[u8]| {
         let _ = configuration.mdoc_validity(&user, sigil_fuzz::NOW);
         let _ = configuration.to_response();
     }
+    // The portal's claims preview: a configuration and any user object, mapped as at issuance.
+    if let Some(request) = admin::<ClaimsPreviewRequest>(data, value)
+        && let Ok(configuration) = parse_for_preview(request.configuration)
+    {
+        let _ = configuration.map_claims(&Value::Object(request.user));
+    }
+    if let Some(request) = admin::<AdminTokenRequest>(data, value) {
+        let _ = check_name(&request.name);
+    }
+    admin::<ClaimSourceTestRequest>(data, value);
     admin::<ClaimMapping>(data, value);
     admin::<ClaimSourceRequest>(data, value);
     admin::<DeferredApproval>(data, value);

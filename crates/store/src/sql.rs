@@ -119,17 +119,15 @@ macro_rules! impl_store {
             ) -> Result<Option<sigil_core::store::AdminTokenRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let row = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
-                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
-                     WHERE token_hash = $1 AND revoked_at IS NULL",
-                )
+                let row = $db::query_as::<$dbt, $crate::sql::AdminTokenRow>(concat!(
+                    "SELECT ", $crate::sql::admin_token_columns!(),
+                    " FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+                ))
                 .bind(hash)
                 .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(row.map(|(id, name, token_hash, created_at, revoked_at)| {
-                    sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
-                }))
+                Ok(row.map($crate::sql::admin_token_record))
             }
 
             async fn list_admin_tokens(
@@ -137,19 +135,14 @@ macro_rules! impl_store {
             ) -> Result<Vec<sigil_core::store::AdminTokenRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let rows = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
-                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens \
-                     ORDER BY created_at, id",
-                )
+                let rows = $db::query_as::<$dbt, $crate::sql::AdminTokenRow>(concat!(
+                    "SELECT ", $crate::sql::admin_token_columns!(),
+                    " FROM admin_tokens ORDER BY created_at, id"
+                ))
                 .fetch_all(db)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(id, name, token_hash, created_at, revoked_at)| {
-                        sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
-                    })
-                    .collect())
+                Ok(rows.into_iter().map($crate::sql::admin_token_record).collect())
             }
 
             async fn get_admin_token(
@@ -158,16 +151,14 @@ macro_rules! impl_store {
             ) -> Result<Option<sigil_core::store::AdminTokenRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let row = $db::query_as::<$dbt, (String, String, Vec<u8>, i64, Option<i64>)>(
-                    "SELECT id, name, token_hash, created_at, revoked_at FROM admin_tokens WHERE id = $1",
-                )
+                let row = $db::query_as::<$dbt, $crate::sql::AdminTokenRow>(concat!(
+                    "SELECT ", $crate::sql::admin_token_columns!(), " FROM admin_tokens WHERE id = $1"
+                ))
                 .bind(id)
                 .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(row.map(|(id, name, token_hash, created_at, revoked_at)| {
-                    sigil_core::store::AdminTokenRecord { id, name, token_hash, created_at, revoked_at }
-                }))
+                Ok(row.map($crate::sql::admin_token_record))
             }
 
             async fn get_offer_progress(
@@ -2209,6 +2200,28 @@ macro_rules! bind_issued_credential {
     }};
 }
 pub(crate) use bind_issued_credential;
+
+/// An admin token row, in the order of `admin_token_columns!`.
+pub(crate) type AdminTokenRow = (String, String, Vec<u8>, i64, Option<i64>);
+
+macro_rules! admin_token_columns {
+    () => {
+        "id, name, token_hash, created_at, revoked_at"
+    };
+}
+pub(crate) use admin_token_columns;
+
+pub(crate) fn admin_token_record(
+    (id, name, token_hash, created_at, revoked_at): AdminTokenRow,
+) -> sigil_core::store::AdminTokenRecord {
+    sigil_core::store::AdminTokenRecord {
+        id,
+        name,
+        token_hash,
+        created_at,
+        revoked_at,
+    }
+}
 
 macro_rules! issued_credential_columns {
     () => {

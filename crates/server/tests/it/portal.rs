@@ -58,6 +58,25 @@ async fn session(app: &TestApp, token: &str) -> Session {
     }
 }
 
+impl Session {
+    /// A read with this session's cookie.
+    async fn get(&self, app: &TestApp, path: &str) -> Reply {
+        with_session(app, reqwest::Method::GET, path, &self.cookie, None, None).await
+    }
+
+    /// A request with this session's cookie, `csrf` as its CSRF token (none, or another value).
+    async fn send(
+        &self,
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+        csrf: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        with_session(app, method, path, &self.cookie, csrf, body).await
+    }
+}
+
 /// A request with the session's cookie, and its CSRF token when `csrf` is given.
 async fn with_session(
     app: &TestApp,
@@ -185,15 +204,7 @@ async fn a_session_reaches_the_api_and_every_change_needs_its_csrf_token(engine:
         "http test server: {}",
         s.set_cookie
     );
-    let current = with_session(
-        &app,
-        reqwest::Method::GET,
-        "/portal/session",
-        &s.cookie,
-        None,
-        None,
-    )
-    .await;
+    let current = s.get(&app, "/portal/session").await;
     assert_eq!(current.status, StatusCode::OK, "{}", current.text);
     assert_eq!(current.body["csrfToken"], s.csrf.as_str());
     assert!(
@@ -207,30 +218,22 @@ async fn a_session_reaches_the_api_and_every_change_needs_its_csrf_token(engine:
     assert_eq!(current.headers["cache-control"], "no-store");
 
     // Reads need only the cookie.
-    let users = with_session(
-        &app,
-        reqwest::Method::GET,
-        "/v1/users",
-        &s.cookie,
-        None,
-        None,
-    )
-    .await;
+    let users = s.get(&app, "/v1/users").await;
     assert_eq!(users.status, StatusCode::OK, "{}", users.text);
 
     // Changes need the CSRF token: none, a wrong one, two of them — refused, nothing made.
     let body = sd_jwt(json!({"email": {"mapFrom": "claims.email"}}));
     let path = "/v1/openid/credential-configurations";
     for csrf in [None, Some("A".repeat(43)), Some(format!("{}x", s.csrf))] {
-        let r = with_session(
-            &app,
-            reqwest::Method::POST,
-            path,
-            &s.cookie,
-            csrf.as_deref(),
-            Some(body.clone()),
-        )
-        .await;
+        let r = s
+            .send(
+                &app,
+                reqwest::Method::POST,
+                path,
+                csrf.as_deref(),
+                Some(body.clone()),
+            )
+            .await;
         assert_error(&r, StatusCode::FORBIDDEN, "Forbidden");
     }
     let mut headers = HeaderMap::new();
@@ -242,27 +245,27 @@ async fn a_session_reaches_the_api_and_every_change_needs_its_csrf_token(engine:
     assert_eq!(configuration_count(&app).await, 0, "nothing was created");
 
     // With it, the API answers as it does to a bearer token: validation included.
-    let made = with_session(
-        &app,
-        reqwest::Method::POST,
-        path,
-        &s.cookie,
-        Some(&s.csrf),
-        Some(body.clone()),
-    )
-    .await;
+    let made = s
+        .send(
+            &app,
+            reqwest::Method::POST,
+            path,
+            Some(&s.csrf),
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
     let mut bad = body.clone();
     bad["vct"] = json!("not a type");
-    let refused = with_session(
-        &app,
-        reqwest::Method::POST,
-        path,
-        &s.cookie,
-        Some(&s.csrf),
-        Some(bad.clone()),
-    )
-    .await;
+    let refused = s
+        .send(
+            &app,
+            reqwest::Method::POST,
+            path,
+            Some(&s.csrf),
+            Some(bad.clone()),
+        )
+        .await;
     let direct = app.post(path, bad).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -278,25 +281,19 @@ async fn a_session_reaches_the_api_and_every_change_needs_its_csrf_token(engine:
     assert_error(&r, StatusCode::UNAUTHORIZED, "Unauthorized");
 
     // Signing out needs the CSRF token too, and clears the cookie.
-    let r = with_session(
-        &app,
-        reqwest::Method::DELETE,
-        "/portal/session",
-        &s.cookie,
-        None,
-        None,
-    )
-    .await;
+    let r = s
+        .send(&app, reqwest::Method::DELETE, "/portal/session", None, None)
+        .await;
     assert_error(&r, StatusCode::FORBIDDEN, "Forbidden");
-    let r = with_session(
-        &app,
-        reqwest::Method::DELETE,
-        "/portal/session",
-        &s.cookie,
-        Some(&s.csrf),
-        None,
-    )
-    .await;
+    let r = s
+        .send(
+            &app,
+            reqwest::Method::DELETE,
+            "/portal/session",
+            Some(&s.csrf),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     let cleared = r.headers["set-cookie"].to_str().unwrap();
     assert!(
@@ -314,15 +311,7 @@ async fn a_session_ends_with_its_token_and_a_forged_cookie_is_refused(engine: En
     let token = created.body["token"].as_str().unwrap();
     let id = created.body["id"].as_str().unwrap();
     let s = session(&app, token).await;
-    let r = with_session(
-        &app,
-        reqwest::Method::GET,
-        "/portal/session",
-        &s.cookie,
-        None,
-        None,
-    )
-    .await;
+    let r = s.get(&app, "/portal/session").await;
     assert_eq!(r.body["actor"], format!("admin-token:{id}"));
 
     // Forgeries: another expiry, another actor, another MAC, garbage.
@@ -355,15 +344,7 @@ async fn a_session_ends_with_its_token_and_a_forged_cookie_is_refused(engine: En
     // Revoking the token ends the session at once.
     let r = app.delete(&format!("/v1/admin-tokens/{id}")).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    let r = with_session(
-        &app,
-        reqwest::Method::GET,
-        "/v1/users",
-        &s.cookie,
-        None,
-        None,
-    )
-    .await;
+    let r = s.get(&app, "/v1/users").await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "Unauthorized");
     assert_error(
         &sign_in(&app, token).await,
@@ -722,7 +703,7 @@ async fn qr_codes_are_drawn_for_a_session_only_and_bounded(engine: Engine) {
     let s = session(&app, &app.token).await;
     let text = "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fexample.com%2Fo%2F1";
     let path = format!("/portal/qr.svg?text={}", urlencode(text));
-    let r = with_session(&app, reqwest::Method::GET, &path, &s.cookie, None, None).await;
+    let r = s.get(&app, &path).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.headers["content-type"], "image/svg+xml");
     assert!(
@@ -740,7 +721,7 @@ async fn qr_codes_are_drawn_for_a_session_only_and_bounded(engine: Engine) {
         String::from("/portal/qr.svg?text="),
         format!("/portal/qr.svg?text={}", "a".repeat(2_049)),
     ] {
-        let r = with_session(&app, reqwest::Method::GET, &bad, &s.cookie, None, None).await;
+        let r = s.get(&app, &bad).await;
         assert_bad_request(&r, "text", "query");
     }
 }
