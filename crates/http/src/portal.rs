@@ -207,10 +207,11 @@ async fn sign_out(State(sigil): State<Sigil>, headers: HeaderMap) -> Response {
         return no_store(ApiError::Edge(Refusal::CsrfToken).into_response());
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("sigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
     no_store(response)
 }
 

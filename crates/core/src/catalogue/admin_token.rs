@@ -11,6 +11,8 @@ use crate::store::{AdminTokenRecord, Store};
 /// Prefix of every token Sigil issues (makes leaked tokens easy to scan for).
 pub const TOKEN_PREFIX: &str = "sigil_at_";
 const BOOTSTRAP_STEP: &str = "initial-admin-token";
+/// The actor of the token fixed by configuration.
+const CONFIGURED_ACTOR: &str = "admin-token:configured";
 
 /// A token's label: 1 to 128 characters, not only spaces.
 pub fn check_name(name: &str) -> Result<(), Error> {
@@ -78,7 +80,7 @@ pub async fn authenticate(
 ) -> Result<Actor, Error> {
     let hash = sha256(presented.as_bytes());
     if configured.is_some_and(|c| constant_time_eq(c, &hash)) {
-        return Ok(Actor("admin-token:configured".into()));
+        return Ok(Actor(CONFIGURED_ACTOR.into()));
     }
     match store.find_admin_token_by_hash(&hash).await? {
         Some(token) => Ok(Actor(format!("admin-token:{}", token.id))),
@@ -108,8 +110,9 @@ const CSRF_CONTEXT: &str = "sigil portal csrf v1";
 /// A session is a cookie `<actor>.<expiry>.<nonce>.<mac>` under a key derived from the master
 /// key, so every node sharing the master key accepts it and none stores it. It is good until its
 /// expiry, and only while the admin token it was opened with is still valid: revoking the token
-/// ends its sessions at once. Its CSRF token is a second MAC of the same cookie, so a page that
-/// cannot read the session (another origin) cannot name it.
+/// ends its sessions at once (a session of the configured token is bound to its hash, so changing
+/// `security.admin_token` ends those). Its CSRF token is a second MAC of the same cookie, so a
+/// page that cannot read the session (another origin) cannot name it.
 #[derive(Debug)]
 pub struct AdminTokens {
     pub(crate) store: std::sync::Arc<dyn Store>,
@@ -167,7 +170,7 @@ impl AdminTokens {
             sigil_crypto::b64url::encode(actor.0.as_bytes()),
             sigil_crypto::b64url::encode(nonce)
         );
-        let mac = self.master_key.mac(SESSION_CONTEXT, body.as_bytes());
+        let mac = self.session_mac(&body, &actor)?;
         let cookie = format!("{body}.{}", sigil_crypto::b64url::encode(mac));
         let csrf = self.csrf(&body);
         Ok((
@@ -184,10 +187,6 @@ impl AdminTokens {
     pub async fn session(&self, cookie: &str) -> Result<Session, Error> {
         let (body, mac) = cookie.rsplit_once('.').ok_or(Error::Unauthorized)?;
         let mac = sigil_crypto::b64url::decode(mac).ok_or(Error::Unauthorized)?;
-        let expected = self.master_key.mac(SESSION_CONTEXT, body.as_bytes());
-        if !constant_time_eq(&mac, &expected) {
-            return Err(Error::Unauthorized);
-        }
         let mut parts = body.split('.');
         let (Some(actor), Some(expires_at), Some(_nonce), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -196,7 +195,13 @@ impl AdminTokens {
         };
         let actor = sigil_crypto::b64url::decode(actor)
             .and_then(|a| String::from_utf8(a).ok())
+            .map(Actor)
             .ok_or(Error::Unauthorized)?;
+        let expected = self.session_mac(body, &actor)?;
+        if !constant_time_eq(&mac, &expected) {
+            return Err(Error::Unauthorized);
+        }
+        let Actor(actor) = actor;
         let expires_at: i64 = expires_at.parse().map_err(|_| Error::Unauthorized)?;
         if expires_at <= self.clock.now() {
             return Err(Error::Unauthorized);
@@ -218,6 +223,20 @@ impl AdminTokens {
             csrf: self.csrf(body),
             expires_at,
         })
+    }
+
+    /// The MAC of a session's body. A session opened with the configured token is also bound to
+    /// that token's hash: changing `security.admin_token` ends its sessions, as revoking a
+    /// stored token does (checked against the database on every request).
+    fn session_mac(&self, body: &str, actor: &Actor) -> Result<[u8; 32], Error> {
+        if actor.0 != CONFIGURED_ACTOR {
+            return Ok(self.master_key.mac(SESSION_CONTEXT, body.as_bytes()));
+        }
+        let configured = self.configured.ok_or(Error::Unauthorized)?;
+        let mut data = body.as_bytes().to_vec();
+        data.push(0);
+        data.extend_from_slice(&configured);
+        Ok(self.master_key.mac(SESSION_CONTEXT, &data))
     }
 
     fn csrf(&self, body: &str) -> String {

@@ -22,6 +22,7 @@ on_both_engines!(
     statistics_count_issuance_offers_and_refusals,
     qr_codes_are_drawn_for_a_session_only_and_bounded,
     a_claims_source_test_reports_a_failure_as_an_outcome,
+    a_session_of_the_configured_token_ends_when_the_token_changes,
 );
 
 const SD_JWT: &str = "https://credentials.example.com/portal";
@@ -781,4 +782,40 @@ async fn a_claims_source_test_reports_a_failure_as_an_outcome(engine: Engine) {
     );
     let anonymous = reply(app.client.post(app.url(&path)).json(&json!({"claims": {}}))).await;
     assert_error(&anonymous, StatusCode::UNAUTHORIZED, "Unauthorized");
+}
+
+/// A session opened with the token fixed by configuration is bound to it: another configured
+/// token, or none, ends it (a stored token's sessions end with its revocation, tested above).
+async fn a_session_of_the_configured_token_ends_when_the_token_changes(engine: Engine) {
+    let mut app = spawn_app(engine).await;
+    let first = "configured-token-one-0123456789abcdefghijklmnop";
+    app.config.admin_token = Some(sigil_crypto::SecretString::new(first.to_string()));
+    app.restart().await;
+    let s = session(&app, first).await;
+    let r = s.get(&app, "/portal/session").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["actor"], "admin-token:configured");
+    assert_eq!(s.get(&app, "/v1/users").await.status, StatusCode::OK);
+    // Restarted with the same token, the session holds (the key is the master key's).
+    app.restart().await;
+    assert_eq!(s.get(&app, "/v1/users").await.status, StatusCode::OK);
+
+    app.config.admin_token = Some(sigil_crypto::SecretString::new(
+        "configured-token-two-0123456789abcdefghijklmnop".to_string(),
+    ));
+    app.restart().await;
+    let old = reply(app.client.get(app.url("/v1/users")).bearer_auth(first)).await;
+    assert_error(&old, StatusCode::UNAUTHORIZED, "Unauthorized");
+    assert_error(
+        &s.get(&app, "/v1/users").await,
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+    );
+    app.config.admin_token = None;
+    app.restart().await;
+    assert_error(
+        &s.get(&app, "/v1/users").await,
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+    );
 }
