@@ -218,7 +218,7 @@ describe('authorization code journey (wallet A, oidc-provider, interaction hook,
   /** Wallet A up to the authorization response: offer → metadata → PAR → browser. */
   async function walletAuthorize(config, { holder, client = publicClient, login = 'ada', additionalRequestPayload } = {}) {
     holder ??= await newHolderKey()
-    const { uri, issuerState } = await createOffer(config.id)
+    const { uri, issuerState, id: offerId } = await createOffer(config.id)
     const wallet = walletA(holder, { clientAuthentication: clientAuthenticationNone({ clientId: client.id }) })
     const credentialOffer = await wallet.resolveCredentialOffer(uri)
     const issuerMetadata = await wallet.resolveIssuerMetadata(credentialOffer.credential_issuer)
@@ -237,7 +237,7 @@ describe('authorization code journey (wallet A, oidc-provider, interaction hook,
     assert.equal(authorization.pkce.codeChallengeMethod, 'S256')
     const ua = userAgent({ walletRedirectUri: WALLET_REDIRECT })
     const walk = await ua.authorize(authorization.authorizationRequestUrl, { login })
-    return { wallet, holder, credentialOffer, issuerMetadata, authorization, ua, walk, issuerState, scope }
+    return { wallet, holder, credentialOffer, issuerMetadata, authorization, ua, walk, issuerState, scope, offerId }
   }
 
   /** The code from the redirect, checked by wallet A (RFC 9207 `iss`). */
@@ -285,10 +285,16 @@ describe('authorization code journey (wallet A, oidc-provider, interaction hook,
   async function walletJourney(config, options = {}) {
     const w = await walletAuthorize(config, options)
     const code = walletCode(w)
+    // The offer's progress, as the portal follows it: the user signed in, then a credential.
+    const progress = `/v1/openid/offers/authorization-code/${w.offerId}`
+    assert.equal((await ok(admin('GET', progress), 200)).state, 'redeemed')
     const { accessTokenResponse } = await walletToken(w, code)
     assert.equal(accessTokenResponse.token_type.toLowerCase(), 'bearer')
     assert.ok(accessTokenResponse.expires_in > 0)
     const credential = await walletCredential(w, config, accessTokenResponse.access_token)
+    const after = await ok(admin('GET', progress), 200)
+    assert.equal(after.state, 'credential_issued')
+    assert.equal(after.credentialsIssued, 1)
     const { payload } = await verifySdJwtVc(credential, w.holder, { vct: config.vct, claims: options.expectedClaims ?? JOURNEY_CLAIMS })
     return { ...w, code, accessTokenResponse, credential, payload }
   }

@@ -623,9 +623,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn revoke_admin_token(&self, id: &str, at: i64) -> Result<bool, StoreError>;
     /// One admin token by id (revoked ones too).
     async fn get_admin_token(&self, id: &str) -> Result<Option<AdminTokenRecord>, StoreError>;
-    /// A pre-authorized offer's progress (`None`: unknown, deleted or purged).
-    async fn get_offer_progress(&self, id: &str)
-    -> Result<Option<OfferProgressRecord>, StoreError>;
+    /// An offer's progress (`None`: unknown, deleted or purged): a pre-authorized offer, or an
+    /// authorization-code offer when `authorization_code` (redeemed: the user signed in).
+    async fn get_offer_progress(
+        &self,
+        id: &str,
+        authorization_code: bool,
+    ) -> Result<Option<OfferProgressRecord>, StoreError>;
     /// Credentials issued at or after `since`, counted per configuration, format and UTC day.
     async fn issuance_counts(&self, since: i64) -> Result<Vec<IssuanceCount>, StoreError>;
     /// Pre-authorized offers not redeemed: `(waiting, expired)` at `now` (expired ones count

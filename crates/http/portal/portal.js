@@ -592,24 +592,24 @@ function showOffer (out, offer, preAuthorized) {
     h('p', {}, 'Deep link: ', h('a', { href: offer.uri, 'data-testid': 'offer-uri' }, offer.uri)),
     offer.transactionCode !== undefined ? oneTimeSecret('Transaction code (give it to the user separately)', String(offer.transactionCode)) : null,
     h('p', {}, `Expires ${fmtTime(offer.expiresAt)}.`),
-    preAuthorized ? state : null,
+    state,
     preAuthorized ? issued : null))
-  if (!preAuthorized) return
+  const path = preAuthorized ? `/v1/openid/offers/pre-authorized/${offer.id}` : `/v1/openid/offers/authorization-code/${offer.id}`
   let live = true
   stopPolling.push(() => { live = false })
   const poll = async () => {
     if (!live) return
-    const r = await api('GET', `/v1/openid/offers/pre-authorized/${offer.id}`)
+    const r = await api('GET', path)
     if (!live) return
     if (r.ok) {
-      state.replaceChildren('State: ', badge(r.body.state), r.body.credentialsIssued ? ` — ${r.body.credentialsIssued} credential(s) issued` : '')
-      if (r.body.state === 'credential_issued') {
+      state.replaceChildren('State: ', badge(r.body.state), r.body.state === 'redeemed' && !preAuthorized ? ' (the user signed in)' : '', r.body.credentialsIssued ? ` — ${r.body.credentialsIssued} credential(s) issued` : '')
+      if (r.body.state === 'credential_issued' && preAuthorized) {
         const creds = await api('GET', `/v1/users/${offer.userId}/credentials`)
         issued.replaceChildren(h('p', {}, 'Issued to ', h('a', { href: `#/users/${offer.userId}` }, `user ${offer.userId}`), ':'),
           table(['Credential', 'Format', 'Issued', 'Status'], creds.body.data.filter(c => c.offerId === offer.id).map(c => [h('code', {}, c.id), c.format, fmtTime(c.issuedAt), badge(c.status)]), 'Credentials issued from this offer'))
         return
       }
-      if (r.body.state === 'expired') return
+      if (r.body.state === 'expired' || r.body.state === 'credential_issued') return
     } else if (r.status === 404) { state.replaceChildren('State: ', badge('expired')); return }
     setTimeout(poll, 1500)
   }

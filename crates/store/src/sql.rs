@@ -164,18 +164,28 @@ macro_rules! impl_store {
             async fn get_offer_progress(
                 &self,
                 id: &str,
+                authorization_code: bool,
             ) -> Result<Option<sigil_core::store::OfferProgressRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let row = $db::query_as::<$dbt, (i64, Option<i64>, i64)>(
-                    "SELECT expires_at, consumed_at, \
-                     (SELECT COUNT(*) FROM issued_credentials WHERE offer_id = $1) \
-                     FROM offers WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(db)
-                .await
-                .map_err($crate::sql::map_err)?;
+                let sql = if authorization_code {
+                    concat!(
+                        "SELECT expires_at, consumed_at, ",
+                        "(SELECT COUNT(*) FROM issued_credentials WHERE offer_id = $1) ",
+                        "FROM authorization_offers WHERE id = $1"
+                    )
+                } else {
+                    concat!(
+                        "SELECT expires_at, consumed_at, ",
+                        "(SELECT COUNT(*) FROM issued_credentials WHERE offer_id = $1) ",
+                        "FROM offers WHERE id = $1"
+                    )
+                };
+                let row = $db::query_as::<$dbt, (i64, Option<i64>, i64)>(sql)
+                    .bind(id)
+                    .fetch_optional(db)
+                    .await
+                    .map_err($crate::sql::map_err)?;
                 Ok(row.map(|(expires_at, consumed_at, issued)| {
                     sigil_core::store::OfferProgressRecord { expires_at, consumed_at, issued }
                 }))

@@ -9,8 +9,7 @@ use sigil_crypto::MasterKey;
 use sigil_crypto::SecureRandom;
 use sigil_crypto::{MasterKeyId, SealedBox, b64url, random_array, random_token, sha256};
 use sigil_proto::admin::offer::{
-    OfferExpiresIn, OfferState, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
-    PreAuthorizedOfferStatus,
+    OfferExpiresIn, OfferState, OfferStatus, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
 };
 use sigil_proto::oid4vci::offer::{CredentialOffer, Grants, PreAuthorizedCodeGrant, TxCode};
 use sigil_proto::secret::Secret;
@@ -374,14 +373,20 @@ impl Offers {
         }
     }
 
-    /// `GET /v1/openid/offers/pre-authorized/{id}`: where the offer stands (an expired offer is
-    /// known until the purge removes it, then 404 like a deleted one).
-    pub async fn pre_authorized_offer_status(
+    /// `GET /v1/openid/offers/pre-authorized/{id}` and `…/authorization-code/{id}`: where the
+    /// offer stands (an expired offer is known until the purge removes it, then 404 like a
+    /// deleted one).
+    pub async fn offer_status(
         &self,
         id: &str,
-    ) -> Result<PreAuthorizedOfferStatus, Error> {
+        authorization_code: bool,
+    ) -> Result<OfferStatus, Error> {
         let progress = match is_id(id) {
-            true => self.store.get_offer_progress(id).await?,
+            true => {
+                self.store
+                    .get_offer_progress(id, authorization_code)
+                    .await?
+            }
             false => None,
         };
         let progress = progress.ok_or(Error::NotFound(Resource::Offer))?;
@@ -391,7 +396,7 @@ impl Offers {
             (_, None) if progress.expires_at <= self.clock.now() => OfferState::Expired,
             (_, None) => OfferState::Waiting,
         };
-        Ok(PreAuthorizedOfferStatus {
+        Ok(OfferStatus {
             id: id.to_string(),
             state,
             expires_at: timestamp(progress.expires_at),

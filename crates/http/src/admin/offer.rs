@@ -1,4 +1,5 @@
-//! `POST /v1/openid/offers/pre-authorized`, `GET/DELETE /v1/openid/offers/pre-authorized/{id}`.
+//! `POST /v1/openid/offers/pre-authorized`, `GET/DELETE /v1/openid/offers/pre-authorized/{id}`,
+//! `GET /v1/openid/offers/authorization-code/{id}`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use sigil_core::Sigil;
 use sigil_proto::admin::offer::{
-    PreAuthorizedOfferRequest, PreAuthorizedOfferResponse, PreAuthorizedOfferStatus,
+    OfferStatus, PreAuthorizedOfferRequest, PreAuthorizedOfferResponse,
 };
 use sigil_proto::error::ErrorResponse;
 
@@ -22,6 +23,10 @@ pub(crate) fn routes() -> Router<Sigil> {
         .route(
             "/v1/openid/offers/pre-authorized/{id}",
             get(get_pre_authorized_offer_status).delete(delete_pre_authorized_offer),
+        )
+        .route(
+            "/v1/openid/offers/authorization-code/{id}",
+            get(get_authorization_code_offer_status),
         )
 }
 
@@ -62,12 +67,27 @@ pub(crate) async fn delete_pre_authorized_offer(
 #[utoipa::path(get, path = "/v1/openid/offers/pre-authorized/{id}", tag = "offers",
     security(("adminToken" = [])),
     params(("id" = String, Path, description = "Offer id")),
-    responses((status = 200, body = PreAuthorizedOfferStatus),
+    responses((status = 200, body = OfferStatus),
               (status = 404, description = "Unknown, deleted or purged", body = ErrorResponse),
               (status = 401, body = ErrorResponse)))]
 pub(crate) async fn get_pre_authorized_offer_status(
     State(sigil): State<Sigil>,
     AdminPath(id): AdminPath,
-) -> Result<Json<PreAuthorizedOfferStatus>, ApiError> {
-    Ok(Json(sigil.offers().pre_authorized_offer_status(&id).await?))
+) -> Result<Json<OfferStatus>, ApiError> {
+    Ok(Json(sigil.offers().offer_status(&id, false).await?))
+}
+
+/// Where an authorization-code offer stands: `waiting`, `redeemed` (its user signed in),
+/// `credential_issued` or `expired`.
+#[utoipa::path(get, path = "/v1/openid/offers/authorization-code/{id}", tag = "offers",
+    security(("adminToken" = [])),
+    params(("id" = String, Path, description = "Offer id")),
+    responses((status = 200, body = OfferStatus),
+              (status = 404, description = "Unknown or purged", body = ErrorResponse),
+              (status = 401, body = ErrorResponse)))]
+pub(crate) async fn get_authorization_code_offer_status(
+    State(sigil): State<Sigil>,
+    AdminPath(id): AdminPath,
+) -> Result<Json<OfferStatus>, ApiError> {
+    Ok(Json(sigil.offers().offer_status(&id, true).await?))
 }

@@ -86,6 +86,7 @@ mod requests;
         admin::revoke_admin_token,
         admin::get_statistics,
         admin::get_pre_authorized_offer_status,
+        admin::get_authorization_code_offer_status,
         admin::preview_claims,
         admin::test_claim_source,
     ),

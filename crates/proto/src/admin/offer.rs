@@ -74,7 +74,7 @@ pub struct PreAuthorizedOfferResponse {
 pub enum OfferState {
     /// Its code has not been redeemed and still can be.
     Waiting,
-    /// A wallet redeemed its code; no credential yet.
+    /// A wallet redeemed its code (authorization code: the user signed in); no credential yet.
     Redeemed,
     /// At least one credential was issued from it.
     CredentialIssued,
@@ -82,17 +82,18 @@ pub enum OfferState {
     Expired,
 }
 
-/// A pre-authorized offer's progress (`GET /v1/openid/offers/pre-authorized/{id}`).
+/// An offer's progress (`GET /v1/openid/offers/pre-authorized/{id}`,
+/// `GET /v1/openid/offers/authorization-code/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct PreAuthorizedOfferStatus {
+pub struct OfferStatus {
     /// The offer id.
     pub id: String,
     /// Where it stands.
     pub state: OfferState,
     /// When its code stops being redeemable (RFC 3339).
     pub expires_at: String,
-    /// When its code was redeemed (RFC 3339), if it was.
+    /// When its code was redeemed, or its user signed in (RFC 3339), if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redeemed_at: Option<String>,
     /// Credentials issued from it.

@@ -564,6 +564,7 @@ async fn the_claims_preview_gives_seed_004s_results(engine: Engine) {
 }
 
 async fn an_offer_is_followed_from_waiting_to_credential_issued(engine: Engine) {
+    // (The authorization-code journey to `credential_issued` runs in interop/tests/authorization.test.js.)
     let app = spawn_app(engine).await;
     let config = app
         .configuration(sd_jwt(json!({"email": {"mapFrom": "claims.email"}})))
@@ -613,6 +614,45 @@ async fn an_offer_is_followed_from_waiting_to_credential_issued(engine: Engine) 
         ))
         .await;
     assert_eq!(r.body["state"], "expired", "{}", r.text);
+
+    // An authorization-code offer has its own route; each route knows only its kind of offer.
+    let code_offer = app
+        .post("/v1/openid/offers", json!({"credentials": [config]}))
+        .await;
+    assert_eq!(
+        code_offer.status,
+        StatusCode::CREATED,
+        "{}",
+        code_offer.text
+    );
+    let code_path = format!(
+        "/v1/openid/offers/authorization-code/{}",
+        code_offer.body["id"].as_str().unwrap()
+    );
+    let r = app.get(&code_path).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["state"], "waiting");
+    assert_eq!(r.body["credentialsIssued"], 0);
+    assert_error(
+        &app.get(&format!(
+            "/v1/openid/offers/pre-authorized/{}",
+            code_offer.body["id"].as_str().unwrap()
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "NotFound",
+    );
+    assert_error(
+        &app.get(&format!("/v1/openid/offers/authorization-code/{id}"))
+            .await,
+        StatusCode::NOT_FOUND,
+        "NotFound",
+    );
+    assert_error(
+        &reply(app.client.get(app.url(&code_path))).await,
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized",
+    );
 
     // Unknown, malformed and deleted ids are 404; without a token, 401.
     assert_error(

@@ -1480,6 +1480,7 @@ async fn issuance_is_counted_per_configuration_format_and_day(store: Arc<dyn Sto
     );
     assert_eq!(store.issuance_counts(12 * day).await.unwrap(), vec![]);
     assert_eq!(store.open_offer_counts(0).await.unwrap(), (0, 0));
-    assert_eq!(store.get_offer_progress("none").await.unwrap(), None);
+    assert_eq!(store.get_offer_progress("none", false).await.unwrap(), None);
+    assert_eq!(store.get_offer_progress("none", true).await.unwrap(), None);
     assert_eq!(store.get_admin_token("none").await.unwrap(), None);
 }
