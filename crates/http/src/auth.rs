@@ -4,6 +4,8 @@
 //! `X-CSRF-Token`: another site can make a browser send the cookie, not read the token.
 
 use axum::extract::{Request, State};
+use std::net::IpAddr;
+
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,48 +26,63 @@ pub(crate) async fn require_admin(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let mut values = request.headers().get_all(header::AUTHORIZATION).iter();
+    let headers = request.headers();
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let token = match (values.next(), values.next()) {
         (Some(value), None) => Some(value.to_str().ok().and_then(bearer)),
         (None, _) => None,
         _ => Some(None),
     };
-    let address = client_address(request.extensions(), request.headers());
-    let limiter = sigil.rate_limiter();
-    // An address that failed too often is refused before its token is even looked at.
-    if let Some(address) = address
-        && let Err(limited) = limiter.admin_may_try(address)
-    {
-        tracing::warn!(%address, "admin authentication rate limited");
-        return ApiError::Edge(too_many(limited)).into_response();
-    }
-    let outcome = match (token, session_cookie(request.headers())) {
-        (Some(Some(token)), _) => sigil.authenticate_admin(token).await,
-        (None, Some(cookie)) => match sigil.admin_tokens().session(cookie).await {
-            Ok(session) => {
-                let safe = matches!(*request.method(), Method::GET | Method::HEAD);
-                if !safe && !csrf_matches(request.headers(), &session.csrf) {
-                    return ApiError::Edge(Refusal::CsrfToken).into_response();
-                }
-                Ok(session.actor)
+    let address = client_address(request.extensions(), headers);
+    let cookie = session_cookie(headers);
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD);
+    let csrf_ok = |expected: &str| safe || csrf_matches(headers, expected);
+    let outcome = admin_attempt(&sigil, address, async {
+        match (token, cookie) {
+            (Some(Some(token)), _) => sigil.authenticate_admin(token).await.map(Ok),
+            (None, Some(cookie)) => {
+                let session = sigil.admin_tokens().session(cookie).await?;
+                // A genuine session without its CSRF token is a 403, not a failed login.
+                Ok(csrf_ok(&session.csrf)
+                    .then_some(session.actor)
+                    .ok_or(Refusal::CsrfToken))
             }
-            Err(e) => Err(e),
-        },
-        _ => Err(Error::Unauthorized),
-    };
+            _ => Err(Error::Unauthorized),
+        }
+    })
+    .await;
     match outcome {
-        Ok(actor) => {
+        Ok(Ok(actor)) => {
             // Handlers that keep an audit record name who acted.
             request.extensions_mut().insert(actor);
             next.run(request).await
         }
-        Err(e) => {
-            if let (Error::Unauthorized, Some(address)) = (&e, address) {
-                limiter.admin_failure(address);
-            }
-            ApiError::Domain(e).into_response()
-        }
+        Ok(Err(refusal)) => ApiError::Edge(refusal).into_response(),
+        Err(e) => e.into_response(),
     }
+}
+
+/// One admin authentication attempt (a bearer token, a session, a portal sign-in) under the
+/// per-address limit: an address that failed too often is refused before `attempt` runs, and an
+/// `Unauthorized` outcome counts as one more failure.
+pub(crate) async fn admin_attempt<T>(
+    sigil: &Sigil,
+    address: Option<IpAddr>,
+    attempt: impl Future<Output = Result<T, Error>>,
+) -> Result<T, ApiError> {
+    let limiter = sigil.rate_limiter();
+    if let Some(address) = address
+        && let Err(limited) = limiter.admin_may_try(address)
+    {
+        tracing::warn!(%address, "admin authentication rate limited");
+        return Err(ApiError::Edge(too_many(limited)));
+    }
+    attempt.await.map_err(|e| {
+        if let (Error::Unauthorized, Some(address)) = (&e, address) {
+            limiter.admin_failure(address);
+        }
+        ApiError::Domain(e)
+    })
 }
 
 fn bearer(value: &str) -> Option<&str> {

@@ -21,11 +21,11 @@ use sigil_core::clock::timestamp;
 use sigil_core::{Error, FieldError, Sigil};
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::auth::{SESSION_COOKIE, csrf_matches, session_cookie};
+use crate::auth::{SESSION_COOKIE, admin_attempt, csrf_matches, session_cookie};
 use crate::edge::{Refusal, read_body};
 use crate::error::ApiError;
 use crate::extract::media_type;
-use crate::rate_limit::{client_address, too_many};
+use crate::rate_limit::client_address;
 
 const INDEX_HTML: &str = include_str!("../portal/index.html");
 const PORTAL_JS: &str = include_str!("../portal/portal.js");
@@ -150,12 +150,6 @@ async fn sign_in(State(sigil): State<Sigil>, request: Request) -> Response {
 
 async fn sign_in_inner(sigil: &Sigil, request: Request) -> Result<Response, ApiError> {
     let address = client_address(request.extensions(), request.headers());
-    let limiter = sigil.rate_limiter();
-    if let Some(address) = address {
-        limiter
-            .admin_may_try(address)
-            .map_err(|limited| ApiError::Edge(too_many(limited)))?;
-    }
     // JSON only: a cross-site form cannot send it without a CORS preflight, which Sigil refuses.
     if media_type(request.headers()).as_deref() != Some("application/json") {
         return Err(Refusal::UnsupportedMediaType {
@@ -171,15 +165,12 @@ async fn sign_in_inner(sigil: &Sigil, request: Request) -> Result<Response, ApiE
             serde_json::Value::Null,
         )
     })?;
-    let (cookie, session) = match sigil.admin_tokens().sign_in(body.token.trim()).await {
-        Ok(signed_in) => signed_in,
-        Err(e) => {
-            if let (Error::Unauthorized, Some(address)) = (&e, address) {
-                limiter.admin_failure(address);
-            }
-            return Err(e.into());
-        }
-    };
+    let (cookie, session) = admin_attempt(
+        sigil,
+        address,
+        sigil.admin_tokens().sign_in(body.token.trim()),
+    )
+    .await?;
     let secure = if sigil.settings().public_url.starts_with("https://") {
         "; Secure"
     } else {

@@ -547,7 +547,7 @@ async fn two_processes_on_one_postgres_refuse_a_replayed_dpop_proof() {
 /// node is served by the other within the configured `ttl`.
 #[tokio::test]
 async fn status_indices_are_unique_and_unordered_across_two_processes() {
-    use crate::status_lists::{entry, revocable_sd_jwt, token_list, token_reference};
+    use crate::status_lists::{entry, revocable_sd_jwt, token_list, token_references};
     let admin = "an-admin-token-for-two-nodes-of-sigil-0123456789";
     let issuer = "https://issuer.example";
     let ttl = 2;
@@ -608,13 +608,7 @@ async fn status_indices_are_unique_and_unordered_across_two_processes() {
                 )
                 .await;
                 assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-                let refs: Vec<(u64, String)> = r.body["credentials"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| token_reference(c["credential"].as_str().unwrap()))
-                    .collect();
-                (n, refs)
+                (n, token_references(&r.body))
             });
         }
         while let Some(r) = set.join_next().await {

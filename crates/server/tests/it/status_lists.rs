@@ -43,6 +43,16 @@ pub(crate) fn token_reference(jwt: &str) -> (u64, String) {
     )
 }
 
+/// The `(idx, uri)` of every credential in a credential response.
+pub(crate) fn token_references(response: &Value) -> Vec<(u64, String)> {
+    response["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| token_reference(c["credential"].as_str().unwrap()))
+        .collect()
+}
+
 /// The path of a list URI on the test server.
 fn path_of(uri: &str) -> String {
     let at = uri.find("/v1/status-lists/").unwrap();
@@ -358,15 +368,10 @@ async fn a_batch_gets_distinct_indices_and_its_issuance_is_revoked_whole(engine:
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
     let second = app.credential(&access, batch(app.c_nonce().await)).await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.text);
-    let references = |r: &Reply| -> Vec<(u64, String)> {
-        r.body["credentials"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| token_reference(c["credential"].as_str().unwrap()))
-            .collect()
-    };
-    let (first_refs, second_refs) = (references(&first), references(&second));
+    let (first_refs, second_refs) = (
+        token_references(&first.body),
+        token_references(&second.body),
+    );
     assert_eq!(first_refs.len(), 10);
     let mut indices: Vec<u64> = first_refs
         .iter()
@@ -635,12 +640,7 @@ async fn a_deferred_issuance_gets_its_indices_when_it_is_delivered(engine: Engin
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let refs: Vec<(u64, String)> = r.body["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| token_reference(c["credential"].as_str().unwrap()))
-        .collect();
+    let refs = token_references(&r.body);
     assert_eq!(refs.len(), 2);
     assert_ne!(refs[0].0, refs[1].0);
     let listed = credentials_of(&app, &user).await;
