@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sigil_core::store::{Engine, Store, StoreError};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 mod lite;
+mod pg;
 mod sql;
 
 /// Migrations for SQLite.
@@ -29,12 +30,15 @@ pub struct SqliteStore {
     engine: Arc<lite::Engine>,
 }
 
-/// A store on PostgreSQL.
+/// A store on PostgreSQL: each store method leases one connection (see [`pg`]).
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    connections: Arc<pg::Connections>,
     configurations: Arc<ChangeFeed>,
 }
+
+/// How long a PostgreSQL statement waits for a connection when all are in use.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The channel a trigger announces credential configuration changes on (migration 0010).
 const CONFIGURATIONS_CHANNEL: &str = "sigil_configurations";
@@ -102,7 +106,7 @@ impl ChangeFeed {
         feed
     }
 
-    async fn listen(pool: &PgPool) -> Option<sqlx::postgres::PgListener> {
+    async fn listen(pool: &sqlx::PgPool) -> Option<sqlx::postgres::PgListener> {
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await.ok()?;
         listener.listen(CONFIGURATIONS_CHANNEL).await.ok()?;
         Some(listener)
@@ -363,17 +367,27 @@ impl PgStore {
     /// starting together migrate once).
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(backend)?;
+        // Migrating goes through sqlx's pool (its migrator takes one), closed afterwards.
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(backend)?;
-        POSTGRES_MIGRATIONS.run(&pool).await.map_err(backend)?;
-        hash_clear_offer_references!(&pool)?;
-        let configurations = ChangeFeed::start(options).await;
+        let migrated = POSTGRES_MIGRATIONS.run(&pool).await.map_err(backend);
+        let migrated = match migrated {
+            Ok(()) => hash_clear_offer_references!(&pool),
+            Err(e) => Err(e),
+        };
+        pool.close().await;
+        migrated?;
+        let configurations = ChangeFeed::start(options.clone()).await;
         Ok(Self {
-            pool,
+            connections: Arc::new(pg::Connections::new(
+                options,
+                max_connections,
+                ACQUIRE_TIMEOUT,
+            )),
             configurations,
         })
     }
@@ -382,21 +396,20 @@ impl PgStore {
         self.configurations.version()
     }
 
-    /// The pool, for tests that inspect raw rows.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn reader(&self) -> Result<&PgPool, StoreError> {
-        Ok(&self.pool)
+    fn reader(&self) -> Result<pg::Guard<'_>, StoreError> {
+        Ok(self.connections.lease())
     }
 
     /// PostgreSQL takes concurrent writers; nothing to queue.
-    async fn writer(&self) -> Result<&PgPool, StoreError> {
-        Ok(&self.pool)
+    async fn writer(&self) -> Result<pg::Guard<'_>, StoreError> {
+        Ok(self.connections.lease())
     }
 
-    async fn finish<T>(&self, _: &PgPool, result: Result<T, StoreError>) -> Result<T, StoreError> {
+    async fn finish<T>(
+        &self,
+        _: pg::Guard<'_>,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         result
     }
 
@@ -442,7 +455,7 @@ impl PgStore {
         };
         Some(
             query
-                .execute(&self.pool)
+                .execute(&*self.connections.lease())
                 .await
                 .map(|_| ())
                 .map_err(sql::map_err),
@@ -480,7 +493,7 @@ impl PgStore {
         .bind(&token.dpop_jkt)
         .bind(token.expires_at)
         .bind(token.created_at)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&*self.connections.lease())
         .await;
         match won {
             Err(e) => Some(Err(sql::map_err(e))),
@@ -516,7 +529,7 @@ impl PgStore {
         )
         .bind(&nonce.nonce_hash)
         .bind(nonce.expires_at)
-        .execute(&self.pool)
+        .execute(&*self.connections.lease())
         .await;
         Some(done.map(|d| d.rows_affected() == 1).map_err(sql::map_err))
     }
@@ -524,7 +537,7 @@ impl PgStore {
     /// Adds rate-limit hits in one statement.
     async fn upsert_rate_limits(
         &self,
-        db: &PgPool,
+        db: &pg::Lease<'_>,
         hits: &[&sigil_core::store::RateLimitHits],
     ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
         let mut query =
@@ -549,7 +562,7 @@ impl PgStore {
     /// rows of other pairs the two lists allow are ignored by the caller).
     async fn read_rate_limits(
         &self,
-        db: &PgPool,
+        db: &pg::Lease<'_>,
         asks: &[&sigil_core::store::RateLimitHits],
     ) -> Result<Vec<(Vec<u8>, i64, i64)>, StoreError> {
         let buckets: Vec<&[u8]> = asks.iter().map(|h| h.bucket.as_slice()).collect();

@@ -157,6 +157,92 @@ async fn fresh(engine: Engine) -> (TestDatabase, Arc<dyn Store>) {
     (db, store)
 }
 
+/// PostgreSQL only: the connections a store leases are replaced when the server closes them,
+/// and never more than the store's maximum are open.
+mod postgres_connections {
+    use sqlx::{Connection, Executor};
+
+    use super::*;
+
+    async fn terminate_others(inspector: &mut sqlx::PgConnection) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&mut *inspector)
+        .await
+        .unwrap();
+        n
+    }
+
+    async fn sessions(inspector: &mut sqlx::PgConnection) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&mut *inspector)
+        .await
+        .unwrap();
+        n
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn closed_connections_are_replaced_and_the_maximum_holds() {
+        let db = TestDatabase::new(Engine::Postgres).await;
+        let store = connect(&DatabaseUrl::parse(&db.url).unwrap(), 2)
+            .await
+            .unwrap();
+        let mut inspector = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        inspector.execute("SELECT 1").await.unwrap();
+
+        // Sixteen at once through a maximum of two: all answered, and at most two store
+        // connections (beside the change listener's) are open afterwards.
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.ping().await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let open = sessions(&mut inspector).await;
+        assert!(
+            (1..=3).contains(&open),
+            "{open} sessions for a maximum of 2"
+        );
+
+        // The server ends every session; after a second idle each connection is tested before
+        // use, so the next statements succeed on new connections.
+        assert!(terminate_others(&mut inspector).await >= 1);
+        tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+        for _ in 0..4 {
+            store.ping().await.unwrap();
+        }
+        assert!(
+            store
+                .list_users(&UserFilter::default(), None, 10)
+                .await
+                .is_ok()
+        );
+
+        // Ended while in use (no idle time to test it): a statement may fail once, with a
+        // store error, and the broken connection is not given out again.
+        assert!(terminate_others(&mut inspector).await >= 1);
+        let mut failures = 0;
+        for _ in 0..4 {
+            if store.ping().await.is_err() {
+                failures += 1;
+            }
+        }
+        assert!(
+            failures <= 2,
+            "{failures} of 4 pings failed after the sessions ended"
+        );
+        store.ping().await.unwrap();
+    }
+}
+
 /// Runs `attempt` 16 times at once; returns how many got `true`.
 async fn count_winners<F, Fut>(store: &Arc<dyn Store>, attempt: F) -> usize
 where
