@@ -57,6 +57,7 @@ on_both_engines!(
     a_deferred_issuance_is_decided_once_and_delivered_once,
     rate_limit_hits_add_up_across_callers_and_expire,
     two_limiters_share_the_previous_minute_too,
+    a_key_seen_once_is_not_shared,
     text_the_database_cannot_store_is_a_refusal,
     status_positions_are_reserved_once_and_a_full_list_makes_way,
     status_changes_are_recorded_and_revocation_is_final,
@@ -121,11 +122,14 @@ async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
         a.check(Scope::TokenByCode, b"code").unwrap();
     }
     a.sync(store.as_ref()).await.unwrap();
-    // Three seconds later, in the next minute, node b sees its first request for the code.
+    // Three seconds later, in the next minute, node b sees its first two requests for the code
+    // (a bucket is shared from its second hit on a node).
     clock.advance(3);
     b.check(Scope::TokenByCode, b"code").unwrap();
     b.sync(store.as_ref()).await.unwrap();
-    let mut admitted = 1;
+    b.check(Scope::TokenByCode, b"code").unwrap();
+    b.sync(store.as_ref()).await.unwrap();
+    let mut admitted = 2;
     while b.check(Scope::TokenByCode, b"code").is_ok() {
         admitted += 1;
         assert!(admitted <= 30, "node b never saw node a's hits");
@@ -133,6 +137,38 @@ async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
     // One second into the minute, last minute's 20 weigh 20 * 59/60 = 19.7: node b admits 10
     // (30 - 19.7, rounded down), not 30.
     assert_eq!(admitted, 10);
+}
+
+/// A key seen once on a node is not written (most are: a flow names its code and its token
+/// once each); from its second hit it is, with the hits counted before.
+async fn a_key_seen_once_is_not_shared(store: Arc<dyn Store>) {
+    use sigil_core::clock::FixedClock;
+    use sigil_core::rate_limit::{RateLimitSettings, RateLimiter, Scope};
+    let clock = Arc::new(FixedClock::new(6_010));
+    let settings = RateLimitSettings {
+        per_code: 3,
+        ..RateLimitSettings::default()
+    };
+    let a = RateLimiter::new(settings, clock.clone());
+    let b = RateLimiter::new(settings, clock.clone());
+    for code in [b"one".as_slice(), b"two", b"six"] {
+        a.check(Scope::TokenByCode, code).unwrap();
+    }
+    a.sync(store.as_ref()).await.unwrap();
+    // Node b's totals show nothing of node a's single hits: b admits 3 of "one".
+    b.check(Scope::TokenByCode, b"one").unwrap();
+    b.check(Scope::TokenByCode, b"one").unwrap();
+    b.sync(store.as_ref()).await.unwrap();
+    b.check(Scope::TokenByCode, b"one").unwrap();
+    assert!(b.check(Scope::TokenByCode, b"one").is_err());
+    // A second hit on node a shares "two" with both its hits: once node b shares its own two,
+    // it hears of a's and refuses the next (2 + 2 + 1 > 3).
+    a.check(Scope::TokenByCode, b"two").unwrap();
+    a.sync(store.as_ref()).await.unwrap();
+    b.check(Scope::TokenByCode, b"two").unwrap();
+    b.check(Scope::TokenByCode, b"two").unwrap();
+    b.sync(store.as_ref()).await.unwrap();
+    assert!(b.check(Scope::TokenByCode, b"two").is_err());
 }
 
 /// U+0000 cannot be stored in PostgreSQL text; SQLite stores it. Either way the store never
