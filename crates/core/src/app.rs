@@ -220,7 +220,6 @@ impl Sigil {
             master_key: master_key.clone(),
         });
         let nonces = Arc::new(Nonces {
-            store: store.clone(),
             clock: clock.clone(),
             rng: rng.clone(),
             master_key: master_key.clone(),

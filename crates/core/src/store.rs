@@ -750,9 +750,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         token_hash: &[u8],
         now: i64,
     ) -> Result<Option<AccessTokenRecord>, StoreError>;
-    /// Whether a c_nonce has been spent. A read: the spend itself is part of the unit of work
-    /// that records what the request produced ([`Store::insert_issued_credentials`],
-    /// [`Store::insert_deferred_issuance`]).
+    /// Whether a c_nonce has been spent. Issuance does not ask (the spend itself, part of the
+    /// unit of work that records what the request produced, decides:
+    /// [`Store::insert_issued_credentials`], [`Store::insert_deferred_issuance`]); the storage
+    /// suite reads it to check what those recorded.
     async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError>;
     /// Records the use of a DPoP proof (its key and jti, hashed) until it expires; `true` for
     /// exactly one caller across every node.

@@ -20,7 +20,7 @@ use crate::catalogue::offer::tx_code_mac;
 use crate::error::{Error, ProtocolError};
 use crate::settings::Settings;
 use crate::store::Store;
-use crate::store::{NewAccessToken, Redemption};
+use crate::store::{NewAccessToken, OfferRecord, Redemption};
 
 /// The token endpoint: both grants, client authentication, sender-constrained tokens.
 #[derive(Debug, Clone)]
@@ -84,17 +84,31 @@ impl Tokens {
             return Err(refused());
         }
         let code_hash = sha256(code.as_bytes());
-        let offer = self
-            .store
-            .find_offer_by_code_hash(&code_hash)
-            .await?
-            .filter(|o| {
-                o.consumed_at.is_none()
-                    && o.expires_at > self.clock.now()
-                    && o.tx_code_failures < self.settings().oauth.tx_code_max_failures
-            })
-            .ok_or_else(refused)?;
         let tx_code = request.tx_code.as_ref().map(|t| t.expose());
+        let max_failures = self.settings().oauth.tx_code_max_failures;
+        // Without a transaction code or a DPoP proof the redemption decides alone (one
+        // statement): it changes nothing unless the offer is live and asks for no code. Only a
+        // refusal reads the offer, to tell a missing tx_code from a dead code.
+        if tx_code.is_none() && dpop.is_none() {
+            let (token, new) = self.new_access_token(client_id, dpop_jkt.clone())?;
+            return match self
+                .store
+                .redeem_pre_authorized_code(&code_hash, None, new.created_at, max_failures, &new)
+                .await?
+            {
+                Redemption::Redeemed(_) => Ok(self.token_response(token, dpop_jkt.as_deref())),
+                Redemption::WrongTxCode { .. } | Redemption::Refused => {
+                    match self.live_offer(&code_hash).await? {
+                        Some(offer) if offer.tx_code_mac.is_some() => Err(Error::protocol(
+                            InvalidRequest,
+                            "this offer requires a tx_code",
+                        )),
+                        _ => Err(refused()),
+                    }
+                }
+            };
+        }
+        let offer = self.live_offer(&code_hash).await?.ok_or_else(refused)?;
         // OID4VCI 1.0 §6.1: tx_code MUST be sent iff the offer asked for one.
         let mac = match (&offer.tx_code_mac, tx_code) {
             (Some(_), None) => {
@@ -116,34 +130,19 @@ impl Tokens {
         if let Some(proof) = dpop {
             self.dpop.spend_dpop_proof(proof).await?;
         }
-        let now = self.clock.now();
-        let token = random_token(self.rng.as_ref(), "")?;
-        let ttl = self.settings().oauth.access_token_ttl;
-        let new = NewAccessToken {
-            token_hash: sha256(token.as_bytes()).to_vec(),
-            client_id,
-            dpop_jkt: dpop_jkt.clone(),
-            expires_at: now + ttl,
-            created_at: now,
-        };
-        let max_failures = self.settings().oauth.tx_code_max_failures;
+        let (token, new) = self.new_access_token(client_id, dpop_jkt.clone())?;
         match self
             .store
             .redeem_pre_authorized_code(
                 &code_hash,
                 mac.as_ref().map(|m| m.as_slice()),
-                now,
+                new.created_at,
                 max_failures,
                 &new,
             )
             .await?
         {
-            Redemption::Redeemed(_) => Ok(TokenResponse {
-                access_token: Secret::new(token),
-                token_type: token_type(dpop_jkt.as_deref()).into(),
-                expires_in: ttl,
-                authorization_details: None,
-            }),
+            Redemption::Redeemed(_) => Ok(self.token_response(token, dpop_jkt.as_deref())),
             // OID4VCI 1.0 §6.3: a wrong tx_code is invalid_grant.
             Redemption::WrongTxCode { failures } => {
                 let left = (max_failures - failures).max(0);
@@ -153,6 +152,46 @@ impl Tokens {
                 ))
             }
             Redemption::Refused => Err(refused()),
+        }
+    }
+
+    /// The offer a pre-authorized code names, if it can still be redeemed.
+    async fn live_offer(&self, code_hash: &[u8]) -> Result<Option<OfferRecord>, Error> {
+        Ok(self
+            .store
+            .find_offer_by_code_hash(code_hash)
+            .await?
+            .filter(|o| {
+                o.consumed_at.is_none()
+                    && o.expires_at > self.clock.now()
+                    && o.tx_code_failures < self.settings().oauth.tx_code_max_failures
+            }))
+    }
+
+    /// A new access token (returned once) and what the store keeps of it.
+    fn new_access_token(
+        &self,
+        client_id: Option<String>,
+        dpop_jkt: Option<String>,
+    ) -> Result<(String, NewAccessToken), Error> {
+        let now = self.clock.now();
+        let token = random_token(self.rng.as_ref(), "")?;
+        let new = NewAccessToken {
+            token_hash: sha256(token.as_bytes()).to_vec(),
+            client_id,
+            dpop_jkt,
+            expires_at: now + self.settings().oauth.access_token_ttl,
+            created_at: now,
+        };
+        Ok((token, new))
+    }
+
+    fn token_response(&self, token: String, dpop_jkt: Option<&str>) -> TokenResponse {
+        TokenResponse {
+            access_token: Secret::new(token),
+            token_type: token_type(dpop_jkt).into(),
+            expires_in: self.settings().oauth.access_token_ttl,
+            authorization_details: None,
         }
     }
 }

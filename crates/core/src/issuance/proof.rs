@@ -64,7 +64,7 @@ impl super::Issuance {
         // Checked last, after every signature: only valid proofs reach the store.
         let mut spent = Vec::with_capacity(nonces.len());
         for nonce in &nonces {
-            match self.nonces.check_nonce(nonce).await? {
+            match self.nonces.check_nonce(nonce) {
                 Some(s) => spent.push(s),
                 None => return Err(nonce_refused()),
             }

@@ -522,11 +522,20 @@ async fn token_endpoint_refusals(engine: Engine) {
         .offer(json!({"credentials": [config], "transactionCodeConfiguration": {}}))
         .await;
     let tx_code = pre_authorized_code(with_tx.body["uri"].as_str().unwrap());
-    assert_oauth(
-        &app.redeem(&tx_code, None).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
+    let refused = app.redeem(&tx_code, None).await;
+    assert_oauth(&refused, StatusCode::BAD_REQUEST, "invalid_request");
+    assert!(
+        refused.text.contains("requires a tx_code"),
+        "{}",
+        refused.text
     );
+    // The refusal changed nothing: with its transaction code the offer still redeems.
+    let right = with_tx.body["transactionCode"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let token = app.redeem(&tx_code, Some(&right)).await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.text);
 }
 
 async fn tx_code_attempts_are_capped(engine: Engine) {
