@@ -262,6 +262,21 @@ pub struct AccessTokenRecord {
     pub expires_at: i64,
     /// Created.
     pub created_at: i64,
+    /// The user, read with the token by [`Store::find_access_token`] (one statement, so the
+    /// credential endpoint does not read the user again); `None` where the record was made
+    /// otherwise, or the user no longer exists.
+    pub user: Option<TokenUser>,
+}
+
+/// What the claim mappings read of the user an access token was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUser {
+    /// The authentication provider's URL, when known.
+    pub provider_url: Option<String>,
+    /// The subject at that provider, when known.
+    pub subject_id: Option<String>,
+    /// The user's claims: a JSON object.
+    pub claims: String,
 }
 
 /// The parts of a new access token the caller chooses; the rest comes from the offer.
@@ -744,7 +759,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         max_failures: i64,
         token: &NewAccessToken,
     ) -> Result<Redemption, StoreError>;
-    /// An unexpired access token.
+    /// An unexpired access token, with its user ([`AccessTokenRecord::user`]).
     async fn find_access_token(
         &self,
         token_hash: &[u8],

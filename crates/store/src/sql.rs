@@ -800,17 +800,19 @@ macro_rules! impl_store {
             ) -> Result<Option<sigil_core::store::AccessTokenRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let row = $db::query_as::<$dbt, $crate::sql::AccessTokenRow>(
-                    "SELECT token_hash, user_id, offer_id, configuration_ids, claims, client_id, \
-                     authorization_code_hash, credential_identifiers, dpop_jkt, expires_at, created_at \
-                     FROM access_tokens WHERE token_hash = $1 AND expires_at > $2",
+                let row = $db::query_as::<$dbt, $crate::sql::AccessTokenUserRow>(
+                    "SELECT t.token_hash, t.user_id, t.offer_id, t.configuration_ids, t.claims, \
+                     t.client_id, t.authorization_code_hash, t.credential_identifiers, t.dpop_jkt, \
+                     t.expires_at, t.created_at, u.provider_url, u.subject_id, u.claims \
+                     FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1 AND t.expires_at > $2",
                 )
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(db)
                 .await
                 .map_err($crate::sql::map_err)?;
-                Ok(row.map($crate::sql::access_token_record))
+                Ok(row.map($crate::sql::access_token_with_user))
             }
 
             async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError> {
@@ -2019,6 +2021,7 @@ pub(crate) fn redeemed_token(
         dpop_jkt: token.dpop_jkt.clone(),
         expires_at: token.expires_at,
         created_at: token.created_at,
+        user: None,
     }
 }
 
@@ -2048,7 +2051,9 @@ macro_rules! insert_access_token {
 }
 pub(crate) use insert_access_token;
 
-pub(crate) type AccessTokenRow = (
+/// An access token row and its user's `provider_url`, `subject_id` and `claims` (a `LEFT JOIN`:
+/// `claims`, never null in `users`, is null when the user is gone).
+pub(crate) type AccessTokenUserRow = (
     Vec<u8>,
     String,
     Option<String>,
@@ -2060,9 +2065,14 @@ pub(crate) type AccessTokenRow = (
     Option<String>,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
-pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::AccessTokenRecord {
+pub(crate) fn access_token_with_user(
+    row: AccessTokenUserRow,
+) -> sigil_core::store::AccessTokenRecord {
     let (
         token_hash,
         user_id,
@@ -2075,6 +2085,9 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
         dpop_jkt,
         expires_at,
         created_at,
+        provider_url,
+        subject_id,
+        user_claims,
     ) = row;
     sigil_core::store::AccessTokenRecord {
         token_hash,
@@ -2088,6 +2101,11 @@ pub(crate) fn access_token_record(row: AccessTokenRow) -> sigil_core::store::Acc
         dpop_jkt,
         expires_at,
         created_at,
+        user: user_claims.map(|claims| sigil_core::store::TokenUser {
+            provider_url,
+            subject_id,
+            claims,
+        }),
     }
 }
 

@@ -1152,6 +1152,7 @@ impl Authorization {
             dpop_jkt: dpop_jkt.clone(),
             expires_at: now + ttl,
             created_at: now,
+            user: None,
         };
         match self
             .store

@@ -15,7 +15,7 @@ use crate::error::{Error, Resource};
 use crate::ids::{is_id, new_id};
 use crate::page::PageRequest;
 use crate::store::Store;
-use crate::store::{StoreError, UserFilter, UserRecord};
+use crate::store::{StoreError, TokenUser, UserFilter, UserRecord};
 use crate::validation::{Problems, text};
 
 /// A validated user body.
@@ -93,16 +93,41 @@ pub struct UserObject {
 
 impl UserObject {
     fn from_record(record: &UserRecord) -> Result<Self, Error> {
-        let claims = match serde_json::from_str::<Value>(&record.claims) {
+        Self::from_parts(
+            &record.id,
+            record.provider_url.as_deref(),
+            record.subject_id.as_deref(),
+            &record.claims,
+        )
+    }
+
+    /// The user as [`Store::find_access_token`](crate::store::Store::find_access_token) read it
+    /// with the token.
+    pub(crate) fn from_token_user(id: &str, user: &TokenUser) -> Result<Self, Error> {
+        Self::from_parts(
+            id,
+            user.provider_url.as_deref(),
+            user.subject_id.as_deref(),
+            &user.claims,
+        )
+    }
+
+    fn from_parts(
+        id: &str,
+        provider_url: Option<&str>,
+        subject_id: Option<&str>,
+        claims: &str,
+    ) -> Result<Self, Error> {
+        let claims = match serde_json::from_str::<Value>(claims) {
             Ok(Value::Object(m)) => m,
-            _ => return Err(StoreError::Corrupt(format!("claims of user {}", record.id)).into()),
+            _ => return Err(StoreError::Corrupt(format!("claims of user {id}")).into()),
         };
-        let provider = match (&record.provider_url, &record.subject_id) {
-            (Some(url), Some(subject)) => Some((url.clone(), subject.clone())),
+        let provider = match (provider_url, subject_id) {
+            (Some(url), Some(subject)) => Some((url.to_string(), subject.to_string())),
             _ => None,
         };
         Ok(Self {
-            id: record.id.clone(),
+            id: id.to_string(),
             provider,
             claims,
         })

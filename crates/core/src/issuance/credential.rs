@@ -13,6 +13,7 @@ use sigil_proto::oid4vci::credential::{
 };
 
 use crate::catalogue::credential_configuration::{CredentialConfiguration, Format};
+use crate::catalogue::user::UserObject;
 use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::issuance::deferred::Awaiting;
@@ -153,6 +154,7 @@ impl super::Issuance {
             token_hash: token.token_hash.clone(),
             holders,
             grant_claims,
+            user: token.user.clone(),
             nonces,
         };
         if config.request.deferred == Some(true) {
@@ -187,7 +189,12 @@ impl super::Issuance {
         pending: &PendingIssuance,
         extra: Option<Map<String, Value>>,
     ) -> Result<Option<Subject>, Error> {
-        let mut user = match self.users.user_object(&pending.user_id).await {
+        let read = match &pending.user {
+            // Read with the access token, in the same statement.
+            Some(user) => UserObject::from_token_user(&pending.user_id, user),
+            None => self.users.user_object(&pending.user_id).await,
+        };
+        let mut user = match read {
             Ok(user) => user,
             Err(Error::NotFound(_)) => {
                 return Err(denied("the user this offer was made for no longer exists"));

@@ -229,6 +229,8 @@ impl super::Issuance {
             token_hash: record.token_hash.clone(),
             holders,
             grant_claims: stored.grant_claims,
+            // Read when the issuance is decided, not when it was deferred.
+            user: None,
             nonces: Vec::new(),
         };
         let Some(subject) = self.issuance_subject(&config, &pending, extra).await? else {

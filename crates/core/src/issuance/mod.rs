@@ -63,6 +63,8 @@ pub(crate) struct PendingIssuance {
     pub holders: Vec<HolderKey>,
     /// The offer's or the login's claims.
     pub grant_claims: Option<Map<String, Value>>,
+    /// The user as read with the access token, if it was (else it is read when needed).
+    pub user: Option<crate::store::TokenUser>,
     /// The request's c_nonces, spent with what it records (none when a deferred issuance is
     /// delivered: they were spent when it was deferred).
     pub nonces: Vec<SpentNonce>,

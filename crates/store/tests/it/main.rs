@@ -49,6 +49,7 @@ on_both_engines!(
     a_nonce_is_used_once_under_concurrency,
     an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token,
     an_authorization_offer_and_a_pushed_request_are_used_once,
+    an_access_token_is_found_with_its_user,
     a_login_session_advances_once_per_stage,
     one_iaca_is_active_even_under_concurrent_activations,
     a_document_signer_has_one_successor_under_concurrent_rotations,
@@ -849,6 +850,7 @@ fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
         dpop_jkt: None,
         expires_at: 1_000,
         created_at: 1,
+        user: None,
     }
 }
 
@@ -939,6 +941,82 @@ async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
             .unwrap()
             .is_none()
     );
+}
+
+/// The credential endpoint reads an access token and its user in one statement: the user as
+/// it is now, and none once the user is gone.
+async fn an_access_token_is_found_with_its_user(store: Arc<dyn Store>) {
+    use sigil_core::store::{AuthorizationCodeRecord, CodeRedemption, TokenUser};
+    store
+        .insert_user(&user("u", Some(("https://idp.a", "s1"))))
+        .await
+        .unwrap();
+    let code = AuthorizationCodeRecord {
+        code_hash: vec![5; 32],
+        client_id: "c".into(),
+        grant_data: "{}".into(),
+        expires_at: 100,
+        used_at: None,
+        created_at: 1,
+    };
+    assert!(
+        store
+            .insert_authorization_code(&code, None, 1)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .redeem_authorization_code(&[5; 32], 2, &access_token(50, 5))
+            .await
+            .unwrap(),
+        CodeRedemption::Redeemed
+    );
+    let found = store
+        .find_access_token(&[50; 32], 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found.user,
+        Some(TokenUser {
+            provider_url: Some("https://idp.a".into()),
+            subject_id: Some("s1".into()),
+            claims: r#"{"email":"a@b"}"#.into(),
+        })
+    );
+    assert_eq!(
+        found,
+        sigil_core::store::AccessTokenRecord {
+            user: found.user.clone(),
+            ..access_token(50, 5)
+        },
+        "the token's own fields as stored"
+    );
+    let mut changed = user("u", None);
+    changed.claims = r#"{"email":"new@b"}"#.into();
+    changed.updated_at = 2;
+    assert!(store.update_user(&changed).await.unwrap());
+    let found = store
+        .find_access_token(&[50; 32], 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found.user,
+        Some(TokenUser {
+            provider_url: None,
+            subject_id: None,
+            claims: r#"{"email":"new@b"}"#.into(),
+        })
+    );
+    assert!(store.delete_user("u").await.unwrap());
+    if let Some(found) = store.find_access_token(&[50; 32], 2).await.unwrap() {
+        assert_eq!(
+            found.user, None,
+            "a deleted user is not read with the token"
+        );
+    }
 }
 
 async fn an_authorization_offer_and_a_pushed_request_are_used_once(store: Arc<dyn Store>) {
