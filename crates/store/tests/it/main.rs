@@ -106,19 +106,32 @@ async fn rate_limit_hits_add_up_across_callers_and_expire(store: Arc<dyn Store>)
     assert_eq!(after, vec![35, 0], "window 540 is gone, window 600 kept");
 }
 
-/// Two nodes' limiters on one store: hits one node counted last minute weigh on the other this
-/// minute, although the other counted none of them (it learns last minute's total by asking).
-async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
-    use sigil_core::clock::FixedClock;
-    use sigil_core::rate_limit::{RateLimitSettings, RateLimiter, Scope};
-    // Two seconds before a minute ends.
-    let clock = Arc::new(FixedClock::new(6_058));
+/// Two nodes' rate limiters with `per_code` as the code limit, on one clock starting at `at`.
+fn two_limiters(
+    at: i64,
+    per_code: u32,
+) -> (
+    Arc<sigil_core::clock::FixedClock>,
+    sigil_core::rate_limit::RateLimiter,
+    sigil_core::rate_limit::RateLimiter,
+) {
+    use sigil_core::rate_limit::{RateLimitSettings, RateLimiter};
+    let clock = Arc::new(sigil_core::clock::FixedClock::new(at));
     let settings = RateLimitSettings {
-        per_code: 30,
+        per_code,
         ..RateLimitSettings::default()
     };
     let a = RateLimiter::new(settings, clock.clone());
     let b = RateLimiter::new(settings, clock.clone());
+    (clock, a, b)
+}
+
+/// Two nodes' limiters on one store: hits one node counted last minute weigh on the other this
+/// minute, although the other counted none of them (it learns last minute's total by asking).
+async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
+    use sigil_core::rate_limit::Scope;
+    // Two seconds before a minute ends.
+    let (clock, a, b) = two_limiters(6_058, 30);
     for _ in 0..20 {
         a.check(Scope::TokenByCode, b"code").unwrap();
     }
@@ -143,15 +156,8 @@ async fn two_limiters_share_the_previous_minute_too(store: Arc<dyn Store>) {
 /// A key seen once on a node is not written (most are: a flow names its code and its token
 /// once each); from its second hit it is, with the hits counted before.
 async fn a_key_seen_once_is_not_shared(store: Arc<dyn Store>) {
-    use sigil_core::clock::FixedClock;
-    use sigil_core::rate_limit::{RateLimitSettings, RateLimiter, Scope};
-    let clock = Arc::new(FixedClock::new(6_010));
-    let settings = RateLimitSettings {
-        per_code: 3,
-        ..RateLimitSettings::default()
-    };
-    let a = RateLimiter::new(settings, clock.clone());
-    let b = RateLimiter::new(settings, clock.clone());
+    use sigil_core::rate_limit::Scope;
+    let (_clock, a, b) = two_limiters(6_010, 3);
     for code in [b"one".as_slice(), b"two", b"six"] {
         a.check(Scope::TokenByCode, code).unwrap();
     }
@@ -837,6 +843,18 @@ fn deferred(id: &str, transaction: u8) -> sigil_core::store::DeferredIssuanceRec
     }
 }
 
+/// An authorization code with this hash byte, unused, expiring at 100.
+fn authorization_code(hash: u8) -> sigil_core::store::AuthorizationCodeRecord {
+    sigil_core::store::AuthorizationCodeRecord {
+        code_hash: vec![hash; 32],
+        client_id: "c".into(),
+        grant_data: "{}".into(),
+        expires_at: 100,
+        used_at: None,
+        created_at: 1,
+    }
+}
+
 fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
     sigil_core::store::AccessTokenRecord {
         token_hash: vec![hash; 32],
@@ -858,14 +876,7 @@ async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
     store: Arc<dyn Store>,
 ) {
     use sigil_core::store::{AuthorizationCodeRecord, CodeRedemption};
-    let code = AuthorizationCodeRecord {
-        code_hash: vec![9; 32],
-        client_id: "c".into(),
-        grant_data: "{}".into(),
-        expires_at: 100,
-        used_at: None,
-        created_at: 1,
-    };
+    let code = authorization_code(9);
     assert!(
         store
             .insert_authorization_code(&code, None, 1)
@@ -946,19 +957,12 @@ async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
 /// The credential endpoint reads an access token and its user in one statement: the user as
 /// it is now, and none once the user is gone.
 async fn an_access_token_is_found_with_its_user(store: Arc<dyn Store>) {
-    use sigil_core::store::{AuthorizationCodeRecord, CodeRedemption, TokenUser};
+    use sigil_core::store::{CodeRedemption, TokenUser};
     store
         .insert_user(&user("u", Some(("https://idp.a", "s1"))))
         .await
         .unwrap();
-    let code = AuthorizationCodeRecord {
-        code_hash: vec![5; 32],
-        client_id: "c".into(),
-        grant_data: "{}".into(),
-        expires_at: 100,
-        used_at: None,
-        created_at: 1,
-    };
+    let code = authorization_code(5);
     assert!(
         store
             .insert_authorization_code(&code, None, 1)
@@ -1020,9 +1024,7 @@ async fn an_access_token_is_found_with_its_user(store: Arc<dyn Store>) {
 }
 
 async fn an_authorization_offer_and_a_pushed_request_are_used_once(store: Arc<dyn Store>) {
-    use sigil_core::store::{
-        AuthorizationCodeRecord, AuthorizationOfferRecord, PushedRequestRecord,
-    };
+    use sigil_core::store::{AuthorizationOfferRecord, PushedRequestRecord};
     store
         .insert_authorization_offer(&AuthorizationOfferRecord {
             id: "o".into(),
@@ -1053,15 +1055,9 @@ async fn an_authorization_offer_and_a_pushed_request_are_used_once(store: Arc<dy
     let winners = count_winners(&store, move |store| {
         let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         async move {
-            let code = AuthorizationCodeRecord {
-                code_hash: vec![n; 32],
-                client_id: "c".into(),
-                grant_data: "{}".into(),
-                expires_at: 100,
-                used_at: None,
-                created_at: 1,
-            };
-            store.insert_authorization_code(&code, Some("o"), 2).await
+            store
+                .insert_authorization_code(&authorization_code(n), Some("o"), 2)
+                .await
         }
     })
     .await;
