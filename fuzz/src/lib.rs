@@ -226,6 +226,8 @@ fn start() -> Result<App, String> {
             dpop_jkt: None,
             expires_at: NOW + 300,
             created_at: NOW,
+            // Read by the store when the token is looked up; here the issuance reads the user.
+            user: None,
         };
         Ok::<_, String>((sigil, configuration_id, client_id, token))
     })?;
