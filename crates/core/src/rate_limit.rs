@@ -158,7 +158,14 @@ impl Bucket {
         }
         if window == self.window + WINDOW {
             self.previous = self.synced + self.unsynced;
-            self.previous_unsynced += self.unsynced;
+            if self.shared {
+                // Kept until a sync pushes them (one may have failed).
+                self.previous_unsynced += self.unsynced;
+            } else {
+                // Never pushed while unshared: last window's hits here, no more, so a key seen
+                // once empties and is dropped after two windows.
+                self.previous_unsynced = self.unsynced;
+            }
         } else {
             self.previous = 0;
             self.previous_unsynced = 0;
@@ -229,6 +236,12 @@ impl RateLimiter {
     /// The settings in effect.
     pub fn settings(&self) -> &RateLimitSettings {
         &self.settings
+    }
+
+    /// How many buckets this node holds (at most 200,000; idle ones are dropped by
+    /// [`RateLimiter::sync`] after two windows).
+    pub fn buckets(&self) -> usize {
+        self.buckets.lock().map(|b| b.len()).unwrap_or(0)
     }
 
     fn bucket_id(scope: Scope, key: &[u8]) -> [u8; 32] {

@@ -237,6 +237,11 @@ pub enum UserWrite {
     },
 }
 
+/// How long past its expiry a spent c_nonce's record is kept: issuance refuses a nonce that
+/// expired right before the unit of work that spends it, and that step takes far less, so a
+/// replay never finds the record purged.
+pub const SPENT_NONCE_GRACE: i64 = 300;
+
 /// An access token row (the token itself is never stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessTokenRecord {
@@ -956,8 +961,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: i64,
         token: &AccessTokenRecord,
     ) -> Result<CodeRedemption, StoreError>;
-    /// Deletes expired used-nonce records, access tokens and offers, and rate-limit counts of
-    /// past windows; returns how many rows went.
+    /// Deletes expired used-nonce records (those [`SPENT_NONCE_GRACE`] past expiry), access
+    /// tokens and offers, and rate-limit counts of past windows; returns how many rows went.
     async fn purge_expired(&self, now: i64) -> Result<u64, StoreError>;
     /// Adds hits to shared rate-limit buckets in one statement; returns each bucket's total over
     /// every node, in the order given. Each (bucket, window) appears at most once.

@@ -34,7 +34,8 @@ use futures_core::Stream;
 use futures_core::future::BoxFuture;
 use futures_core::stream::BoxStream;
 use sqlx::postgres::{
-    PgConnectOptions, PgConnection, PgQueryResult, PgRow, PgStatement, PgTypeInfo,
+    PgConnectOptions, PgConnection, PgDatabaseError, PgQueryResult, PgRow, PgSeverity, PgStatement,
+    PgTypeInfo,
 };
 use sqlx::{ConnectOptions, Connection, Either, Execute, Executor, Postgres, SqlStr};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -98,14 +99,20 @@ impl Connections {
         self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A connection within the acquire timeout: waiting for a permit, testing idle connections
+    /// and connecting all count against it (a server that stopped answering must not hold a
+    /// permit for as long as TCP takes to give up).
     async fn take(&self) -> Result<Taken, sqlx::Error> {
-        let permit = tokio::time::timeout(
-            self.acquire_timeout,
-            Arc::clone(&self.permits).acquire_owned(),
-        )
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)?
-        .map_err(|_| sqlx::Error::PoolClosed)?;
+        tokio::time::timeout(self.acquire_timeout, self.take_now())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+    }
+
+    async fn take_now(&self) -> Result<Taken, sqlx::Error> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
         loop {
             let now = Instant::now();
             let idle = {
@@ -146,13 +153,21 @@ impl Connections {
 }
 
 /// Whether a connection that gave this error may serve another statement: a database's refusal
-/// (a constraint, a type) or a row the caller could not read leaves it as it was; anything else
+/// of a statement (a constraint, a type) or a row the caller could not read leaves it as it was;
+/// an error that ends the session (severity FATAL or PANIC: the server shutting down, the backend
+/// terminated, an idle session timed out; or a connection exception, class 08) and anything else
 /// (I/O, TLS, the protocol, the pool) may not.
 fn keeps(error: &sqlx::Error) -> bool {
+    if let sqlx::Error::Database(e) = error {
+        let ends_session = e
+            .try_downcast_ref::<PgDatabaseError>()
+            .is_some_and(|pg| matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic))
+            || e.code().is_some_and(|code| code.starts_with("08"));
+        return !ends_session;
+    }
     matches!(
         error,
-        sqlx::Error::Database(_)
-            | sqlx::Error::RowNotFound
+        sqlx::Error::RowNotFound
             | sqlx::Error::TypeNotFound { .. }
             | sqlx::Error::ColumnIndexOutOfBounds { .. }
             | sqlx::Error::ColumnNotFound(_)

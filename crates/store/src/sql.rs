@@ -852,6 +852,8 @@ macro_rules! impl_store {
                 $crate::sql::writing!(self, |db| {
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                     if !$crate::sql::spend_nonces!($db, &mut *tx, nonces) {
+                        // Ended here, not by dropping it (which closes a PostgreSQL connection).
+                        tx.rollback().await.map_err($crate::sql::map_err)?;
                         return Ok(false);
                     }
                     for r in records {
@@ -1109,6 +1111,8 @@ macro_rules! impl_store {
                 $crate::sql::writing!(self, |db| {
                     let mut tx = db.begin().await.map_err($crate::sql::map_err)?;
                     if !$crate::sql::spend_nonces!($db, &mut *tx, nonces) {
+                        // Ended here, not by dropping it (which closes a PostgreSQL connection).
+                        tx.rollback().await.map_err($crate::sql::map_err)?;
                         return Ok(false);
                     }
                     $db::query(concat!(
@@ -1783,8 +1787,14 @@ macro_rules! impl_store {
             async fn purge_expired(&self, now: i64) -> Result<u64, StoreError> {
                 $crate::sql::writing!(self, |db| {
                     let mut total = 0;
+                    // Spent nonces stay a while past expiry (see SPENT_NONCE_GRACE).
+                    total += $db::query("DELETE FROM nonces WHERE expires_at <= $1")
+                        .bind(now - sigil_core::store::SPENT_NONCE_GRACE)
+                        .execute(db)
+                        .await
+                        .map_err($crate::sql::map_err)?
+                        .rows_affected();
                     for statement in [
-                        "DELETE FROM nonces WHERE expires_at <= $1",
                         "DELETE FROM dpop_proofs WHERE expires_at <= $1",
                         "DELETE FROM deferred_issuances WHERE expires_at <= $1",
                         "DELETE FROM access_tokens WHERE expires_at <= $1",

@@ -18,7 +18,7 @@ use crate::error::{Error, ProtocolError};
 use crate::ids::new_id;
 use crate::issuance::deferred::Awaiting;
 use crate::issuance::encryption::ResponseEncryption;
-use crate::issuance::proof::nonce_refused;
+use crate::issuance::proof::{nonce_refused, refuse_expired};
 use crate::issuance::{CredentialAnswer, PendingIssuance, Subject, denied};
 use crate::store::{AccessTokenRecord, IssuedCredentialRecord, StoreError};
 
@@ -170,6 +170,7 @@ impl super::Issuance {
             return Ok((answer, encryption));
         };
         let (response, records) = self.build_credentials(&config, &pending, &user).await?;
+        refuse_expired(&pending.nonces, self.clock.now())?;
         if !self
             .store
             .insert_issued_credentials(&records, &pending.nonces)

@@ -112,6 +112,7 @@ impl super::Issuance {
                 .collect(),
             grant_claims: pending.grant_claims.clone(),
         };
+        crate::issuance::proof::refuse_expired(&pending.nonces, self.clock.now())?;
         let recorded = self
             .store
             .insert_deferred_issuance(

@@ -27,6 +27,19 @@ pub(crate) fn nonce_refused() -> Error {
     )
 }
 
+/// Refuses nonces that expired since they were checked: a request that took long (a slow claims
+/// source) reaches the spend after its nonce's expiry, and an expired nonce's spent record may
+/// have been purged, so the spend alone could not tell a replay. Called right before the unit
+/// of work that spends them; the purge keeps spent records
+/// [`SPENT_NONCE_GRACE`](crate::store::SPENT_NONCE_GRACE) past expiry,
+/// longer than that last step can take.
+pub(crate) fn refuse_expired(nonces: &[SpentNonce], now: i64) -> Result<(), Error> {
+    if nonces.iter().any(|n| n.expires_at <= now) {
+        return Err(nonce_refused());
+    }
+    Ok(())
+}
+
 fn invalid(description: impl Into<String>) -> Error {
     Error::protocol(ProtocolError::InvalidProof, description)
 }

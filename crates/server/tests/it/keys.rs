@@ -327,11 +327,21 @@ async fn every_credential_and_certificate_is_signed_through_the_key_provider() {
 }
 
 /// The key ids of the published credential keys (JWKS), and the same through the SD-JWT VC
-/// issuer metadata (which must agree).
+/// issuer metadata (which must agree). The two are separate requests: the once-a-second key
+/// refresh may change the keys between them, so they are read again (a few times) until a pair
+/// agrees; two documents that keep disagreeing fail.
 async fn published_kids(app: &TestApp) -> Vec<String> {
-    let jwks = app.get("/v1/oauth/jwks").await.body;
-    let meta = app.get("/.well-known/jwt-vc-issuer").await.body;
-    assert_eq!(meta["jwks"], jwks, "jwt-vc-issuer publishes the JWKS");
+    let mut attempts = 0;
+    let jwks = loop {
+        let jwks = app.get("/v1/oauth/jwks").await.body;
+        let meta = app.get("/.well-known/jwt-vc-issuer").await.body;
+        attempts += 1;
+        if meta["jwks"] == jwks || attempts == 5 {
+            assert_eq!(meta["jwks"], jwks, "jwt-vc-issuer publishes the JWKS");
+            break jwks;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let mut kids: Vec<String> = jwks["keys"]
         .as_array()
         .unwrap()

@@ -176,6 +176,19 @@ async fn a_key_seen_once_is_not_shared(store: Arc<dyn Store>) {
     b.check(Scope::TokenByCode, b"two").unwrap();
     b.sync(store.as_ref()).await.unwrap();
     assert!(b.check(Scope::TokenByCode, b"two").is_err());
+
+    // Keys seen once are dropped two windows later like any idle bucket, never written.
+    let (clock, c, _) = two_limiters(7_200, 3);
+    for n in 0..100_u32 {
+        c.check(Scope::TokenByCode, &n.to_be_bytes()).unwrap();
+    }
+    assert_eq!(c.buckets(), 100);
+    for _ in 0..3 {
+        c.sync(store.as_ref()).await.unwrap();
+        clock.advance(60);
+    }
+    c.sync(store.as_ref()).await.unwrap();
+    assert_eq!(c.buckets(), 0, "single-hit buckets are dropped");
 }
 
 /// U+0000 cannot be stored in PostgreSQL text; SQLite stores it. Either way the store never
@@ -270,7 +283,8 @@ mod postgres_connections {
         );
 
         // Ended while in use (no idle time to test it): a statement may fail once, with a
-        // store error, and the broken connection is not given out again.
+        // store error (the server's FATAL notice or the closed socket), and the broken
+        // connection is not given out again.
         assert!(terminate_others(&mut inspector).await >= 1);
         let mut failures = 0;
         for _ in 0..4 {
@@ -814,7 +828,22 @@ async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
         0,
         "kept until expiry"
     );
-    assert!(store.purge_expired(1_000).await.unwrap() >= 2);
+    use sigil_core::store::SPENT_NONCE_GRACE;
+    store
+        .purge_expired(1_000 + SPENT_NONCE_GRACE - 1)
+        .await
+        .unwrap();
+    assert!(
+        store.nonce_spent(&[5; 32]).await.unwrap(),
+        "a spent nonce's record outlives its expiry by SPENT_NONCE_GRACE"
+    );
+    assert!(
+        store
+            .purge_expired(1_000 + SPENT_NONCE_GRACE)
+            .await
+            .unwrap()
+            >= 2
+    );
     assert!(
         store
             .insert_issued_credentials(&[], &[spent(5, 2_000)])
