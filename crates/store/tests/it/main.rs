@@ -884,6 +884,26 @@ fn authorization_code(hash: u8) -> sigil_core::store::AuthorizationCodeRecord {
     }
 }
 
+/// Stores `authorization_code(code)` (checking it was stored) and redeems it at `at` for
+/// `access_token(token, code)`.
+async fn insert_and_redeem_code(
+    store: &Arc<dyn Store>,
+    code: u8,
+    token: u8,
+    at: i64,
+) -> sigil_core::store::CodeRedemption {
+    assert!(
+        store
+            .insert_authorization_code(&authorization_code(code), None, 1)
+            .await
+            .unwrap()
+    );
+    store
+        .redeem_authorization_code(&[code; 32], at, &access_token(token, code))
+        .await
+        .unwrap()
+}
+
 fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
     sigil_core::store::AccessTokenRecord {
         token_hash: vec![hash; 32],
@@ -904,7 +924,7 @@ fn access_token(hash: u8, code: u8) -> sigil_core::store::AccessTokenRecord {
 async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
     store: Arc<dyn Store>,
 ) {
-    use sigil_core::store::{AuthorizationCodeRecord, CodeRedemption};
+    use sigil_core::store::CodeRedemption;
     let code = authorization_code(9);
     assert!(
         store
@@ -957,21 +977,8 @@ async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
         "unknown code"
     );
     // An unused code past its expiry is refused, not replayed.
-    let late = AuthorizationCodeRecord {
-        code_hash: vec![7; 32],
-        ..code
-    };
-    assert!(
-        store
-            .insert_authorization_code(&late, None, 1)
-            .await
-            .unwrap()
-    );
     assert_eq!(
-        store
-            .redeem_authorization_code(&[7; 32], 100, &access_token(97, 7))
-            .await
-            .unwrap(),
+        insert_and_redeem_code(&store, 7, 97, 100).await,
         CodeRedemption::Refused
     );
     assert!(
@@ -987,36 +994,27 @@ async fn an_authorization_code_is_redeemed_once_and_a_replay_revokes_its_token(
 /// it is now, and none once the user is gone.
 async fn an_access_token_is_found_with_its_user(store: Arc<dyn Store>) {
     use sigil_core::store::{CodeRedemption, TokenUser};
+    let read = async || store.find_access_token(&[50; 32], 2).await.unwrap();
+    let token_user = |provider: Option<(&str, &str)>, claims: &str| TokenUser {
+        provider_url: provider.map(|p| p.0.into()),
+        subject_id: provider.map(|p| p.1.into()),
+        claims: claims.into(),
+    };
     store
         .insert_user(&user("u", Some(("https://idp.a", "s1"))))
         .await
         .unwrap();
-    let code = authorization_code(5);
-    assert!(
-        store
-            .insert_authorization_code(&code, None, 1)
-            .await
-            .unwrap()
-    );
     assert_eq!(
-        store
-            .redeem_authorization_code(&[5; 32], 2, &access_token(50, 5))
-            .await
-            .unwrap(),
+        insert_and_redeem_code(&store, 5, 50, 2).await,
         CodeRedemption::Redeemed
     );
-    let found = store
-        .find_access_token(&[50; 32], 2)
-        .await
-        .unwrap()
-        .unwrap();
+    let found = read().await.unwrap();
     assert_eq!(
         found.user,
-        Some(TokenUser {
-            provider_url: Some("https://idp.a".into()),
-            subject_id: Some("s1".into()),
-            claims: r#"{"email":"a@b"}"#.into(),
-        })
+        Some(token_user(
+            Some(("https://idp.a", "s1")),
+            r#"{"email":"a@b"}"#
+        ))
     );
     assert_eq!(
         found,
@@ -1030,21 +1028,12 @@ async fn an_access_token_is_found_with_its_user(store: Arc<dyn Store>) {
     changed.claims = r#"{"email":"new@b"}"#.into();
     changed.updated_at = 2;
     assert!(store.update_user(&changed).await.unwrap());
-    let found = store
-        .find_access_token(&[50; 32], 2)
-        .await
-        .unwrap()
-        .unwrap();
     assert_eq!(
-        found.user,
-        Some(TokenUser {
-            provider_url: None,
-            subject_id: None,
-            claims: r#"{"email":"new@b"}"#.into(),
-        })
+        read().await.unwrap().user,
+        Some(token_user(None, r#"{"email":"new@b"}"#))
     );
     assert!(store.delete_user("u").await.unwrap());
-    if let Some(found) = store.find_access_token(&[50; 32], 2).await.unwrap() {
+    if let Some(found) = read().await {
         assert_eq!(
             found.user, None,
             "a deleted user is not read with the token"
