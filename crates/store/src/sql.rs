@@ -455,11 +455,19 @@ macro_rules! impl_store {
             ) -> Result<Vec<sigil_core::store::UserRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let rows = $db::query_as::<$dbt, $crate::sql::UserRow>(
+                // With a subject (a sign-in looks its user up by provider and subject), the
+                // statement names `subject_id = $2` on its own so that SQLite's planner uses
+                // users_subject instead of walking every user in id order.
+                let statement = if filter.subject_id.is_some() {
+                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
+                     WHERE subject_id = $2 AND ($1 IS NULL OR provider_url = $1) \
+                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                } else {
                     "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
                      WHERE ($1 IS NULL OR provider_url = $1) AND ($2 IS NULL OR subject_id = $2) \
-                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4",
-                )
+                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                };
+                let rows = $db::query_as::<$dbt, $crate::sql::UserRow>(statement)
                 .bind(&filter.provider_url)
                 .bind(&filter.subject_id)
                 .bind(after)
