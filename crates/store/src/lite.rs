@@ -285,10 +285,12 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 
 const PREPARED_STATEMENTS: usize = 192;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a group gathers writes before its commit when the previous group held at least
-/// `COMMIT_SIBLINGS` writes (PostgreSQL's `commit_delay` and `commit_siblings`, for the same
-/// reason). See BENCHMARKS.md: at 16 concurrent wallets it cut fsyncs per flow from 0.54 to 0.36.
+/// `COMMIT_SIBLINGS` writes and ended less than `COMMIT_RECENT` ago (PostgreSQL's `commit_delay`
+/// and `commit_siblings`, for the same reason). BENCHMARKS.md, "Larger groups, fewer pages per
+/// commit": at 16 concurrent wallets it cut fsyncs per flow from 0.54 to 0.36.
 const COMMIT_DELAY: Duration = Duration::from_micros(500);
 const COMMIT_SIBLINGS: usize = 2;
+const COMMIT_RECENT: Duration = Duration::from_millis(2);
 
 fn open(path: &Path, read_only: bool) -> Result<Connection, rusqlite::Error> {
     let flags = if read_only {
@@ -377,17 +379,19 @@ impl Engine {
         std::thread::Builder::new()
             .name("sigil-sqlite-commit".into())
             .spawn(move || {
-                let mut last_group = 0;
+                let (mut last_group, mut last_end) = (0, std::time::Instant::now());
                 while wakes.recv().is_ok() {
                     // Under concurrent writes, let the group gather a little longer: each
                     // commit costs an fsync and writes every page the group changed, so fewer,
-                    // larger groups cost less CPU per write. A lone writer commits at once.
-                    if last_group >= COMMIT_SIBLINGS {
+                    // larger groups cost less CPU per write. A write that comes alone, or after
+                    // a quiet moment, is committed at once.
+                    if last_group >= COMMIT_SIBLINGS && last_end.elapsed() < COMMIT_RECENT {
                         std::thread::sleep(COMMIT_DELAY);
                     }
                     // Wakes that arrived while the last group was committing are this group.
                     while wakes.try_recv().is_ok() {}
                     last_group = committing.blocking_lock().commit();
+                    last_end = std::time::Instant::now();
                 }
             })
             .map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -419,12 +423,12 @@ impl Engine {
             writer.db.batch("BEGIN IMMEDIATE").map_err(map_err)?;
             writer.open = true;
         }
-        writer.writes += 1;
         if let Err(e) = writer.db.batch("SAVEPOINT write") {
             drop(writer);
             let _ = self.commits.send(());
             return Err(map_err(e));
         }
+        writer.writes += 1;
         Ok(WriteGuard { writer })
     }
 

@@ -303,7 +303,7 @@ async fn an_update_is_issued_from_at_once(engine: Engine) {
 /// Two nodes on one database: node B has issued from a configuration (and keeps it parsed),
 /// node A changes it, and B issues from the new version within two seconds. On PostgreSQL B
 /// hears of the change from the database (a trigger's notification); on SQLite it reads the file
-/// on every use.
+/// again at most 0.5 s after its last read (`CONFIGURATION_RECHECK`).
 async fn a_change_through_one_node_is_issued_from_on_the_other(engine: Engine) {
     let mut app = spawn_app(engine).await;
     let node_a = app.base.clone();

@@ -10,6 +10,7 @@ DROP INDEX access_tokens_authorization_code;
 CREATE INDEX access_tokens_authorization_code ON access_tokens (authorization_code_hash)
     WHERE authorization_code_hash IS NOT NULL;
 DROP INDEX users_provider_subject;
-CREATE UNIQUE INDEX users_provider_subject ON users (provider_url, subject_id) WHERE subject_id IS NOT NULL;
+-- Provider and subject are set together (a sign-in); a filter by provider alone still uses this.
+CREATE UNIQUE INDEX users_provider_subject ON users (provider_url, subject_id) WHERE provider_url IS NOT NULL;
 DROP INDEX users_subject;
 CREATE INDEX users_subject ON users (subject_id) WHERE subject_id IS NOT NULL;
