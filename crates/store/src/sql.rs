@@ -455,12 +455,17 @@ macro_rules! impl_store {
             ) -> Result<Vec<sigil_core::store::UserRecord>, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                // With a subject (a sign-in looks its user up by provider and subject), the
-                // statement names `subject_id = $2` on its own so that SQLite's planner uses
-                // users_subject instead of walking every user in id order.
+                // With a subject (a sign-in looks its user up by provider and subject) or a
+                // provider, the statement names `subject_id = $2` or `provider_url = $1` on its
+                // own, so that SQLite's planner uses users_subject or users_provider_subject
+                // instead of walking every user in id order.
                 let statement = if filter.subject_id.is_some() {
                     "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
                      WHERE subject_id = $2 AND ($1 IS NULL OR provider_url = $1) \
+                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                } else if filter.provider_url.is_some() {
+                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
+                     WHERE provider_url = $1 AND ($2 IS NULL OR subject_id = $2) \
                      AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
                 } else {
                     "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \

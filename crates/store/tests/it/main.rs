@@ -646,6 +646,18 @@ async fn users_filter_page_update_delete_and_stay_unique(store: Arc<dyn Store>) 
         ids(store.list_users(&by_both, None, 10).await.unwrap()),
         ["u1"]
     );
+    let by_provider = UserFilter {
+        provider_url: Some("https://idp.a".into()),
+        subject_id: None,
+    };
+    assert_eq!(
+        ids(store.list_users(&by_provider, None, 10).await.unwrap()),
+        ["u1", "u2"]
+    );
+    assert_eq!(
+        ids(store.list_users(&by_provider, Some("u1"), 10).await.unwrap()),
+        ["u2"]
+    );
     let all = UserFilter::default();
     assert_eq!(
         ids(store.list_users(&all, None, 2).await.unwrap()),
