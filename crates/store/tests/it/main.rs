@@ -655,7 +655,10 @@ async fn users_filter_page_update_delete_and_stay_unique(store: Arc<dyn Store>) 
         ["u1", "u2"]
     );
     assert_eq!(
-        ids(store.list_users(&by_provider, Some("u1"), 10).await.unwrap()),
+        ids(store
+            .list_users(&by_provider, Some("u1"), 10)
+            .await
+            .unwrap()),
         ["u2"]
     );
     let all = UserFilter::default();
