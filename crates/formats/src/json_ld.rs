@@ -171,9 +171,45 @@ fn active_context(
     Ok(active)
 }
 
+/// Refuses a document with a key or string whose percent-escapes do not decode to UTF-8. The IRI
+/// crates under the JSON-LD expansion (`iref`, `pct-str`) panic when they hash such an IRI
+/// (`"type": "Cours%Ceerdntial"` in a configuration did), and any term may become an IRI.
+fn refuse_non_utf8_escapes(value: &serde_json::Value) -> Result<(), JsonLdError> {
+    let check = |text: &str| {
+        if text.contains('%')
+            && percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .is_err()
+        {
+            Err(JsonLdError(format!(
+                "\"{text}\" has a percent-escape that is not UTF-8"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    // An explicit stack: the document's nesting is the caller's, not bounded here.
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            serde_json::Value::String(text) => check(text)?,
+            serde_json::Value::Array(items) => pending.extend(items),
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    check(key)?;
+                    pending.push(member);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The document's RDFC-1.0 canonical N-Quads, after strict expansion with the bundled contexts.
 pub fn canonical_nquads(document: &serde_json::Value) -> Result<String, JsonLdError> {
     use json_ld::Expand as _;
+    refuse_non_utf8_escapes(document)?;
     let loader = loader()?;
     let mut value = json_syntax::Value::from_serde_json(document.clone());
     let context = value
@@ -233,6 +269,34 @@ mod tests {
             "{nquads}"
         );
         assert!(nquads.ends_with(" .\n"));
+    }
+
+    #[test]
+    fn a_percent_escape_that_is_not_utf8_is_refused_not_a_panic() {
+        let doc = |type_name: &str| {
+            json!({
+                "@context": [CREDENTIALS_V2, "https://www.w3.org/ns/credentials/examples/v2"],
+                "type": ["VerifiableCredential", type_name],
+                "issuer": "did:example:issuer",
+                "credentialSubject": {"id": "did:example:holder", "alumniOf": "Example University"}
+            })
+        };
+        let refused = canonical_nquads(&doc("Cours%Ceerdntial")).unwrap_err();
+        assert!(refused.0.contains("not UTF-8"), "{}", refused.0);
+        // A key too, and a valid escape still goes through to the expansion.
+        let mut keyed = doc("ExampleCredential");
+        keyed["credentialSubject"]["a%FF"] = json!("x");
+        assert!(
+            canonical_nquads(&keyed)
+                .unwrap_err()
+                .0
+                .contains("not UTF-8")
+        );
+        let valid = canonical_nquads(&doc("Caf%C3%A9")).map_err(|e| e.0);
+        assert!(
+            !matches!(&valid, Err(e) if e.contains("not UTF-8")),
+            "{valid:?}"
+        );
     }
 
     /// The library's own expansion (the `@context` processed inside the document, every time),
