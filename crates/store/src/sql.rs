@@ -460,17 +460,25 @@ macro_rules! impl_store {
                 // own, so that SQLite's planner uses users_subject or users_provider_subject
                 // instead of walking every user in id order.
                 let statement = if filter.subject_id.is_some() {
-                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
-                     WHERE subject_id = $2 AND ($1 IS NULL OR provider_url = $1) \
-                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    concat!(
+                        "SELECT ", $crate::sql::user_columns!(), " FROM users \
+                         WHERE subject_id = $2 AND ($1 IS NULL OR provider_url = $1) \
+                         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    )
                 } else if filter.provider_url.is_some() {
-                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
-                     WHERE provider_url = $1 AND ($2 IS NULL OR subject_id = $2) \
-                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    concat!(
+                        "SELECT ", $crate::sql::user_columns!(), " FROM users \
+                         WHERE provider_url = $1 AND ($2 IS NULL OR subject_id = $2) \
+                         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    )
                 } else {
-                    "SELECT id, provider_url, subject_id, claims, created_at, updated_at FROM users \
-                     WHERE ($1 IS NULL OR provider_url = $1) AND ($2 IS NULL OR subject_id = $2) \
-                     AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    // Neither: both conditions hold for every row (PostgreSQL wants every
+                    // bound parameter used).
+                    concat!(
+                        "SELECT ", $crate::sql::user_columns!(), " FROM users \
+                         WHERE ($1 IS NULL OR provider_url = $1) AND ($2 IS NULL OR subject_id = $2) \
+                         AND ($3 IS NULL OR id > $3) ORDER BY id LIMIT $4"
+                    )
                 };
                 let rows = $db::query_as::<$dbt, $crate::sql::UserRow>(statement)
                 .bind(&filter.provider_url)
