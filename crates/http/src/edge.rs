@@ -355,3 +355,68 @@ mod tests {
         }
     }
 }
+
+/// The `x-request-id` of a request that came without one: UUID-shaped, 62 bits chosen at random
+/// when the router is built and a counter, so that ids are unique across nodes and restarts
+/// without a system call per request (a version-4 UUID asks the kernel for 16 bytes each time).
+/// A request id correlates logs; it is no secret and need not be unpredictable — a client may
+/// send its own.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestIds {
+    prefix: [u8; 8],
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    pub(crate) fn new() -> Self {
+        // On a random source failure the ids stay unique on this node, which is what logs need.
+        let prefix =
+            sigil_crypto::random_array::<8>(&sigil_crypto::SystemRandom::new()).unwrap_or_default();
+        Self {
+            prefix,
+            next: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+}
+
+impl tower_http::request_id::MakeRequestId for RequestIds {
+    fn make_request_id<B>(
+        &mut self,
+        _: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let count = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.prefix);
+        bytes[8..].copy_from_slice(&count.to_be_bytes());
+        // Sets the version (in the random half) and the variant (the counter's top two bits,
+        // reached after 2^62 requests).
+        let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let value = HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)).ok()?;
+        Some(tower_http::request_id::RequestId::new(value))
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use tower_http::request_id::MakeRequestId as _;
+
+    use super::RequestIds;
+
+    #[test]
+    fn request_ids_are_distinct_version_4_uuids() {
+        let mut ids = RequestIds::new();
+        let request = axum::http::Request::new(());
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let id = ids.make_request_id(&request).unwrap();
+            let text = id.header_value().to_str().unwrap().to_string();
+            let parsed = uuid::Uuid::try_parse(&text).unwrap();
+            assert_eq!(parsed.get_version_num(), 4);
+            assert!(seen.insert(text), "a request id repeated");
+        }
+        // Another router (another node) starts elsewhere.
+        let other = RequestIds::new().make_request_id(&request).unwrap();
+        assert!(!seen.contains(other.header_value().to_str().unwrap()));
+    }
+}

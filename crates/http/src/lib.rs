@@ -26,11 +26,11 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use sigil_core::Sigil;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use edge::{BodyLimits, Edge};
+use edge::{BodyLimits, Edge, RequestIds};
 pub use openapi::openapi_json;
 
 /// Edge limits and options.
@@ -120,5 +120,5 @@ fn finish(router: Router, options: &HttpOptions) -> Router {
         .layer(axum::middleware::from_fn_with_state(edge, edge::guard))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, RequestIds::new()))
 }

@@ -23,6 +23,7 @@
 use std::future::{Ready, ready};
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
@@ -35,12 +36,24 @@ pub(crate) struct Lite;
 
 /// A SQLite connection. Behind a mutex that is never contended (it belongs to one guard at a
 /// time), so a reference to it may cross an `.await` of a store method.
-pub(crate) struct Db(Mutex<Connection>);
+pub(crate) struct Db {
+    conn: Mutex<Connection>,
+    /// On the writer: a write's savepoint is open and no statement has run in it yet, so a
+    /// `begin` there is that savepoint (see [`Db::begin`]).
+    fresh_write: AtomicBool,
+}
 
 impl Db {
+    fn new(conn: Connection) -> Self {
+        Self {
+            conn: Mutex::new(conn),
+            fresh_write: AtomicBool::new(false),
+        }
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection as SQLite left it.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs the `;`-separated statements of `sql`, none returning rows. They are the engine's
@@ -55,10 +68,22 @@ impl Db {
     }
 
     /// Opens a nested unit of work (a savepoint), as sqlx's `begin` on a connection does.
+    ///
+    /// A store method that begins its transaction first thing would open a second savepoint at
+    /// the very point where its write's own began: two statements more per write, and nothing
+    /// they could undo that the write's savepoint does not. There the write's savepoint serves
+    /// as the transaction: `commit` leaves it to the write's end, `rollback` returns to it.
     pub(crate) fn begin(&self) -> Ready<Result<Tx<'_>, rusqlite::Error>> {
-        ready(self.batch("SAVEPOINT tx").map(|()| Tx {
+        let shared = self.fresh_write.swap(false, Ordering::Relaxed);
+        let opened = if shared {
+            Ok(())
+        } else {
+            self.batch("SAVEPOINT tx")
+        };
+        ready(opened.map(|()| Tx {
             conn: TxConn(self),
             open: true,
+            shared,
         }))
     }
 }
@@ -67,6 +92,8 @@ impl Db {
 pub(crate) struct Tx<'a> {
     conn: TxConn<'a>,
     open: bool,
+    /// The transaction is its write's own savepoint, which the write's end releases.
+    shared: bool,
 }
 
 /// What `&mut *tx` gives: the connection the savepoint is on.
@@ -88,19 +115,35 @@ impl DerefMut for Tx<'_> {
 impl Tx<'_> {
     pub(crate) fn commit(mut self) -> Ready<Result<(), rusqlite::Error>> {
         self.open = false;
-        ready(self.conn.0.batch("RELEASE tx"))
+        ready(if self.shared {
+            Ok(())
+        } else {
+            self.conn.0.batch("RELEASE tx")
+        })
     }
 
     pub(crate) fn rollback(mut self) -> Ready<Result<(), rusqlite::Error>> {
         self.open = false;
-        ready(self.conn.0.batch("ROLLBACK TO tx; RELEASE tx"))
+        ready(self.undo())
+    }
+
+    /// Undoes the transaction. On the write's savepoint `ROLLBACK TO` keeps it open, as the
+    /// write's end expects, and the write is fresh again (a retry may begin there once more).
+    fn undo(&self) -> Result<(), rusqlite::Error> {
+        if self.shared {
+            self.conn.0.batch("ROLLBACK TO write")?;
+            self.conn.0.fresh_write.store(true, Ordering::Relaxed);
+            Ok(())
+        } else {
+            self.conn.0.batch("ROLLBACK TO tx; RELEASE tx")
+        }
     }
 }
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
         if self.open {
-            let _ = self.conn.0.batch("ROLLBACK TO tx; RELEASE tx");
+            let _ = self.undo();
         }
     }
 }
@@ -177,6 +220,7 @@ impl<'a> Query<'a> {
         db: &Db,
         mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<(), rusqlite::Error>,
     ) -> Result<u64, rusqlite::Error> {
+        db.fresh_write.store(false, Ordering::Relaxed);
         let conn = db.conn();
         let mut statement = conn.prepare_cached(self.sql)?;
         for index in 1..=statement.parameter_count() {
@@ -369,7 +413,7 @@ impl Engine {
     /// Opens the writer and starts the commit thread. The file must exist and be migrated.
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
         let writer = Arc::new(tokio::sync::Mutex::new(Writer {
-            db: Db(Mutex::new(open(path, false).map_err(map_err)?)),
+            db: Db::new(open(path, false).map_err(map_err)?),
             open: false,
             writes: 0,
             group: tokio::sync::watch::channel(None).0,
@@ -408,7 +452,7 @@ impl Engine {
         let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let db = match pooled {
             Some(db) => db,
-            None => Db(Mutex::new(open(&self.path, true).map_err(map_err)?)),
+            None => Db::new(open(&self.path, true).map_err(map_err)?),
         };
         Ok(ReadGuard {
             engine: self,
@@ -429,6 +473,7 @@ impl Engine {
             return Err(map_err(e));
         }
         writer.writes += 1;
+        writer.db.fresh_write.store(true, Ordering::Relaxed);
         Ok(WriteGuard { writer })
     }
 
@@ -439,6 +484,7 @@ impl Engine {
         result: Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut writer = guard.writer;
+        writer.db.fresh_write.store(false, Ordering::Relaxed);
         let kept = match &result {
             Ok(_) => writer.db.batch("RELEASE write"),
             Err(_) => writer.db.batch("ROLLBACK TO write; RELEASE write"),
@@ -529,7 +575,7 @@ mod tests {
     #[test]
     fn dollar_placeholders_bind_by_number_wherever_they_appear() {
         let conn = Connection::open_in_memory().unwrap();
-        let db = Db(Mutex::new(conn));
+        let db = Db::new(conn);
         let row = query_as::<Lite, (i64, String)>("SELECT $2, $1")
             .bind("one")
             .bind(2_i64)
@@ -609,6 +655,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A transaction a write begins first thing is the write's own savepoint: rolled back it
+    /// undoes only its statements and may be begun again; committed, it is kept with the write,
+    /// and undone with it when the write fails. One begun after a statement is a savepoint of
+    /// its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_transaction_begun_first_is_the_writes_savepoint() {
+        let (_dir, engine) = engine();
+        let insert_in = |tx: &mut Tx<'_>, id: i64| {
+            query("INSERT INTO t (id, v) VALUES ($1, 'x')")
+                .bind(id)
+                .execute(&mut **tx)
+                .into_inner()
+                .unwrap();
+        };
+        // Begun first, rolled back, begun again (as a retry does) and committed.
+        let guard = engine.writer().await.unwrap();
+        let mut tx = guard.begin().into_inner().unwrap();
+        assert!(tx.shared);
+        insert_in(&mut tx, 1);
+        tx.rollback().into_inner().unwrap();
+        let mut tx = guard.begin().into_inner().unwrap();
+        assert!(tx.shared, "after a rollback the write is fresh again");
+        insert_in(&mut tx, 2);
+        tx.commit().into_inner().unwrap();
+        // A statement after the transaction, then another transaction: a savepoint of its own,
+        // dropped without commit.
+        query("INSERT INTO t (id, v) VALUES (3, 'x')")
+            .execute(&*guard)
+            .into_inner()
+            .unwrap();
+        let mut tx = guard.begin().into_inner().unwrap();
+        assert!(!tx.shared);
+        insert_in(&mut tx, 4);
+        drop(tx);
+        engine.finish(guard, Ok(())).await.unwrap();
+        // Begun first and committed, but the write fails: all of it is undone.
+        let guard = engine.writer().await.unwrap();
+        let mut tx = guard.begin().into_inner().unwrap();
+        insert_in(&mut tx, 5);
+        tx.commit().into_inner().unwrap();
+        let failed: Result<(), StoreError> = Err(StoreError::Conflict("later".into()));
+        assert!(engine.finish(guard, failed).await.is_err());
+        let reader = engine.reader().unwrap();
+        let stored = query_as::<Lite, (i64,)>("SELECT id FROM t ORDER BY id")
+            .rows(&reader, None)
+            .unwrap();
+        assert_eq!(stored, vec![(2,), (3,)]);
     }
 
     /// Concurrent writes share commits; a failing one is undone alone.
