@@ -773,8 +773,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whether a c_nonce has been spent. Issuance does not ask (the spend itself, part of the
     /// unit of work that records what the request produced, decides:
     /// [`Store::insert_issued_credentials`], [`Store::insert_deferred_issuance`]); the storage
-    /// suite reads it to check what those recorded.
-    async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError>;
+    /// suite reads it to check what those recorded. Spent nonces are found by expiry and hash
+    /// (kept in that order: see migration 0014).
+    async fn nonce_spent(&self, nonce: &SpentNonce) -> Result<bool, StoreError>;
     /// Records the use of a DPoP proof (its key and jti, hashed) until it expires; `true` for
     /// exactly one caller across every node.
     async fn use_dpop_proof(&self, proof_hash: &[u8], expires_at: i64) -> Result<bool, StoreError>;

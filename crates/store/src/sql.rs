@@ -836,13 +836,18 @@ macro_rules! impl_store {
                 Ok(row.map($crate::sql::access_token_with_user))
             }
 
-            async fn nonce_spent(&self, nonce_hash: &[u8]) -> Result<bool, StoreError> {
+            async fn nonce_spent(
+                &self,
+                nonce: &sigil_core::store::SpentNonce,
+            ) -> Result<bool, StoreError> {
                 let guard = self.reader()?;
                 let db = &*guard;
-                let found =
-                    $db::query_as::<$dbt, (i64,)>("SELECT expires_at FROM nonces WHERE nonce_hash = $1")
-                        .bind(nonce_hash)
-                        .fetch_optional(db)
+                let found = $db::query_as::<$dbt, (i64,)>(
+                    "SELECT expires_at FROM nonces WHERE expires_at = $1 AND nonce_hash = $2",
+                )
+                .bind(nonce.expires_at)
+                .bind(&nonce.nonce_hash)
+                .fetch_optional(db)
                         .await
                         .map_err($crate::sql::map_err)?;
                 Ok(found.is_some())

@@ -2,7 +2,7 @@
 //! (user ⊕ offer, then claim mappings) → format → sign → record → respond.
 
 use serde_json::{Map, Value};
-use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm, random_token};
+use sigil_crypto::{HolderKey, PublicSigningKey, SigningAlgorithm};
 use sigil_formats::ldp_vc::{self, LdpError};
 use sigil_formats::mso_mdoc::{self, IssuedMdoc, MdocIssuance};
 use sigil_formats::status_list::StatusReference;
@@ -235,7 +235,10 @@ impl super::Issuance {
         let claims = config
             .map_claims(&subject.object)
             .map_err(|e| denied(e.to_string()))?;
-        let notification_id = random_token(self.rng.as_ref(), "")?;
+        // Time-ordered like a resource id (74 random bits): its index then grows at one end, so
+        // the credentials committed together share a page of it instead of each writing a page
+        // of its own. A notification is accepted only with the access token it was issued to.
+        let notification_id = new_id(self.clock.as_ref(), self.rng.as_ref())?;
         let mut credentials = Vec::with_capacity(pending.holders.len());
         let mut records = Vec::with_capacity(pending.holders.len());
         let status_kind = config.status_list_kind();

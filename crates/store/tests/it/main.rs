@@ -817,8 +817,8 @@ async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
     })
     .await;
     assert_eq!(winners, 1);
-    assert!(store.nonce_spent(&[5; 32]).await.unwrap());
-    assert!(!store.nonce_spent(&[6; 32]).await.unwrap());
+    assert!(store.nonce_spent(&spent(5, 1_000)).await.unwrap());
+    assert!(!store.nonce_spent(&spent(6, 1_000)).await.unwrap());
     assert!(
         store
             .insert_deferred_issuance(&deferred("d-nonce", 6), &[spent(6, 1_000)])
@@ -849,7 +849,7 @@ async fn a_nonce_is_used_once_under_concurrency(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(
-        store.nonce_spent(&[5; 32]).await.unwrap(),
+        store.nonce_spent(&spent(5, 1_000)).await.unwrap(),
         "a spent nonce's record outlives its expiry by SPENT_NONCE_GRACE"
     );
     assert!(
@@ -1598,7 +1598,7 @@ async fn notifications_land_on_the_credentials_of_their_token_only(store: Arc<dy
         .await;
     assert!(err.is_err());
     assert_eq!(store.list_issued_credentials("u").await.unwrap().len(), 3);
-    assert!(!store.nonce_spent(&[2; 32]).await.unwrap());
+    assert!(!store.nonce_spent(&spent(2, 5_000)).await.unwrap());
     // A spent nonce: refused, nothing recorded.
     assert!(
         !store
