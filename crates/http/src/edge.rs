@@ -356,7 +356,7 @@ mod tests {
     }
 }
 
-/// The `x-request-id` of a request that came without one: UUID-shaped, 62 bits chosen at random
+/// The `x-request-id` of a request that came without one: UUID-shaped, 60 bits chosen at random
 /// when the router is built and a counter, so that ids are unique across nodes and restarts
 /// without a system call per request (a version-4 UUID asks the kernel for 16 bytes each time).
 /// A request id correlates logs; it is no secret and need not be unpredictable — a client may
